@@ -22,7 +22,10 @@ describe("encodePacket / decodePacket", () => {
     ];
     const wire = packets.map((p) => encodePacket(p, true));
     assert.deepEqual(wire, ['0{"sid":"abc"}', "1", "2probe", "3", "4héllo ✓", "5", "6"]);
-    assert.deepEqual(wire.map((w) => decodePacket(w)), packets);
+    assert.deepEqual(
+      wire.map((w) => decodePacket(w)),
+      packets,
+    );
   });
 
   test("binary is raw bytes over websocket and b+base64 over polling", () => {
@@ -70,6 +73,9 @@ describe("encodePayload / decodePayload", () => {
     assert.throws(() => decodePayload(""), /empty payload/);
     assert.throws(() => decodePayload("4a\x1e"), /empty packet/);
     assert.throws(() => decodePayload("4a\x1ez"), /unknown packet type/);
-    assert.throws(() => decodePayload("4a\x1e4b\x1e4c", { maxPackets: 2 }), /exceeds maxPackets \(2 packets\)/);
+    assert.throws(
+      () => decodePayload("4a\x1e4b\x1e4c", { maxPackets: 2 }),
+      /exceeds maxPackets \(2 packets\)/,
+    );
   });
 });

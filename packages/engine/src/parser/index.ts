@@ -1,7 +1,13 @@
 /**
  * Engine.IO protocol 4 codec: pure functions, no I/O, no Node APIs (shared by server and browser client).
  */
-export { PacketType, PROTOCOL_VERSION, RECORD_SEPARATOR, packetTypeOf, type PacketTypeName } from "./packet-type.js";
+export {
+  PacketType,
+  PROTOCOL_VERSION,
+  RECORD_SEPARATOR,
+  packetTypeOf,
+  type PacketTypeName,
+} from "./packet-type.js";
 export { EngineParseError } from "./errors.js";
 export {
   encodePacket,
