@@ -3,7 +3,7 @@
 // (the "volley-source" export condition + tsx), so tests never depend on a stale build.
 // Usage: node scripts/run-tests.mjs [path-filter ...]   e.g. `npm test -- websocket`
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -30,7 +30,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const tapFile = join(root, ".artifacts", "tests.tap");
+const tapFile = join(root, ".artifacts", `tests-${process.pid}.tap`);
 mkdirSync(join(root, ".artifacts"), { recursive: true });
 
 const result = spawnSync(
@@ -52,6 +52,7 @@ const result = spawnSync(
 );
 // The plain closing line CI reads, taken from the runner's own TAP summary.
 const tap = existsSync(tapFile) ? readFileSync(tapFile, "utf8") : "";
+rmSync(tapFile, { force: true });
 const count = (key) => Number(tap.match(new RegExp(`^# ${key} (\\d+)$`, "m"))?.[1] ?? 0);
 const passed = count("pass");
 const failed = count("fail") + count("cancelled");

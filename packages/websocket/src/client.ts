@@ -1,0 +1,216 @@
+import { randomBytes } from "node:crypto";
+import type { EventEmitter } from "node:events";
+import { type Agent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { Duplex } from "node:stream";
+import {
+  acceptResponse,
+  clientOffer,
+  PERMESSAGE_DEFLATE,
+  PerMessageDeflate,
+  type PerMessageDeflateOptions,
+  validateDeflateOptions,
+} from "./deflate.js";
+import { handshakeError, WebSocketError } from "./errors.js";
+import {
+  acceptKey,
+  formatExtension,
+  headerHasToken,
+  isToken,
+  parseExtensions,
+  WEBSOCKET_VERSION,
+} from "./handshake.js";
+import type { ConnectionSetup } from "./websocket.js";
+
+/** Options of `new WebSocket(url, protocols, options)`. */
+export interface ClientOptions {
+  /** Extra request headers for the opening handshake. */
+  headers?: Record<string, string>;
+  /** `Origin` header to send. Default: none. */
+  origin?: string;
+  /** Offer permessage-deflate. Default `true` (with `client_max_window_bits`). */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Largest accepted message in bytes (after inflation); 0 disables the limit. Default 1048576 (1 MiB). */
+  maxPayload?: number;
+  /** Milliseconds allowed for the opening handshake. Default 30000. */
+  handshakeTimeout?: number;
+  /** Milliseconds to wait for the closing handshake before destroying the socket. Default 30000. */
+  closeTimeout?: number;
+  /** Answer pings with pongs automatically. Default `true`. */
+  autoPong?: boolean;
+  /** HTTP(S) agent for the handshake request. Default: none (a fresh connection). */
+  agent?: Agent;
+  /** TLS (wss:) settings passed to `https.request`. */
+  ca?: string | Buffer | Array<string | Buffer>;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+}
+
+export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+const DEFAULT_CLOSE_TIMEOUT = 30_000;
+
+/** What the handshake reports back to the connection object. */
+export interface HandshakeTarget {
+  emitter: EventEmitter;
+  open(socket: Duplex, head: Buffer, setup: ConnectionSetup): void;
+  fail(error: WebSocketError): void;
+}
+
+function invalid(message: string): WebSocketError {
+  return new WebSocketError("INVALID_ARGUMENT", message);
+}
+
+/**
+ * Client side of the opening handshake (RFC 6455 §4.1): sends the upgrade request, then checks the
+ * response's status, `Upgrade`, `Connection`, `Sec-WebSocket-Accept`, the chosen subprotocol and
+ * extensions. Throws for a bad URL or subprotocol list; every later failure goes to `target.fail`.
+ */
+export function openClientHandshake(
+  target: HandshakeTarget,
+  address: string | URL,
+  protocols: string | string[],
+  options: ClientOptions,
+): { url: string; abort(error: WebSocketError): void } {
+  let url: URL;
+  try {
+    url = address instanceof URL ? new URL(address.href) : new URL(address);
+  } catch {
+    throw invalid(`invalid URL: ${String(address)}`);
+  }
+  if (url.protocol === "http:") url.protocol = "ws:";
+  else if (url.protocol === "https:") url.protocol = "wss:";
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw invalid(`URL scheme must be ws: or wss:, got ${url.protocol}`);
+  }
+  // RFC 6455 §3: fragments are meaningless in WebSocket URIs.
+  if (url.hash !== "") throw invalid("URL must not contain a fragment");
+
+  const offered = typeof protocols === "string" ? [protocols] : protocols;
+  const seen = new Set<string>();
+  for (const protocol of offered) {
+    if (!isToken(protocol) || seen.has(protocol))
+      throw invalid(`invalid or repeated subprotocol: ${protocol}`);
+    seen.add(protocol);
+  }
+  const deflateOptions: PerMessageDeflateOptions | null =
+    options.perMessageDeflate === false
+      ? null
+      : typeof options.perMessageDeflate === "object"
+        ? options.perMessageDeflate
+        : {};
+  if (deflateOptions !== null) validateDeflateOptions(deflateOptions);
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+
+  const key = randomBytes(16).toString("base64");
+  const headers: Record<string, string> = {
+    ...options.headers,
+    "Sec-WebSocket-Version": String(WEBSOCKET_VERSION),
+    "Sec-WebSocket-Key": key,
+    Connection: "Upgrade",
+    Upgrade: "websocket",
+  };
+  if (offered.length > 0) headers["Sec-WebSocket-Protocol"] = offered.join(",");
+  if (deflateOptions !== null)
+    headers["Sec-WebSocket-Extensions"] = formatExtension(clientOffer(deflateOptions));
+  if (options.origin !== undefined) headers.Origin = options.origin;
+  if (url.username !== "" || url.password !== "") {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.Authorization = `Basic ${Buffer.from(credentials).toString("base64")}`;
+  }
+
+  const secure = url.protocol === "wss:";
+  const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  let settled = false;
+  let timer: NodeJS.Timeout | null = null;
+  const fail = (error: WebSocketError) => {
+    if (settled) return;
+    settled = true;
+    if (timer !== null) clearTimeout(timer);
+    req.destroy();
+    target.fail(error);
+  };
+
+  const req: ClientRequest = (secure ? httpsRequest : httpRequest)({
+    hostname,
+    port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    method: "GET",
+    headers,
+    agent: options.agent,
+    ca: options.ca,
+    cert: options.cert,
+    key: options.key,
+    rejectUnauthorized: options.rejectUnauthorized,
+    servername: options.servername,
+  });
+  timer = setTimeout(
+    () => fail(new WebSocketError("HANDSHAKE_TIMEOUT", "opening handshake has timed out")),
+    handshakeTimeout,
+  );
+
+  req.on("error", (error: Error) => fail(handshakeError(`handshake request failed: ${error.message}`)));
+  req.on("response", (res: IncomingMessage) => {
+    if (settled) return;
+    if (target.emitter.listenerCount("unexpected-response") > 0) {
+      settled = true;
+      if (timer !== null) clearTimeout(timer);
+      target.emitter.emit("unexpected-response", req, res);
+      return;
+    }
+    res.resume();
+    fail(handshakeError(`unexpected server response: ${res.statusCode}`, res.statusCode));
+  });
+  req.on("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (settled) {
+      socket.destroy();
+      return;
+    }
+    // Guard the socket until the connection takes it over.
+    socket.on("error", () => socket.destroy());
+    const reject = (reason: string) => {
+      socket.destroy();
+      fail(handshakeError(reason, res.statusCode));
+    };
+    if (!headerHasToken(res.headers.upgrade, "websocket")) return reject("invalid Upgrade header");
+    if (!headerHasToken(res.headers.connection, "upgrade")) return reject("invalid Connection header");
+    if (res.headers["sec-websocket-accept"] !== acceptKey(key))
+      return reject("invalid Sec-WebSocket-Accept header");
+
+    const protocol = res.headers["sec-websocket-protocol"];
+    if (protocol !== undefined && !seen.has(protocol))
+      return reject("server sent a subprotocol that was not offered");
+
+    let deflate: PerMessageDeflate | null = null;
+    const extensionsHeader = res.headers["sec-websocket-extensions"];
+    if (extensionsHeader !== undefined) {
+      const extensions = parseExtensions(extensionsHeader);
+      if (extensions === null) return reject("invalid Sec-WebSocket-Extensions header");
+      if (deflateOptions === null || extensions.length !== 1 || extensions[0]!.name !== PERMESSAGE_DEFLATE) {
+        return reject("server accepted an extension that was not offered");
+      }
+      const params = acceptResponse(extensions[0]!, deflateOptions);
+      if (typeof params === "string") return reject(`invalid permessage-deflate response: ${params}`);
+      deflate = new PerMessageDeflate(params, false, deflateOptions, maxPayload);
+    }
+
+    settled = true;
+    if (timer !== null) clearTimeout(timer);
+    target.emitter.emit("upgrade", res);
+    target.open(socket, head, {
+      isServer: false,
+      maxPayload,
+      closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+      autoPong: options.autoPong ?? true,
+      protocol: protocol ?? "",
+      extensions: extensionsHeader ?? "",
+      deflate,
+    });
+  });
+  req.end();
+
+  return { url: url.href, abort: fail };
+}

@@ -1,0 +1,87 @@
+// Frame encoding at every length boundary; what the writer emits, the reader (and ws) reads back.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { encodeFrame, frameHeaderSize } from "../src/frame-writer.js";
+import { applyMask } from "../src/mask.js";
+import { Opcode, prepareMessage } from "../src/index.js";
+import { parseFrames } from "./helpers.js";
+
+const BOUNDARIES: Array<[number, number]> = [
+  [0, 2],
+  [125, 2],
+  [126, 4],
+  [127, 4],
+  [65535, 4],
+  [65536, 10],
+  [100000, 10],
+];
+
+function flat(frame: Buffer | Buffer[]): Buffer {
+  return Array.isArray(frame) ? Buffer.concat(frame) : frame;
+}
+
+describe("frame writer", () => {
+  for (const [length, headerSize] of BOUNDARIES) {
+    test(`payload of ${length} bytes: ${headerSize}-byte header, masked and unmasked`, () => {
+      const payload = Buffer.alloc(length, 0x5a);
+      assert.equal(frameHeaderSize(length, false), headerSize);
+      assert.equal(frameHeaderSize(length, true), headerSize + 4);
+      const unmasked = flat(encodeFrame(Opcode.Binary, payload, true, false, false));
+      assert.equal(unmasked.length, headerSize + length);
+      const masked = flat(encodeFrame(Opcode.Binary, payload, true, false, true));
+      assert.equal(masked.length, headerSize + 4 + length);
+      assert.equal(masked[1]! & 0x80, 0x80);
+      for (const frame of [unmasked, masked]) {
+        const [parsed] = parseFrames(frame);
+        assert.equal(parsed!.opcode, Opcode.Binary);
+        assert.equal(parsed!.fin, true);
+        assert.ok(parsed!.payload.equals(payload));
+      }
+      // The caller's buffer is never masked in place.
+      assert.ok(payload.equals(Buffer.alloc(length, 0x5a)));
+    });
+  }
+
+  test("FIN, RSV1 and opcode bits", () => {
+    const frame = flat(encodeFrame(Opcode.Text, Buffer.from("x"), false, true, false));
+    assert.equal(frame[0], 0x40 | Opcode.Text);
+    const last = flat(encodeFrame(Opcode.Continuation, Buffer.from("x"), true, false, false));
+    assert.equal(last[0], 0x80);
+  });
+
+  test("every masked frame gets a fresh key", () => {
+    const keys = new Set<string>();
+    for (let i = 0; i < 100; i++) {
+      const frame = flat(encodeFrame(Opcode.Text, Buffer.from("same"), true, false, true));
+      keys.add(frame.subarray(2, 6).toString("hex"));
+    }
+    assert.ok(keys.size > 95);
+  });
+
+  test("applyMask: word-at-a-time equals byte-at-a-time at any alignment and phase", () => {
+    const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+    for (const offset of [0, 1, 2, 3]) {
+      for (const phase of [0, 1, 2, 3]) {
+        const backing = Buffer.alloc(200 + offset);
+        for (let i = 0; i < backing.length; i++) backing[i] = i & 0xff;
+        const expected = Buffer.from(backing);
+        for (let i = offset; i < backing.length; i++) expected[i]! ^= key[(phase + i - offset) & 3]!;
+        applyMask(backing, offset, backing.length, key, phase);
+        assert.ok(backing.equals(expected), `offset ${offset} phase ${phase}`);
+      }
+    }
+  });
+
+  test("prepareMessage frames once: text, binary, and the binary override", () => {
+    const text = prepareMessage("hi");
+    assert.deepEqual(parseFrames(Buffer.concat(text.frames)), [
+      { fin: true, rsv1: false, opcode: Opcode.Text, payload: Buffer.from("hi") },
+    ]);
+    const binary = prepareMessage(Buffer.from([1]), { binary: true });
+    assert.equal(parseFrames(Buffer.concat(binary.frames))[0]!.opcode, Opcode.Binary);
+    const forced = prepareMessage("as binary", { binary: true });
+    assert.equal(forced.frames[0]![0]! & 0x0f, Opcode.Binary);
+    const big = prepareMessage(Buffer.alloc(70000));
+    assert.equal(big.byteLength, 70010);
+  });
+});
