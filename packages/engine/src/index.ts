@@ -1,0 +1,34 @@
+/**
+ * `@volley/engine`: the Engine.IO 4 server (Node). The isomorphic client is `@volley/engine/client`,
+ * the packet codec `@volley/engine/parser`.
+ */
+export {
+  EngineServer,
+  type EngineServerEvents,
+  type EngineConnectionError,
+  type AttachOptions,
+} from "./server.js";
+export {
+  EngineSocket,
+  type EngineSocketEvents,
+  type MessageData,
+  type SendOptions,
+  type ReadyState,
+} from "./session.js";
+export { PreparedPacket } from "./prepared-packet.js";
+export type {
+  EngineServerOptions,
+  TransportName,
+  AllowRequestCallback,
+  HttpCompressionOptions,
+} from "./options.js";
+export type { CorsOptions, CorsOrigin } from "./cors.js";
+export type { CookieOptions } from "./cookie.js";
+export { EngineErrorCode, EngineErrorMessage, EngineRequestError, type CloseReason } from "./errors.js";
+export type { Transport } from "./transports/transport.js";
+export type {
+  WebSocketLike,
+  WebSocketServerLike,
+  WebSocketServerConstructor,
+  WebSocketServerConstructorOptions,
+} from "./transports/websocket-like.js";

@@ -1,0 +1,411 @@
+import { EventEmitter } from "node:events";
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { serializeCookie } from "./cookie.js";
+import { applyCors } from "./cors.js";
+import { EngineErrorCode, EngineRequestError } from "./errors.js";
+import { FlushQueue, type Flushable } from "./flush-queue.js";
+import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
+import {
+  type EngineServerOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type TransportName,
+} from "./options.js";
+import { PreparedPacket } from "./prepared-packet.js";
+import { pathnameOf, queryOf } from "./request-query.js";
+import { EngineSocket, type SessionHost } from "./session.js";
+import { generateSessionId } from "./session-id.js";
+import { DefaultWebSocketServer, defaultPrepareFrame } from "./transports/default-websocket.js";
+import { PollingTransport } from "./transports/polling.js";
+import { WebSocketTransport } from "./transports/websocket.js";
+import type { PrepareFrame, WebSocketLike, WebSocketServerLike } from "./transports/websocket-like.js";
+
+/** A refused request, as `connection_error` listeners receive it. */
+export interface EngineConnectionError {
+  req: IncomingMessage;
+  code: EngineErrorCode;
+  message: string;
+  context: Record<string, unknown>;
+}
+
+/** Response headers a listener may add to or change (`Set-Cookie` may be a list). */
+export type ResponseHeaders = Record<string, string | string[]>;
+
+/** Events of an {@link EngineServer}. */
+export interface EngineServerEvents {
+  connection: [session: EngineSocket];
+  connection_error: [err: EngineConnectionError];
+  /** Before the handshake response (polling answer or websocket 101) is written: edit `headers`. */
+  initial_headers: [headers: ResponseHeaders, req: IncomingMessage];
+  /** Before every polling response and the websocket 101 is written: edit `headers`. */
+  headers: [headers: ResponseHeaders, req: IncomingMessage];
+}
+
+/** Options of {@link EngineServer.attach}. */
+export interface AttachOptions {
+  /** Milliseconds before destroying an upgrade request nobody else handled. Default: 1000. */
+  destroyUpgradeTimeout?: number;
+}
+
+/**
+ * An Engine.IO 4 server: handshakes, polling and websocket transports, upgrades, heartbeats.
+ * Attach it to an `http.Server`, or route requests to `handleRequest` / `handleUpgrade` yourself.
+ */
+export class EngineServer extends EventEmitter<EngineServerEvents> implements SessionHost {
+  /** The options with defaults filled in. */
+  readonly options: ResolvedOptions;
+  /** Open sessions by id. */
+  readonly sessions = new Map<string, EngineSocket>();
+  private readonly flushQueue = new FlushQueue();
+  private wss: WebSocketServerLike | undefined;
+  private readonly prepareFrame: PrepareFrame | undefined;
+  private closed = false;
+  /** Session ids chosen before a websocket handshake completes, so its 101 can carry the cookie. */
+  private readonly pendingIds = new WeakMap<IncomingMessage, string>();
+
+  /** @throws TypeError when an option has an invalid value (the message names it). */
+  constructor(options: EngineServerOptions = {}) {
+    super();
+    this.options = resolveOptions(options);
+    this.prepareFrame = this.options.wsEngine === undefined ? defaultPrepareFrame : undefined;
+  }
+
+  /** Number of open sessions. */
+  get clientsCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Handles the requests and upgrades under `path` of `server`; every other request goes to the listeners
+   * the server had before, every other upgrade to the other `upgrade` listeners.
+   */
+  attach(server: HttpServer, options: AttachOptions = {}): this {
+    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
+    const previous = server.listeners("request").slice() as Array<
+      (req: IncomingMessage, res: ServerResponse) => void
+    >;
+    server.removeAllListeners("request");
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+      if (this.matches(req)) {
+        this.handleRequest(req, res);
+        return;
+      }
+      for (const listener of previous) listener.call(server, req, res);
+    });
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.matches(req)) {
+        this.handleUpgrade(req, socket, head);
+        return;
+      }
+      // Nobody else may want it: do not leave the socket open forever.
+      setTimeout(() => {
+        if (socket.writable && (socket as { bytesWritten?: number }).bytesWritten === 0) socket.destroy();
+      }, destroyUpgradeTimeout).unref();
+    });
+    server.once("close", () => {
+      void this.close();
+    });
+    return this;
+  }
+
+  /** Whether a request is under this engine's path. */
+  matches(req: IncomingMessage): boolean {
+    const pathname = pathnameOf(req);
+    const path = this.options.path;
+    return pathname === path || (pathname.length === path.length + 1 && pathname === `${path}/`);
+  }
+
+  /** Handles one HTTP request of the polling transport (or a CORS preflight). Never throws. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const cors = this.options.cors;
+      if (cors) applyCors(cors, req, res, () => this.onHttpRequest(req, res));
+      else this.onHttpRequest(req, res);
+    } catch (err) {
+      this.refuse(req, res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
+    }
+  }
+
+  /** Handles one WebSocket upgrade request (a new session, or the upgrade of a polling one). Never throws. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    try {
+      const query = queryOf(req);
+      const error = this.verify(req, query, true);
+      if (error !== undefined) {
+        this.refuseUpgrade(req, socket, error);
+        return;
+      }
+      const sid = query.get("sid");
+      if (sid !== null) {
+        this.acceptWebSocket(req, socket, head, sid);
+        return;
+      }
+      this.checkAllowRequest(req, (refusal) => {
+        if (refusal !== undefined) this.refuseUpgrade(req, socket, refusal);
+        else this.acceptWebSocket(req, socket, head, null);
+      });
+    } catch (err) {
+      this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
+    }
+  }
+
+  /**
+   * Encodes a message once for every transport, for sending to many sessions with `session.sendPrepared`.
+   */
+  prepare(data: string | Buffer): PreparedPacket {
+    return new PreparedPacket(data, this.prepareFrame);
+  }
+
+  /** Closes every session ("server shutting down") and the WebSocket server. Leaves the HTTP server alone. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const session of [...this.sessions.values()]) session.shutdown("server shutting down");
+    const wss = this.wss;
+    this.wss = undefined;
+    if (wss?.close !== undefined) await new Promise<void>((resolve) => wss.close!(() => resolve()));
+  }
+
+  /**
+   * Finds the session a request names. The one seam for scale-out: a cluster layer overrides it (or
+   * `handleRequest`) to find sessions that live on another node.
+   */
+  protected lookupSession(sid: string, _req: IncomingMessage): EngineSocket | undefined {
+    return this.sessions.get(sid);
+  }
+
+  /** Makes the id of a new session; override to add node affinity. Must stay unguessable. */
+  protected generateId(_req: IncomingMessage): string {
+    return generateSessionId();
+  }
+
+  /** @internal */
+  scheduleFlush(session: Flushable): void {
+    this.flushQueue.add(session);
+  }
+
+  /** @internal */
+  onSessionClose(session: EngineSocket): void {
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+  }
+
+  // ---- requests ----
+
+  private onHttpRequest(req: IncomingMessage, res: ServerResponse): void {
+    const query = queryOf(req);
+    const error = this.verify(req, query, false);
+    if (error !== undefined) {
+      this.refuse(req, res, error);
+      return;
+    }
+    const sid = query.get("sid");
+    if (sid !== null) {
+      const session = this.lookupSession(sid, req)!;
+      this.applyHeaderListeners(req, res, false);
+      (session.transport as PollingTransport).onRequest(req, res);
+      return;
+    }
+    this.checkAllowRequest(req, (refusal) => {
+      if (refusal !== undefined) this.refuse(req, res, refusal);
+      else this.openPollingSession(req, res);
+    });
+  }
+
+  /** Checks what every request must satisfy; the refusal, or undefined when the request may proceed. */
+  private verify(
+    req: IncomingMessage,
+    query: URLSearchParams,
+    upgrade: boolean,
+  ): EngineRequestError | undefined {
+    const transport = query.get("transport");
+    if (transport === null || !this.options.transports.includes(transport as TransportName)) {
+      return new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
+    }
+    if ((transport === "websocket") !== upgrade) {
+      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport });
+    }
+    const protocol = query.get("EIO");
+    if (protocol !== "4") {
+      return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol });
+    }
+    if (this.closed) return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
+    const sid = query.get("sid");
+    if (sid !== null) {
+      const session = this.lookupSession(sid, req);
+      if (session === undefined) return new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid });
+      if (!upgrade && session.transport.name !== "polling") {
+        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", sid });
+      }
+      if (
+        upgrade &&
+        (!this.options.allowUpgrades ||
+          session.readyState !== "open" ||
+          session.upgraded ||
+          session.upgrading ||
+          session.transport.name !== "polling")
+      ) {
+        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "UPGRADE_REFUSED", sid });
+      }
+      return undefined;
+    }
+    if (!upgrade && req.method !== "GET") {
+      return new EngineRequestError(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
+    }
+    return undefined;
+  }
+
+  /** Runs `allowRequest` (once, errors caught) and calls back with a refusal or undefined. */
+  private checkAllowRequest(
+    req: IncomingMessage,
+    next: (refusal: EngineRequestError | undefined) => void,
+  ): void {
+    const allowRequest = this.options.allowRequest;
+    if (allowRequest === undefined) {
+      next(undefined);
+      return;
+    }
+    let answered = false;
+    const answer = (err: string | null | undefined, success: boolean): void => {
+      if (answered) return;
+      answered = true;
+      if (success) next(undefined);
+      else {
+        const message = typeof err === "string" && err.length > 0 ? err : undefined;
+        next(new EngineRequestError(EngineErrorCode.FORBIDDEN, { name: "FORBIDDEN" }, message));
+      }
+    };
+    try {
+      allowRequest(req, answer);
+    } catch (err) {
+      answered = false;
+      answer(err instanceof Error ? err.message : String(err), false);
+    }
+  }
+
+  private openPollingSession(req: IncomingMessage, res: ServerResponse): void {
+    if (res.destroyed) return;
+    const options = this.options;
+    const transport = new PollingTransport(undefined as never, options);
+    const session = this.createSession(req, transport);
+    if (options.cookie) res.setHeader("Set-Cookie", serializeCookie(options.cookie, session.id));
+    this.applyHeaderListeners(req, res, true);
+    const upgrades = options.allowUpgrades && options.transports.includes("websocket") ? ["websocket"] : [];
+    session.open(upgrades);
+    this.emit("connection", session);
+    // The handshake GET is the first poll: it carries the open packet and whatever the listeners sent.
+    transport.onRequest(req, res);
+  }
+
+  private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, sid: string | null): void {
+    const wss = this.webSocketServer();
+    if (wss === undefined) {
+      this.refuseUpgrade(
+        req,
+        socket,
+        new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport: "websocket" }),
+      );
+      return;
+    }
+    if (sid === null) this.pendingIds.set(req, this.uniqueId(req));
+    wss.handleUpgrade(req, socket, head, (ws: WebSocketLike) => {
+      const transport = new WebSocketTransport(ws);
+      if (sid === null) {
+        if (this.closed) {
+          transport.close();
+          return;
+        }
+        const session = this.createSession(req, transport);
+        session.open([]);
+        this.emit("connection", session);
+        session.runScheduledFlush();
+        return;
+      }
+      const session = this.lookupSession(sid, req);
+      if (session === undefined) transport.close();
+      else session.maybeUpgrade(transport);
+    });
+  }
+
+  private uniqueId(req: IncomingMessage): string {
+    let id = this.generateId(req);
+    // 120 random bits do not collide; a custom generateId might.
+    while (this.sessions.has(id)) id = generateSessionId();
+    return id;
+  }
+
+  private createSession(
+    req: IncomingMessage,
+    transport: PollingTransport | WebSocketTransport,
+  ): EngineSocket {
+    let id = this.pendingIds.get(req);
+    if (id === undefined || this.sessions.has(id)) id = this.uniqueId(req);
+    this.pendingIds.delete(req);
+    const session = new EngineSocket(this, id, req, transport);
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  private webSocketServer(): WebSocketServerLike | undefined {
+    if (this.wss === undefined && !this.closed) {
+      const WebSocketServer = this.options.wsEngine ?? DefaultWebSocketServer;
+      if (WebSocketServer === undefined) return undefined;
+      const wss = new WebSocketServer({
+        noServer: true,
+        clientTracking: false,
+        maxPayload: this.options.maxHttpBufferSize,
+        perMessageDeflate: this.options.perMessageDeflate,
+      });
+      wss.on?.("headers", (lines: string[], req: IncomingMessage) => this.onWebSocketHeaders(lines, req));
+      this.wss = wss;
+    }
+    return this.wss;
+  }
+
+  /** The 101 answer of a websocket handshake: cookie and `initial_headers`/`headers` listeners. */
+  private onWebSocketHeaders(lines: string[], req: IncomingMessage): void {
+    const id = this.pendingIds.get(req);
+    const initial = id !== undefined;
+    const cookie = this.options.cookie;
+    if (initial && cookie) lines.push(`Set-Cookie: ${serializeCookie(cookie, id)}`);
+    if (!this.hasHeaderListeners(initial)) return;
+    const headers: ResponseHeaders = {};
+    if (initial) this.emit("initial_headers", headers, req);
+    this.emit("headers", headers, req);
+    for (const name of Object.keys(headers)) {
+      const value = headers[name]!;
+      if (typeof value === "string") lines.push(`${name}: ${value}`);
+      else for (const v of value) lines.push(`${name}: ${v}`);
+    }
+  }
+
+  private hasHeaderListeners(initial: boolean): boolean {
+    return this.listenerCount("headers") > 0 || (initial && this.listenerCount("initial_headers") > 0);
+  }
+
+  /** Lets `initial_headers`/`headers` listeners edit a polling response's headers. */
+  private applyHeaderListeners(req: IncomingMessage, res: ServerResponse, initial: boolean): void {
+    if (!this.hasHeaderListeners(initial)) return;
+    const headers: ResponseHeaders = {};
+    const cookie = res.getHeader("Set-Cookie");
+    if (typeof cookie === "string") headers["Set-Cookie"] = cookie;
+    if (initial) this.emit("initial_headers", headers, req);
+    this.emit("headers", headers, req);
+    for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+  }
+
+  private refuse(req: IncomingMessage, res: ServerResponse, err: EngineRequestError): void {
+    writeErrorResponse(res, err);
+    this.emitConnectionError(req, err);
+  }
+
+  private refuseUpgrade(req: IncomingMessage, socket: Duplex, err: EngineRequestError): void {
+    writeUpgradeError(socket, err);
+    this.emitConnectionError(req, err);
+  }
+
+  private emitConnectionError(req: IncomingMessage, err: EngineRequestError): void {
+    if (this.listenerCount("connection_error") === 0) return;
+    this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
+  }
+}

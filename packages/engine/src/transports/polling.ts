@@ -1,0 +1,239 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  decodePayload,
+  EngineParseError,
+  encodePacket,
+  type Packet,
+  RECORD_SEPARATOR,
+} from "../parser/index.js";
+import { EngineErrorCode, EngineRequestError } from "../errors.js";
+import { writeErrorResponse } from "../http-error.js";
+import { chooseEncoding, compress } from "../http-compression.js";
+import type { Outgoing } from "../outgoing.js";
+import { PreparedPacket } from "../prepared-packet.js";
+import type { Transport, TransportHandler } from "./transport.js";
+
+/** Limits of the polling transport (from the server options). */
+export interface PollingConfig {
+  maxHttpBufferSize: number;
+  maxPacketsPerPayload: number;
+  httpCompressionThreshold: number | false;
+}
+
+const CLOSE_PAYLOAD = encodePacket({ type: "close" }, false) as string;
+const NOOP_PAYLOAD = encodePacket({ type: "noop" }, false) as string;
+
+/**
+ * HTTP long-polling: the client holds one GET open to receive (answered with every packet queued, joined by
+ * the record separator) and sends with short POSTs. At most one of each at a time, as the protocol requires.
+ */
+export class PollingTransport implements Transport {
+  readonly name = "polling" as const;
+  handler: TransportHandler;
+  private readonly config: PollingConfig;
+  private pollReq: IncomingMessage | undefined;
+  private pollRes: ServerResponse | undefined;
+  private dataReq: IncomingMessage | undefined;
+  private ended = false;
+
+  constructor(handler: TransportHandler, config: PollingConfig) {
+    this.handler = handler;
+    this.config = config;
+  }
+
+  get writable(): boolean {
+    return this.pollRes !== undefined;
+  }
+
+  get bufferedAmount(): number {
+    return 0;
+  }
+
+  /** Takes one request of this session (the server has checked query and sid). */
+  onRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === "GET") this.onPollRequest(req, res);
+    else if (req.method === "POST") this.onDataRequest(req, res);
+    else writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { method: req.method }));
+  }
+
+  private onPollRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.ended) {
+      writeErrorResponse(
+        res,
+        new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_CLOSED" }),
+      );
+      return;
+    }
+    if (this.pollRes !== undefined) {
+      // Two GETs at once: refuse the second, and the protocol closes the session (the first gets "1").
+      writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "POLL_OVERLAP" }));
+      this.handler.onTransportError(this, "overlapping GET requests");
+      return;
+    }
+    this.pollReq = req;
+    this.pollRes = res;
+    res.once("close", () => {
+      if (this.pollRes !== res) return;
+      this.pollReq = undefined;
+      this.pollRes = undefined;
+      this.handler.onTransportError(this, "poll connection closed prematurely");
+    });
+    this.handler.onTransportWritable(this);
+  }
+
+  private onDataRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.dataReq !== undefined) {
+      writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "DATA_OVERLAP" }));
+      this.handler.onTransportError(this, "overlapping POST requests");
+      return;
+    }
+    const limit = this.config.maxHttpBufferSize;
+    const declared = Number(req.headers["content-length"]);
+    if (declared > limit) {
+      refuseTooLarge(req, res, limit);
+      return;
+    }
+    this.dataReq = req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = (): void => {
+      if (this.dataReq === req) this.dataReq = undefined;
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("close", cleanup);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        refuseTooLarge(req, res, limit);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      this.onBody(body.toString("utf8"), res);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("close", cleanup);
+  }
+
+  private onBody(body: string, res: ServerResponse): void {
+    let packets: Packet[];
+    try {
+      packets = decodePayload(body, { maxPackets: this.config.maxPacketsPerPayload });
+    } catch (err) {
+      const description = err instanceof EngineParseError ? err.message : String(err);
+      writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { description }));
+      this.handler.onTransportParseError(this, description);
+      return;
+    }
+    // Answer before dispatching: a handler that closes the session must not leave this request hanging.
+    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2 });
+    res.end("ok");
+    for (let i = 0; i < packets.length; i++) {
+      if (this.ended) break;
+      this.handler.onTransportPacket(this, packets[i]!);
+    }
+  }
+
+  send(batch: Outgoing[]): void {
+    const res = this.pollRes;
+    const req = this.pollReq;
+    if (res === undefined || req === undefined) return;
+    this.pollRes = undefined;
+    this.pollReq = undefined;
+    let body = "";
+    let callbacks: Array<() => void> | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i]!;
+      if (i > 0) body += RECORD_SEPARATOR;
+      if (entry instanceof PreparedPacket) {
+        body += entry.pollingPayload;
+      } else {
+        body += encodePacket(entry, false) as string;
+        if (entry.cb !== undefined) {
+          if (callbacks === undefined) callbacks = [];
+          callbacks.push(entry.cb);
+        }
+      }
+    }
+    this.writePayload(req, res, body, callbacks);
+  }
+
+  /** Ends the transport; a waiting GET is answered with a close packet. */
+  close(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.releasePoll(CLOSE_PAYLOAD);
+  }
+
+  /** After an upgrade: a waiting GET is answered with a noop so the client's poll loop can stop. */
+  discard(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.releasePoll(NOOP_PAYLOAD);
+  }
+
+  private releasePoll(payload: string): void {
+    const res = this.pollRes;
+    const req = this.pollReq;
+    this.pollRes = undefined;
+    this.pollReq = undefined;
+    if (res !== undefined && req !== undefined) this.writePayload(req, res, payload, undefined);
+  }
+
+  private writePayload(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: string,
+    callbacks: Array<() => void> | undefined,
+  ): void {
+    const done = (): void => {
+      if (callbacks !== undefined) for (const cb of callbacks) cb();
+      this.handler.onTransportDrain(this);
+    };
+    const encoding = chooseEncoding(req, body.length, this.config.httpCompressionThreshold);
+    if (encoding === undefined) {
+      res.writeHead(200, {
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Length": Buffer.byteLength(body),
+      });
+      res.end(body, done);
+      return;
+    }
+    compress(encoding, Buffer.from(body, "utf8"), (err, compressed) => {
+      if (res.destroyed) return;
+      if (err) {
+        res.writeHead(500).end();
+        return;
+      }
+      res.writeHead(200, {
+        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Encoding": encoding,
+        "Content-Length": compressed.length,
+        Vary: "Accept-Encoding",
+      });
+      res.end(compressed, done);
+    });
+  }
+}
+
+/** Refuses an oversized POST with 413; the session itself is untouched (nothing else is lost). */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  writeErrorResponse(
+    res,
+    new EngineRequestError(
+      EngineErrorCode.BAD_REQUEST,
+      { limit },
+      `payload exceeds maxHttpBufferSize (${limit} bytes)`,
+      413,
+    ),
+    true,
+  );
+  // Stop reading the rest of the body; "Connection: close" ends the socket once the answer is out.
+  req.pause();
+}
