@@ -1,0 +1,15 @@
+// The one place the demo names its realtime server package.
+import { Server, type Socket } from "volley";
+import type {
+  ClientToServerEvents,
+  InterServerEvents,
+  ServerToClientEvents,
+  SocketData,
+} from "../shared/events.js";
+
+export { Server };
+
+/** The demo's server, typed by its event maps. */
+export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+/** One connected tab, as the server sees it. */
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Browser bundles of @volley/client (esbuild, from the TypeScript sources):
+//   dist/volley.js          IIFE, global `io`, readable
+//   dist/volley.min.js      IIFE, global `io`, minified
+//   dist/volley.esm.min.js  ESM, minified
+// Node-only code is swapped for a stub and the output is checked for `node:` imports.
+// Prints each size, min+gzip beside socket.io-client's own bundle (the budget is ≤ ½ of it).
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(pkg, "dist");
+mkdirSync(dist, { recursive: true });
+
+// The engine loads @volley/websocket in Node only; browsers use their own WebSocket. The loader is never
+// called in a browser (`isNode` is false there), so an empty binding replaces it.
+const browserOnly = {
+  name: "volley-browser-only",
+  setup(b) {
+    b.onResolve({ filter: /node-websocket\.js$/ }, () => ({
+      path: "node-websocket",
+      namespace: "volley-stub",
+    }));
+    b.onLoad({ filter: /.*/, namespace: "volley-stub" }, () => ({
+      contents: "export let loadNodeWebSocket;",
+      loader: "js",
+    }));
+    b.onResolve({ filter: /^node:/ }, (args) => ({
+      errors: [{ text: `Node-only import ${args.path} in the browser bundle` }],
+    }));
+  },
+};
+
+// The global build: `io` is the lookup function carrying Manager, Socket, connect and protocol, as in socket.io.
+const globalEntry = `
+import { io, connect, Manager, Socket, protocol } from "./src/index.ts";
+Object.assign(io, { io, connect, Manager, Socket, protocol });
+globalThis.io = io;
+`;
+
+const common = {
+  bundle: true,
+  platform: "browser",
+  target: "es2022",
+  conditions: ["volley-source"],
+  plugins: [browserOnly],
+  // Browsers have neither: the Node-only branches (Buffer results, our WebSocket) fold away.
+  define: { "globalThis.Buffer": "undefined", "globalThis.process": "undefined" },
+  // `_`-prefixed members are internal by convention (STYLE: private API): short names in the bundle.
+  // `_placeholder` is wire format (Socket.IO binary attachments) and keeps its name.
+  mangleProps: /^_[a-z]/i,
+  reserveProps: /^_placeholder$/,
+  legalComments: "none",
+  logLevel: "warning",
+  write: false,
+};
+
+const outputs = [
+  { file: "volley.js", format: "iife", minify: false, stdin: true },
+  { file: "volley.min.js", format: "iife", minify: true, stdin: true },
+  { file: "volley.esm.min.js", format: "esm", minify: true, stdin: false },
+];
+
+const sizes = {};
+for (const out of outputs) {
+  const result = await build({
+    ...common,
+    format: out.format,
+    minify: out.minify,
+    ...(out.stdin
+      ? { stdin: { contents: globalEntry, resolveDir: pkg, loader: "ts", sourcefile: "volley-global.ts" } }
+      : { entryPoints: [join(pkg, "src/index.ts")] }),
+  });
+  const code = result.outputFiles[0].text;
+  if (/\bfrom\s*["']node:|import\(\s*["']node:|require\(\s*["']node:/.test(code)) {
+    throw new Error(`${out.file} contains a node: import`);
+  }
+  if (code.includes("@volley/websocket")) throw new Error(`${out.file} references @volley/websocket`);
+  writeFileSync(join(dist, out.file), code);
+  sizes[out.file] = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
+
+const require = createRequire(import.meta.url);
+let reference;
+try {
+  const path = join(dirname(require.resolve("socket.io-client/package.json")), "dist", "socket.io.min.js");
+  if (existsSync(path)) {
+    const code = readFileSync(path);
+    reference = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
+  }
+} catch {
+  // socket.io-client is a devDependency; without it we just skip the comparison.
+}
+
+for (const [file, size] of Object.entries(sizes))
+  console.log(`${file.padEnd(20)} ${size.bytes} B, ${size.gzip} B gzip`);
+if (reference) {
+  const ratio = sizes["volley.min.js"].gzip / reference.gzip;
+  console.log(`socket.io.min.js     ${reference.bytes} B, ${reference.gzip} B gzip`);
+  console.log(`volley.min.js min+gzip = ${(ratio * 100).toFixed(1)} % of socket.io-client's (budget ≤ 50 %)`);
+}

@@ -1,0 +1,35 @@
+/** What went wrong, as a stable code. */
+export type ClientErrorCode =
+  /** The server refused the namespace connection (middleware `next(err)`); `data` holds its `data`. */
+  | "CONNECT_ERROR"
+  /** The Manager could not open a connection within `timeout`. */
+  | "CONNECT_TIMEOUT"
+  /** An acknowledgement did not arrive within the emit's `timeout` / `ackTimeout`. */
+  | "ACK_TIMEOUT"
+  /** The socket disconnected before the acknowledgement arrived. */
+  | "DISCONNECTED"
+  /** The application tried to emit a name reserved by the library (`connect`, `disconnect`, …); `data` is the name. */
+  | "RESERVED_EVENT"
+  /** The server's CONNECT answer did not carry a session id (a Socket.IO v2 server?). */
+  | "PROTOCOL_MISMATCH"
+  /** The server sent a malformed Socket.IO packet; `data` holds the chunk. */
+  | "PARSE_ERROR";
+
+/**
+ * An error of the Socket.IO client. `message` is socket.io-client's for the same case where it has one
+ * (`timeout`, `operation has timed out`, the server's refusal), else the code in words: the browser
+ * bundle carries no prose.
+ */
+export class ClientError extends Error {
+  override readonly name = "ClientError";
+
+  declare readonly code: ClientErrorCode;
+  /** Extra details, e.g. the `data` a server middleware passed with its error. */
+  declare readonly data?: unknown;
+
+  constructor(code: ClientErrorCode, message = code.toLowerCase().replace("_", " "), data?: unknown) {
+    super(message);
+    // Plain assignments: declared fields would be emitted twice (once as class fields).
+    Object.assign(this, { code, data });
+  }
+}

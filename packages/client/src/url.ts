@@ -1,0 +1,32 @@
+/** Where to connect: the server (cached per `id`) and the namespace. */
+export interface ParsedUrl {
+  /** The absolute URL given to the engine. */
+  source: string;
+  /** Manager cache key: the origin (scheme, host, port) and the engine path. */
+  id: string;
+  /** The namespace (the URL's path). */
+  nsp: string;
+}
+
+/**
+ * Resolves `io()` URLs the way socket.io-client does: none = this page's origin, `/nsp` = a namespace of
+ * this origin, `//host` = this page's protocol, `host:port` without a scheme = this page's protocol (https
+ * outside browsers).
+ */
+export function parseUrl(uri: string | undefined, enginePath: string): ParsedUrl {
+  const location = (globalThis as { location?: { protocol: string; host: string } }).location;
+  const protocol = location?.protocol ?? "https:";
+  let href = uri ?? "";
+  if (!/^[a-z][\w+.-]*:\/\//i.test(href))
+    href =
+      href[0] === "/" && href[1] !== "/"
+        ? `${protocol}//${location?.host ?? ""}${href}`
+        : `${protocol}${href.startsWith("//") ? "" : "//"}${href || (location?.host ?? "")}`;
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    throw new TypeError(`invalid URL ${uri}`);
+  }
+  return { source: url.href, id: url.origin + enginePath, nsp: url.pathname };
+}

@@ -1,0 +1,376 @@
+import type { BinaryData, Packet, PacketTypeName } from "../parser/index.js";
+import { encodedByteLength, toPlatformBinary } from "./binary.js";
+import { Emitter } from "./emitter.js";
+import { EngineClientError } from "./errors.js";
+import {
+  type EngineClientOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type TransportName,
+} from "./options.js";
+import { PollingTransport } from "./polling.js";
+import type { CloseDetails, Transport } from "./transport.js";
+import { WebSocketTransport } from "./websocket.js";
+
+/** Why a session closed. */
+export type EngineCloseReason =
+  | "transport close"
+  | "transport error"
+  | "ping timeout"
+  | "io client disconnect"
+  | "parse error";
+
+/** The open packet's JSON (Engine.IO 4 handshake). */
+export interface HandshakeData {
+  sid: string;
+  upgrades: string[];
+  pingInterval: number;
+  pingTimeout: number;
+  maxPayload?: number;
+}
+
+/** Message data as received: text, or binary (Buffer in Node, ArrayBuffer in browsers). */
+export type MessageData = string | Uint8Array | ArrayBuffer;
+
+export type EngineClientEvents = {
+  /** The handshake completed; messages can flow. */
+  open: () => void;
+  handshake: (data: HandshakeData) => void;
+  message: (data: MessageData) => void;
+  /** Alias of `message` (the name socket.io's Manager listens to). */
+  data: (data: MessageData) => void;
+  /** The server pinged (and we ponged). */
+  ping: () => void;
+  /** Any packet arrived: proof of life. */
+  heartbeat: () => void;
+  packet: (packet: Packet) => void;
+  packetCreate: (packet: Packet) => void;
+  /** Everything written so far has been handed to the transport. */
+  drain: () => void;
+  flush: () => void;
+  upgrading: (transport: Transport) => void;
+  upgrade: (transport: Transport) => void;
+  upgradeError: (error: EngineClientError) => void;
+  error: (error: EngineClientError) => void;
+  close: (reason: EngineCloseReason, description?: CloseDetails | EngineClientError) => void;
+};
+
+export type EngineReadyState = "opening" | "open" | "closing" | "closed";
+
+/** Options of one `send`. */
+export interface SendOptions {
+  /** Ask the transport to compress (WebSocket permessage-deflate, when negotiated). Default `true`. */
+  compress?: boolean;
+}
+
+/** The page (browsers only; Node's globalThis has no addEventListener). */
+const page = globalThis as {
+  addEventListener?(type: string, listener: () => void, options: { signal: AbortSignal }): void;
+};
+
+/**
+ * One Engine.IO 4 session as a client: handshake, heartbeat, buffered writes, upgrade from polling to
+ * WebSocket. Works in browsers and in Node 20.
+ *
+ * @example
+ * const engine = new EngineClient("http://localhost:3000", { transports: ["websocket"] });
+ * engine.on("open", () => engine.send("hello"));
+ * engine.on("message", (data) => console.log(data));
+ */
+export class EngineClient extends Emitter<EngineClientEvents> {
+  /** Whether the last session reached WebSocket (for `rememberUpgrade`). */
+  static priorWebsocketSuccess = false;
+
+  /** The session id (`sid`), once the handshake is done. */
+  id: string | null = null;
+  readyState: EngineReadyState = "opening";
+  /** The transport in use. */
+  transport!: Transport;
+  /** Upgrades the server offered that we are willing to use. */
+  upgrades: TransportName[] = [];
+  pingInterval = 0;
+  pingTimeout = 0;
+  /** Largest polling body the server accepts (from the handshake); 0 = no limit. */
+  maxPayload = 0;
+  /** True while switching transports; writes wait. */
+  upgrading = false;
+  readonly opts: ResolvedOptions;
+
+  #writeBuffer: Packet[] = [];
+  #callbacks: Array<(() => void) | undefined> = [];
+  #inFlight = 0;
+  #flushScheduled = false;
+  #pingTimer: unknown;
+  #pingDeadline = 0;
+  // Removes our page listeners (`beforeunload`, `offline`) when the session closes.
+  #page = new AbortController();
+
+  constructor(uri?: string | EngineClientOptions, opts: EngineClientOptions = {}) {
+    super();
+    if (typeof uri === "object") {
+      opts = uri;
+      uri = undefined;
+    }
+    this.opts = resolveOptions(uri, opts);
+    const signal = this.#page.signal;
+    // Closing before the page goes avoids an error shown to the user while the page unloads.
+    if (opts.closeOnBeforeunload)
+      page.addEventListener?.("beforeunload", () => this.transport?.removeAllListeners().close(), { signal });
+    page.addEventListener?.(
+      "offline",
+      () => this.#onClose("transport close", { description: "network connection lost" }),
+      { signal },
+    );
+    const transports = this.opts.transports;
+    const name =
+      opts.rememberUpgrade && EngineClient.priorWebsocketSuccess && transports.includes("websocket")
+        ? "websocket"
+        : transports[0];
+    if (name) this.#setTransport(this.#createTransport(name)).open();
+    else queueMicrotask(() => this.#onError(new EngineClientError("NO_TRANSPORTS")));
+  }
+
+  /**
+   * True when a message sent now leaves without waiting behind another write: always on an open
+   * WebSocket (it queues frames itself), on polling only while no POST is in flight. Volatile emits use it.
+   */
+  get writable(): boolean {
+    const transport = this.transport;
+    return (
+      this.readyState === "open" &&
+      !this.upgrading &&
+      (transport.name === "websocket" || (transport.writable && this.#inFlight === 0))
+    );
+  }
+
+  /** Queues a message; packets sent in the same turn leave together. `callback` runs once it is written. */
+  send(data: string | BinaryData, _options?: SendOptions, callback?: () => void): this {
+    this.#sendPacket("message", data, callback);
+    return this;
+  }
+
+  /** Alias of `send`. */
+  write(data: string | BinaryData, options?: SendOptions, callback?: () => void): this {
+    return this.send(data, options, callback);
+  }
+
+  /** Closes the session after writing what is queued (reason `io client disconnect`). */
+  close(): this {
+    if (/^o/.test(this.readyState)) {
+      this.readyState = "closing";
+      // After what is queued is written, and after an upgrade in progress (it fails or succeeds).
+      const close = () =>
+        this.upgrading
+          ? this.once("upgrade", close).once("upgradeError", close)
+          : this.#onClose("io client disconnect");
+      if (this.#writeBuffer.length > 0) this.once("drain", close);
+      else close();
+    }
+    return this;
+  }
+
+  /**
+   * True when the heartbeat deadline passed without the timer firing (a suspended laptop, a frozen tab):
+   * the session is dead though nothing said so yet. Closes it with `ping timeout`.
+   */
+  hasPingExpired(): boolean {
+    if (this.#pingDeadline === 0 || this.opts.timers.now() <= this.#pingDeadline) return false;
+    this.#pingDeadline = 0;
+    queueMicrotask(() => this.#onClose("ping timeout"));
+    return true;
+  }
+
+  #createTransport(name: TransportName): Transport {
+    const transport = new (name === "websocket" ? WebSocketTransport : PollingTransport)(this.opts);
+    if (this.id) transport.sid = this.id;
+    return transport;
+  }
+
+  #setTransport(transport: Transport): Transport {
+    this.transport?.removeAllListeners();
+    this.transport = transport;
+    return transport
+      .on("drain", () => this.#onDrain())
+      .on("packet", (packet) => this.#onPacket(packet))
+      .on("error", (error) => this.#onError(error))
+      .on("close", (details) => this.#onClose("transport close", details));
+  }
+
+  #onPacket(packet: Packet): void {
+    if (this.readyState === "closed") return;
+    this.emitReserved("packet", packet);
+    this.emitReserved("heartbeat");
+    const { type, data } = packet;
+    if (type === "open") this.#onHandshake(data);
+    else if (type === "ping") {
+      this.#resetPingTimeout();
+      this.#sendPacket("pong");
+      this.emitReserved("ping");
+    } else if (type === "message") {
+      const out = data === undefined ? "" : typeof data === "string" ? data : toPlatformBinary(data);
+      this.emitReserved("data", out);
+      this.emitReserved("message", out);
+    }
+    // pong (only as a probe answer, handled by the probe), noop, upgrade: nothing to do.
+  }
+
+  #onHandshake(raw: Packet["data"]): void {
+    let data: Partial<HandshakeData> | undefined;
+    try {
+      data = JSON.parse(raw as string);
+    } catch {}
+    if (
+      typeof data?.sid !== "string" ||
+      !Number.isFinite(data.pingInterval) ||
+      !Number.isFinite(data.pingTimeout) ||
+      !Array.isArray(data.upgrades)
+    ) {
+      this.#onError(new EngineClientError("HANDSHAKE_ERROR", raw));
+      return;
+    }
+    this.emitReserved("handshake", data as HandshakeData);
+    this.id = this.transport.sid = data.sid;
+    this.upgrades = data.upgrades.filter((u): u is TransportName =>
+      this.opts.transports.includes(u as TransportName),
+    );
+    this.pingInterval = data.pingInterval!;
+    this.pingTimeout = data.pingTimeout!;
+    this.maxPayload = Math.max(Number(data.maxPayload) || 0, 0);
+    this.readyState = "open";
+    EngineClient.priorWebsocketSuccess = this.transport.name === "websocket";
+    this.emitReserved("open");
+    this.#flush();
+    if (this.readyState !== "open") return;
+    this.#resetPingTimeout();
+    if (this.opts.upgrade !== false && this.transport.name === "polling")
+      for (const upgrade of this.upgrades) if (upgrade !== "polling") this.#probe(upgrade);
+  }
+
+  // A server that stops pinging is gone: no ping within pingInterval + pingTimeout closes the session.
+  #resetPingTimeout(): void {
+    const timers = this.opts.timers;
+    const delay = this.pingInterval + this.pingTimeout;
+    timers.clearTimeout(this.#pingTimer);
+    this.#pingDeadline = timers.now() + delay;
+    this.#pingTimer = timers.setTimeout(() => this.#onClose("ping timeout"), delay);
+  }
+
+  #sendPacket(type: PacketTypeName, data?: string | BinaryData, callback?: () => void): void {
+    if (this.readyState[0] === "c") return; // closing or closed
+    const packet: Packet = data === undefined ? { type } : { type, data };
+    this.emitReserved("packetCreate", packet);
+    this.#writeBuffer.push(packet);
+    this.#callbacks.push(callback);
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  #flush(): void {
+    const buffer = this.#writeBuffer;
+    const transport = this.transport;
+    const state = this.readyState;
+    if (
+      (state === "open" || state === "closing") &&
+      transport.writable &&
+      !this.upgrading &&
+      !this.#inFlight &&
+      buffer.length
+    ) {
+      // Polling bodies stay within the server's maxPayload: the rest waits for the next request.
+      let count = 1;
+      if (this.maxPayload && transport.name === "polling")
+        for (let size = encodedByteLength(buffer[0]!.data); count < buffer.length; count++) {
+          size += 1 + encodedByteLength(buffer[count]!.data);
+          if (size > this.maxPayload) break;
+        }
+      else count = buffer.length;
+      this.#inFlight = count;
+      transport.send(buffer.slice(0, count));
+      this.emitReserved("flush");
+    }
+  }
+
+  #onDrain(): void {
+    const written = this.#inFlight;
+    this.#inFlight = 0;
+    this.#writeBuffer.splice(0, written);
+    for (const callback of this.#callbacks.splice(0, written)) callback?.();
+    if (this.#writeBuffer.length === 0) this.emitReserved("drain");
+    else this.#flush();
+  }
+
+  #onError(error: EngineClientError): void {
+    EngineClient.priorWebsocketSuccess = false;
+    this.emitReserved("error", error);
+    this.#onClose("transport error", error);
+  }
+
+  #onClose(reason: EngineCloseReason, description?: CloseDetails | EngineClientError): void {
+    if (this.readyState === "closed") return;
+    this.opts.timers.clearTimeout(this.#pingTimer);
+    this.#pingDeadline = 0;
+    this.transport?.removeAllListeners().close();
+    this.#page.abort();
+    this.readyState = "closed";
+    this.id = null;
+    this.#writeBuffer = [];
+    this.#callbacks = [];
+    this.#inFlight = 0;
+    this.emitReserved("close", reason, description);
+  }
+
+  /**
+   * Tests a new transport beside the current one: `2probe` must come back as `3probe`. Then the old
+   * transport is paused (its requests in flight finish), the new one sends `5` (upgrade) and takes over.
+   */
+  #probe(name: TransportName): void {
+    const transport = this.#createTransport(name);
+    let settled = false;
+    EngineClient.priorWebsocketSuccess = false;
+    // Until it succeeds, the probe transport's listeners are all ours: dropping them all is the cleanup.
+    const freeze = () => {
+      if (!settled) {
+        settled = true;
+        transport.removeAllListeners().close();
+        this.off("close", freeze);
+      }
+    };
+    const onError = (cause?: unknown) => {
+      const error = new EngineClientError("PROBE_ERROR", cause);
+      freeze();
+      if (this.upgrading) {
+        // The old transport is paused and cannot be resumed: the session is lost.
+        this.upgrading = false;
+        this.#onError(error);
+      } else this.emitReserved("upgradeError", error);
+    };
+    transport
+      .once("open", () => {
+        transport.send([{ type: "ping", data: "probe" }]);
+        transport.once("packet", (packet) => {
+          if (packet.type !== "pong" || packet.data !== "probe") return onError(packet);
+          this.upgrading = true;
+          this.emitReserved("upgrading", transport);
+          EngineClient.priorWebsocketSuccess = name === "websocket";
+          this.transport.pause(() => {
+            if (settled || this.readyState === "closed") return;
+            settled = true;
+            this.off("close", freeze);
+            this.#setTransport(transport.removeAllListeners()).send([{ type: "upgrade" }]);
+            this.upgrading = false;
+            this.emitReserved("upgrade", transport);
+            this.#flush();
+          });
+        });
+      })
+      .once("error", onError)
+      .once("close", onError);
+    this.once("close", freeze);
+    transport.open();
+  }
+}

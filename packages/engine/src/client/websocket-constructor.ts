@@ -1,0 +1,34 @@
+// Which WebSocket to use: browsers use their own; Node loads @volley/websocket lazily (node-websocket.ts,
+// which the browser bundle replaces by an empty stub).
+
+/** The part of the WHATWG WebSocket the transport uses (the browser's, @volley/websocket's, `ws`'s). */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  // biome-ignore lint/suspicious/noExplicitAny: each implementation types its events differently.
+  onopen: ((event: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: idem.
+  onmessage: ((event: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: idem.
+  onclose: ((event: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: idem.
+  onerror: ((event: any) => void) | null;
+  send(data: string | ArrayBufferLike | ArrayBufferView): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** Node-side constructor options (ignored by browsers): handshake headers and permessage-deflate. */
+export interface WebSocketConstructorOptions {
+  headers?: Record<string, string>;
+  perMessageDeflate?: unknown;
+}
+
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+  options?: WebSocketConstructorOptions,
+) => WebSocketLike;
+
+/** True in Node (and runtimes that mimic it), where we use our own WebSocket for headers and deflate. */
+export const isNode =
+  typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";

@@ -1,0 +1,82 @@
+import type { Packet } from "../parser/index.js";
+import { encodePacket } from "./packet-codec.js";
+import { loadNodeWebSocket } from "./node-websocket.js";
+import { Transport } from "./transport.js";
+import { isNode, type WebSocketConstructor, type WebSocketLike } from "./websocket-constructor.js";
+
+/** WebSocket transport: one Engine.IO packet per frame, binary as binary frames unless `forceBase64`. */
+export class WebSocketTransport extends Transport {
+  readonly name = "websocket";
+  #ws: WebSocketLike | undefined;
+
+  protected _doOpen(): void {
+    const chosen = this._opts.WebSocket ?? (isNode ? undefined : globalThis.WebSocket);
+    if (chosen) this.#create(chosen as WebSocketConstructor);
+    else if (isNode)
+      loadNodeWebSocket().then(
+        (ctor) => this.#create(ctor),
+        (error) => this._onError("WEBSOCKET_ERROR", error),
+      );
+    else this._onError("NO_TRANSPORTS", "WebSocket");
+  }
+
+  #create(WebSocketImpl: WebSocketConstructor): void {
+    if (this.readyState !== "opening") return; // closed while loading
+    const opts = this._opts;
+    let ws: WebSocketLike;
+    try {
+      const url = this._uri("ws", opts.timestampRequests);
+      // Node implementations take headers and deflate options as a third argument.
+      ws = isNode
+        ? new WebSocketImpl(url, opts.protocols, {
+            headers: opts.extraHeaders,
+            ...(opts.perMessageDeflate !== undefined && { perMessageDeflate: opts.perMessageDeflate }),
+          })
+        : new WebSocketImpl(url, opts.protocols);
+    } catch (error) {
+      this._onError("WEBSOCKET_ERROR", error);
+      return;
+    }
+    // Node implementations hand out Buffers directly (what Node users get from socket.io); browsers ArrayBuffers.
+    ws.binaryType = isNode ? "nodebuffer" : "arraybuffer";
+    if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer";
+    ws.onopen = () => this._onOpen();
+    ws.onmessage = (event: { data: string | ArrayBuffer | Uint8Array }) => this._onData(event.data);
+    ws.onerror = (event: unknown) => this._onError("WEBSOCKET_ERROR", event);
+    ws.onclose = (event: unknown) => {
+      if (this.readyState !== "closed")
+        this._onClose({ description: "websocket connection closed", context: event });
+    };
+    this.#ws = ws;
+  }
+
+  protected _write(packets: Packet[]): void {
+    this.writable = false;
+    for (const packet of packets) {
+      try {
+        this.#ws?.send(encodePacket(packet, !this._opts.forceBase64) as string);
+      } catch {
+        // The socket is closing; its close event reports that.
+      }
+    }
+    // The WebSocket queues internally; being writable again after this turn lets the session batch.
+    queueMicrotask(() => {
+      if (this.readyState !== "closed") {
+        this.writable = true;
+        this.emitReserved("drain");
+      }
+    });
+  }
+
+  protected _doClose(): void {
+    const ws = this.#ws;
+    this.#ws = undefined;
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // Keep a handler: some implementations throw an unhandled error event otherwise.
+    ws.onerror = () => {};
+    // Only CONNECTING (0) or OPEN (1) need closing. A failed or closing socket is already on its way out,
+    // and @volley/websocket's close() in that state starts a close timer that is never cleared.
+    if (ws.readyState < 2) ws.close();
+  }
+}

@@ -1,0 +1,66 @@
+// Smoke test: our Engine.IO client against our own EngineServer, in every transport mode.
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, test } from "node:test";
+import { EngineServer, type EngineSocket } from "@volley/engine";
+import { EngineClient, type TransportName } from "@volley/engine/client";
+
+const modes: Array<[string, TransportName[]]> = [
+  ["polling only", ["polling"]],
+  ["websocket only", ["websocket"]],
+  ["polling with upgrade", ["polling", "websocket"]],
+];
+
+describe("engine client ↔ volley EngineServer", () => {
+  for (const [mode, transports] of modes) {
+    test(`${mode}: text and binary both ways, then close`, async () => {
+      const http = createServer();
+      // A generous pingTimeout: a loaded machine must not turn a late pong into a hang of this test.
+      const engine = new EngineServer({ pingInterval: 50, pingTimeout: 5000 });
+      engine.attach(http);
+      http.listen(0, "127.0.0.1");
+      await once(http, "listening");
+      const { port } = http.address() as AddressInfo;
+      const sessionP = new Promise<EngineSocket>((resolve) => engine.on("connection", resolve));
+      const client = new EngineClient(`http://127.0.0.1:${port}`, { transports });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          client.once("open", resolve);
+          client.once("error", reject);
+        });
+        const session = await sessionP;
+        assert.equal(session.id, client.id);
+        if (transports.length === 2) await new Promise((resolve) => client.once("upgrade", resolve));
+        assert.equal(client.transport.name, transports.at(-1));
+
+        session.on("message", (data: string | Buffer) => session.send(data));
+        const echoes: Array<string | Uint8Array | ArrayBuffer> = [];
+        const done = new Promise<void>((resolve) =>
+          client.on("message", (data) => {
+            echoes.push(data);
+            if (echoes.length === 2) resolve();
+          }),
+        );
+        client.send("héllo");
+        client.send(new Uint8Array([1, 2, 250]));
+        await done;
+        assert.equal(echoes[0], "héllo");
+        assert.deepEqual([...(echoes[1] as Buffer)], [1, 2, 250]);
+        await new Promise((resolve) => client.once("ping", resolve));
+
+        const serverClosed = new Promise<string>((resolve) => session.once("close", resolve));
+        const clientClosed = new Promise<string>((resolve) => client.once("close", resolve));
+        client.close();
+        assert.equal(await clientClosed, "io client disconnect");
+        assert.equal(await serverClosed, "transport close");
+      } finally {
+        client.close();
+        await engine.close();
+        http.closeAllConnections();
+        await new Promise((resolve) => http.close(resolve));
+      }
+    });
+  }
+});

@@ -1,0 +1,351 @@
+// The adapter: who is in which room, and how a packet reaches a set of sockets. This in-memory
+// implementation serves one process; the Redis adapter extends it to share rooms, broadcasts,
+// fetchSockets, serverSideEmit, acks and recovery between servers.
+import { EventEmitter } from "node:events";
+import { type Packet, PacketType } from "@volley/protocol";
+import type { Handshake } from "./handshake.js";
+import type { Namespace } from "./namespace.js";
+import { type LogEntry, RecoveryLog } from "./recovery-log.js";
+import type { Socket } from "./socket.js";
+
+export type Room = string;
+export type SocketId = string;
+/** Private session id: known only to the socket's own client, used to restore its state. */
+export type PrivateSessionId = string;
+
+/** Modifiers of a broadcast. */
+export interface BroadcastFlags {
+  /** Drop the packet for clients that cannot take a write right now. */
+  volatile?: boolean;
+  /** Ask the transport to compress (permessage-deflate / gzip). */
+  compress?: boolean;
+  /** Only this server's sockets (no cluster fan-out). */
+  local?: boolean;
+  /** Acknowledgement deadline, ms. */
+  timeout?: number;
+  /** `emitWithAck` to one socket: resolve with its response, not a list. */
+  expectSingleResponse?: boolean;
+}
+
+/** Who receives a broadcast: members of `rooms` (everyone when empty) minus members of `except`. */
+export interface BroadcastOptions {
+  rooms: Set<Room>;
+  except?: Set<Room>;
+  flags?: BroadcastFlags;
+}
+
+/** A socket as seen from any server of a cluster (`fetchSockets` on another node). */
+export interface SocketDetails<SocketData = unknown> {
+  id: SocketId;
+  handshake: Handshake;
+  rooms: Set<Room>;
+  data: SocketData;
+}
+
+/** What is kept of a socket after a recoverable disconnection. */
+export interface Session {
+  sid: SocketId;
+  pid: PrivateSessionId;
+  rooms: Room[];
+  data: unknown;
+  /** Position of the recovery log when the socket connected, for clients that never got an offset. */
+  logSeq?: number;
+}
+
+/** A restored session and what the client missed, in order. */
+export interface RestoredSession extends Session {
+  missedPackets: unknown[][];
+}
+
+/** Adapter events. */
+export interface AdapterEvents {
+  "create-room": (room: Room) => void;
+  "delete-room": (room: Room) => void;
+  "join-room": (room: Room, id: SocketId) => void;
+  "leave-room": (room: Room, id: SocketId) => void;
+}
+
+/** Constructor the `adapter` server option takes (a class extending {@link Adapter}). */
+export type AdapterConstructor = new (nsp: Namespace) => Adapter;
+
+interface StoredSession {
+  session: Session;
+  expiresAt: number;
+}
+
+/**
+ * The documented adapter interface, implemented in memory. Override the methods to scale out;
+ * every method may return a promise. Rooms are `Map<room, Set<id>>` both ways, so a broadcast walks
+ * the members of its rooms, never every socket.
+ */
+export class Adapter extends EventEmitter {
+  readonly nsp: Namespace;
+  /** room → ids of its members. A socket is always in the room named by its own id. */
+  readonly rooms: Map<Room, Set<SocketId>> = new Map();
+  /** socket id → its rooms. */
+  readonly sids: Map<SocketId, Set<Room>> = new Map();
+  /** Recovery log; present only when `connectionStateRecovery` is enabled. */
+  readonly log: RecoveryLog | undefined;
+  /** Sessions of recently disconnected sockets, by private id; insertion order = expiry order. */
+  readonly sessions: Map<PrivateSessionId, StoredSession> = new Map();
+
+  constructor(nsp: Namespace) {
+    super();
+    this.nsp = nsp;
+    const recovery = nsp.server._recovery;
+    if (recovery) {
+      this.log = new RecoveryLog({
+        maxPackets: recovery.maxPackets,
+        maxBytes: recovery.maxBytes,
+        maxAge: recovery.maxDisconnectionDuration,
+        now: recovery.now,
+      });
+    }
+  }
+
+  /** Called once when the namespace is created. */
+  init(): Promise<void> | void {}
+
+  /** Called by `io.close()`. */
+  close(): Promise<void> | void {}
+
+  /** Number of servers in the cluster (1 in memory). */
+  serverCount(): Promise<number> {
+    return Promise.resolve(1);
+  }
+
+  /** Adds a socket to rooms. */
+  addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
+    let own = this.sids.get(id);
+    if (!own) {
+      own = new Set();
+      this.sids.set(id, own);
+    }
+    for (const room of rooms) {
+      own.add(room);
+      let members = this.rooms.get(room);
+      if (!members) {
+        members = new Set();
+        this.rooms.set(room, members);
+        this.emit("create-room", room);
+      }
+      if (!members.has(id)) {
+        members.add(id);
+        this.emit("join-room", room, id);
+      }
+    }
+  }
+
+  /** Removes a socket from one room. */
+  del(id: SocketId, room: Room): Promise<void> | void {
+    this.sids.get(id)?.delete(room);
+    this.leaveRoom(room, id);
+  }
+
+  /** Removes a socket from all its rooms. */
+  delAll(id: SocketId): void {
+    const own = this.sids.get(id);
+    if (!own) return;
+    for (const room of own) this.leaveRoom(room, id);
+    this.sids.delete(id);
+  }
+
+  private leaveRoom(room: Room, id: SocketId): void {
+    const members = this.rooms.get(room);
+    if (!members?.delete(id)) return;
+    this.emit("leave-room", room, id);
+    if (members.size === 0 && this.rooms.delete(room)) this.emit("delete-room", room);
+  }
+
+  /**
+   * Sends a packet to every matching socket. The packet is encoded once; with recovery enabled, a
+   * plain EVENT (no ack, not volatile) gets an offset appended to its data and is logged first.
+   */
+  broadcast(packet: Packet, opts: BroadcastOptions): void {
+    packet.nsp = this.nsp.name;
+    const flags = opts.flags;
+    const log = this.log;
+    let logged: unknown[] | undefined;
+    if (log && packet.type === PacketType.EVENT && packet.id === undefined && !flags?.volatile) {
+      logged = (packet.data as unknown[]).slice();
+      logged.push(log.nextOffset());
+      packet = { type: packet.type, nsp: packet.nsp, data: logged };
+    }
+    const prepared = this.nsp.server._prepare(packet);
+    if (logged && log) {
+      log.append(logged, [...opts.rooms], opts.except ? [...opts.except] : [], prepared.bytes);
+    }
+    const volatile = flags?.volatile === true;
+    this.apply(opts, (socket) => {
+      if (socket._anyOutgoing) socket._notifyOutgoing(packet.data as unknown[]);
+      socket.client._sendPrepared(prepared.packets, volatile);
+    });
+  }
+
+  /**
+   * Sends a packet asking every matching socket for an acknowledgement. `clientCountCallback` gets
+   * how many sockets were reached; `ack` is called once per response.
+   */
+  broadcastWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    clientCountCallback: (clientCount: number) => void,
+    ack: (...args: unknown[]) => void,
+  ): void {
+    packet.nsp = this.nsp.name;
+    packet.id = this.nsp._nextAckId();
+    const prepared = this.nsp.server._prepare(packet);
+    const volatile = opts.flags?.volatile === true;
+    let count = 0;
+    this.apply(opts, (socket) => {
+      socket._registerAck(packet.id!, ack);
+      if (socket._anyOutgoing) socket._notifyOutgoing(packet.data as unknown[]);
+      socket.client._sendPrepared(prepared.packets, volatile);
+      count++;
+    });
+    clientCountCallback(count);
+  }
+
+  /** Ids of the sockets in any of `rooms` (all sockets when empty). */
+  sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
+    const ids = new Set<SocketId>();
+    this.apply({ rooms }, (socket) => ids.add(socket.id));
+    return Promise.resolve(ids);
+  }
+
+  /** Rooms of a socket. */
+  socketRooms(id: SocketId): Set<Room> | undefined {
+    return this.sids.get(id);
+  }
+
+  /** Matching sockets: local `Socket` objects here; other servers return `SocketDetails`. */
+  fetchSockets(opts: BroadcastOptions): Promise<Array<Socket | SocketDetails>> {
+    const out: Socket[] = [];
+    this.apply(opts, (socket) => out.push(socket));
+    return Promise.resolve(out);
+  }
+
+  /** Makes matching sockets join `rooms`. */
+  addSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    for (const socket of this.collect(opts)) socket.join(rooms);
+  }
+
+  /** Makes matching sockets leave `rooms`. */
+  delSockets(opts: BroadcastOptions, rooms: Room[]): void {
+    for (const socket of this.collect(opts)) for (const room of rooms) socket.leave(room);
+  }
+
+  /** Disconnects matching sockets; `close` also closes their underlying connections. */
+  disconnectSockets(opts: BroadcastOptions, close: boolean): void {
+    for (const socket of this.collect(opts)) socket.disconnect(close);
+  }
+
+  /**
+   * Emits to the other servers of the cluster: `[event, ...args, ack?]`. There are none in memory,
+   * so an acknowledgement callback is called at once with no responses.
+   */
+  serverSideEmit(packet: unknown[]): void {
+    const last = packet[packet.length - 1];
+    if (typeof last === "function") queueMicrotask(() => last(null, []));
+  }
+
+  /** Keeps a disconnected socket's state for `maxDisconnectionDuration`. */
+  persistSession(session: Session): Promise<void> | void {
+    const log = this.log;
+    if (!log) return;
+    const now = log.now();
+    this.expireSessions(now);
+    this.sessions.set(session.pid, { session, expiresAt: now + log.maxAge });
+  }
+
+  /**
+   * Finds a persisted session and the packets its client missed after `offset` (or, without an
+   * offset, since it connected). Null when anything is missing: recovery is all or nothing.
+   */
+  restoreSession(pid: PrivateSessionId, offset: string | undefined): Promise<RestoredSession | null> {
+    const log = this.log;
+    if (!log) return Promise.resolve(null);
+    this.expireSessions(log.now());
+    const stored = this.sessions.get(pid);
+    if (!stored) return Promise.resolve(null);
+    const seq = offset === undefined ? (stored.session.logSeq ?? -2) : log.seqOf(offset);
+    const entries = seq < -1 ? undefined : log.after(seq);
+    if (!entries) return Promise.resolve(null);
+    // A session is restored once; a second attempt with the same pid starts fresh.
+    this.sessions.delete(pid);
+    const session = stored.session;
+    const missedPackets = this.filterMissed(entries, new Set(session.rooms));
+    // logSeq now marks what the replay covers; the socket adds what is logged until it connects.
+    return Promise.resolve({ ...session, logSeq: log.nextSeq - 1, missedPackets });
+  }
+
+  /**
+   * In-memory refinement: packets logged after `seq` for a socket in `rooms`, or undefined when
+   * the log no longer holds them all.
+   */
+  missedSince(seq: number, rooms: Set<Room>): unknown[][] | undefined {
+    const entries = this.log?.after(seq);
+    return entries && this.filterMissed(entries, rooms);
+  }
+
+  private filterMissed(entries: LogEntry[], rooms: Set<Room>): unknown[][] {
+    const out: unknown[][] = [];
+    for (const entry of entries) if (matches(entry, rooms)) out.push(entry.data);
+    return out;
+  }
+
+  private expireSessions(now: number): void {
+    for (const [pid, stored] of this.sessions) {
+      if (stored.expiresAt > now) break;
+      this.sessions.delete(pid);
+    }
+  }
+
+  /** Sockets matching `opts`, copied first: the callers change room membership while walking. */
+  private collect(opts: BroadcastOptions): Socket[] {
+    const out: Socket[] = [];
+    this.apply(opts, (socket) => out.push(socket));
+    return out;
+  }
+
+  /** Calls `fn` once for each connected socket matching `opts`. */
+  protected apply(opts: BroadcastOptions, fn: (socket: Socket) => void): void {
+    const sockets = this.nsp.sockets;
+    const except = opts.except && opts.except.size > 0 ? opts.except : undefined;
+    if (opts.rooms.size === 0) {
+      for (const socket of sockets.values()) if (!except || !this.inAny(socket.id, except)) fn(socket);
+      return;
+    }
+    // One room needs no de-duplication; several share a `seen` set.
+    const seen = opts.rooms.size > 1 ? new Set<SocketId>() : undefined;
+    for (const room of opts.rooms) {
+      const members = this.rooms.get(room);
+      if (!members) continue;
+      for (const id of members) {
+        if (seen) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
+        if (except && this.inAny(id, except)) continue;
+        const socket = sockets.get(id);
+        if (socket) fn(socket);
+      }
+    }
+  }
+
+  private inAny(id: SocketId, rooms: Set<Room>): boolean {
+    const own = this.sids.get(id);
+    if (!own) return false;
+    for (const room of rooms) if (own.has(room)) return true;
+    return false;
+  }
+}
+
+/** Whether a logged broadcast reached a socket that was in `joined`. */
+function matches(entry: LogEntry, joined: Set<Room>): boolean {
+  if (entry.rooms.length > 0 && !entry.rooms.some((room) => joined.has(room))) return false;
+  return !entry.except.some((room) => joined.has(room));
+}
+
+/** The in-memory adapter (an alias: {@link Adapter} is the in-memory implementation). */
+export { Adapter as InMemoryAdapter };

@@ -1,0 +1,241 @@
+import { type Packet, PacketType } from "@volley/protocol";
+import type { Adapter, BroadcastFlags, Room, SocketDetails } from "./adapter.js";
+import { RESERVED_EVENTS } from "./disconnect-reason.js";
+import type { Handshake } from "./handshake.js";
+import type {
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventParamsWithoutAck,
+  EventsMap,
+} from "./typed-events.js";
+
+// biome-ignore lint/suspicious/noExplicitAny: ack callbacks take anything
+type AnyFn = (...args: any[]) => void;
+
+function toRooms(room: Room | Room[]): Room[] {
+  return Array.isArray(room) ? room : [room];
+}
+
+/**
+ * An immutable broadcast target: rooms, exceptions and flags. `io.to("a").except("b").emit(...)`
+ * builds one per step; the adapter encodes the packet once for all recipients.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: socket.io's default
+export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
+  constructor(
+    private readonly adapter: Adapter,
+    private readonly rooms: Set<Room> = new Set(),
+    private readonly exceptRooms: Set<Room> = new Set(),
+    private readonly flags: BroadcastFlags = {},
+  ) {}
+
+  /** Targets members of `room` (added to the rooms already targeted). */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    const rooms = new Set(this.rooms);
+    for (const r of toRooms(room)) rooms.add(r);
+    return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
+  }
+
+  /** Alias of {@link to}. */
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  /** Excludes members of `room`. */
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    const except = new Set(this.exceptRooms);
+    for (const r of toRooms(room)) except.add(r);
+    return new BroadcastOperator(this.adapter, this.rooms, except, this.flags);
+  }
+
+  private withFlags(flags: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, ...flags });
+  }
+
+  /** Whether to compress the packet. */
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.withFlags({ compress });
+  }
+
+  /** Drop the packet for clients that cannot take a write right now (slow or upgrading). */
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.withFlags({ volatile: true });
+  }
+
+  /** Only this server's sockets. */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.withFlags({ local: true });
+  }
+
+  /** Acknowledgements are awaited at most `ms` milliseconds; the callback gets `(err, responses)`. */
+  timeout(
+    ms: number,
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.withFlags({ timeout: ms }) as unknown as BroadcastOperator<
+      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
+      SocketData
+    >;
+  }
+
+  /**
+   * Emits to every matching socket. With a function as last argument, collects one
+   * acknowledgement per socket: `(null, responses)` when all arrived, or
+   * `(Error("operation has timed out"), responsesSoFar)` after `timeout()`.
+   * @throws Error when `ev` is a reserved event name.
+   */
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev];
+    for (let i = 0; i < args.length; i++) data.push(args[i]);
+    const packet: Packet = { type: PacketType.EVENT, nsp: "/", data };
+    const last = data[data.length - 1];
+    if (typeof last !== "function") {
+      this.adapter.broadcast(packet, { rooms: this.rooms, except: this.exceptRooms, flags: this.flags });
+      return true;
+    }
+    data.pop();
+    this.emitWithAcks(packet, last as AnyFn);
+    return true;
+  }
+
+  private emitWithAcks(packet: Packet, ack: AnyFn): void {
+    const single = this.flags.expectSingleResponse === true;
+    const responses: unknown[] = [];
+    let done = false;
+    let expectedServers = -1;
+    let reportedServers = 0;
+    let expectedClients = 0;
+    const finish = (err: Error | null) => {
+      if (done) return;
+      done = true;
+      if (timer) clearTimeout(timer);
+      ack(err, single ? responses[0] : responses);
+    };
+    const check = () => {
+      if (!done && expectedServers === reportedServers && responses.length === expectedClients) finish(null);
+    };
+    const timer =
+      this.flags.timeout === undefined
+        ? undefined
+        : setTimeout(() => finish(new Error("operation has timed out")), this.flags.timeout);
+    this.adapter.broadcastWithAck(
+      packet,
+      { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },
+      (clientCount) => {
+        expectedClients += clientCount;
+        reportedServers++;
+        check();
+      },
+      (response) => {
+        responses.push(response);
+        check();
+      },
+    );
+    this.adapter.serverCount().then(
+      (count) => {
+        expectedServers = count;
+        check();
+      },
+      (err: Error) => finish(err),
+    );
+  }
+
+  /** Emits and resolves with the responses; rejects with the timeout error, whose `responses` holds those that arrived. */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      // On timeout the error carries what did come back, as `err.responses`.
+      const ack = (err: Error | null, responses: unknown) =>
+        err ? reject(Object.assign(err, { responses })) : resolve(responses);
+      (this.emit as (ev: string, ...a: unknown[]) => boolean)(ev, ...args, ack);
+    });
+  }
+
+  /** Ids of the matching sockets. */
+  allSockets(): Promise<Set<string>> {
+    return this.adapter.sockets(this.rooms);
+  }
+
+  /** Matching sockets of every server: local `Socket`s, or `RemoteSocket`s from other servers. */
+  async fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    const sockets = await this.adapter.fetchSockets({
+      rooms: this.rooms,
+      except: this.exceptRooms,
+      flags: this.flags,
+    });
+    return sockets.map((socket) =>
+      "client" in socket
+        ? (socket as unknown as RemoteSocket<EmitEvents, SocketData>)
+        : new RemoteSocket<EmitEvents, SocketData>(this.adapter, socket as SocketDetails<SocketData>),
+    );
+  }
+
+  /** Makes the matching sockets join `room`. */
+  socketsJoin(room: Room | Room[]): void {
+    this.adapter.addSockets(
+      { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },
+      toRooms(room),
+    );
+  }
+
+  /** Makes the matching sockets leave `room`. */
+  socketsLeave(room: Room | Room[]): void {
+    this.adapter.delSockets(
+      { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },
+      toRooms(room),
+    );
+  }
+
+  /** Disconnects the matching sockets; `close` also closes their connections. */
+  disconnectSockets(close = false): void {
+    this.adapter.disconnectSockets({ rooms: this.rooms, except: this.exceptRooms, flags: this.flags }, close);
+  }
+}
+
+/** A socket returned by `fetchSockets`, possibly living on another server. */
+// biome-ignore lint/suspicious/noExplicitAny: socket.io's default
+export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
+  readonly id: string;
+  readonly handshake: Handshake;
+  readonly rooms: Set<Room>;
+  readonly data: SocketData;
+  private readonly operator: BroadcastOperator<EmitEvents, SocketData>;
+
+  constructor(adapter: Adapter, details: SocketDetails<SocketData>) {
+    this.id = details.id;
+    this.handshake = details.handshake;
+    this.rooms = new Set(details.rooms);
+    this.data = details.data;
+    this.operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), {
+      expectSingleResponse: true,
+    });
+  }
+
+  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.operator.emit(ev, ...args);
+  }
+
+  /** Acknowledgement deadline for the next emit. */
+  timeout(
+    ms: number,
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator.timeout(ms);
+  }
+
+  join(room: Room | Room[]): void {
+    this.operator.socketsJoin(room);
+  }
+
+  leave(room: Room | Room[]): void {
+    this.operator.socketsLeave(room);
+  }
+
+  disconnect(close = false): this {
+    this.operator.disconnectSockets(close);
+    return this;
+  }
+}

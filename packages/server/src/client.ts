@@ -1,0 +1,171 @@
+// One Engine.IO session: decodes its messages into packets, routes them to the socket of each
+// namespace, and writes packets back. A malformed packet closes this session only ("parse error").
+import { type DecoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
+import type { DisconnectReason } from "./disconnect-reason.js";
+import type { EngineSession, PreparedPacket } from "./engine-contract.js";
+import type { Server } from "./server.js";
+import type { Socket } from "./socket.js";
+
+export class Client {
+  // biome-ignore lint/suspicious/noExplicitAny: any server typing
+  readonly server: Server<any, any, any, any>;
+  /** The Engine.IO session. */
+  readonly conn: EngineSession;
+  private readonly decoder: DecoderLike;
+  /** Connected sockets by namespace name. */
+  private readonly nsps: Map<string, Socket> = new Map();
+  /** Namespaces whose CONNECT is being processed (middlewares may be async); created on demand. */
+  private connecting: Set<string> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private failReason: DisconnectReason | undefined;
+  private closed = false;
+
+  // biome-ignore lint/suspicious/noExplicitAny: any server typing
+  constructor(server: Server<any, any, any, any>, conn: EngineSession) {
+    this.server = server;
+    this.conn = conn;
+    this.decoder = new server._parser.Decoder(server._decoderOptions);
+    conn.on("message", (data) => this.ondata(data));
+    conn.on("error", () => {
+      // The engine reports the close that follows; the error itself needs no action here.
+    });
+    conn.on("close", (reason, description) => this.onclose(reason, description));
+    // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
+    this.connectTimer = setTimeout(() => {
+      this.connectTimer = undefined;
+      if (this.nsps.size === 0) this.close();
+    }, server._connectTimeout);
+  }
+
+  get id(): string {
+    return this.conn.id;
+  }
+
+  /** @internal */
+  _isOpen(): boolean {
+    return !this.closed;
+  }
+
+  private ondata(data: string | Buffer): void {
+    let packet: Packet | undefined;
+    try {
+      packet = this.decoder.add(data);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    if (packet) this.onpacket(packet);
+  }
+
+  private onpacket(packet: Packet): void {
+    if (packet.type === PacketType.CONNECT) {
+      this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      return;
+    }
+    const socket = this.nsps.get(packet.nsp);
+    // Packets for a namespace this client is not in are ignored, as Socket.IO does.
+    if (socket) socket._onpacket(packet);
+  }
+
+  private connect(name: string, auth: Record<string, unknown>): void {
+    // A repeated CONNECT for a namespace joined or being joined is ignored.
+    if (this.nsps.has(name) || this.connecting?.has(name)) return;
+    if (!this.connecting) this.connecting = new Set();
+    this.connecting.add(name);
+    const nsp = this.server._nsps.get(name);
+    if (nsp) {
+      nsp._add(this, auth);
+      return;
+    }
+    this.server._checkNamespace(name, auth, (dynamic) => {
+      if (this.closed) return;
+      if (dynamic) dynamic._add(this, auth);
+      else
+        this._writePacket(
+          { type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } },
+          false,
+        );
+    });
+  }
+
+  /** @internal A CONNECT was answered (accepted or refused). */
+  _settled(name: string): void {
+    const connecting = this.connecting;
+    if (!connecting) return;
+    connecting.delete(name);
+    if (connecting.size === 0) this.connecting = undefined;
+  }
+
+  /** @internal */
+  _addSocket(socket: Socket): void {
+    this.nsps.set(socket.nsp.name, socket);
+    if (this.connectTimer) {
+      clearTimeout(this.connectTimer);
+      this.connectTimer = undefined;
+    }
+  }
+
+  /** @internal */
+  _remove(socket: Socket): void {
+    if (this.nsps.get(socket.nsp.name) === socket) this.nsps.delete(socket.nsp.name);
+  }
+
+  /** @internal Encodes and sends one packet (acks, CONNECT replies, single-socket emits). */
+  _writePacket(packet: Packet, volatile: boolean, compress?: boolean): void {
+    if (this.closed || this.conn.readyState !== "open") return;
+    if (volatile && !this.conn.writable) return;
+    let chunks: Array<string | Uint8Array>;
+    try {
+      chunks = this.server._encoder.encode(packet);
+    } catch (err) {
+      this.server._reportError(err);
+      return;
+    }
+    const opts = compress === undefined ? undefined : { compress };
+    for (const chunk of chunks) this.conn.send(typeof chunk === "string" ? chunk : toBuffer(chunk), opts);
+  }
+
+  /** @internal Sends packets encoded once for a broadcast. */
+  _sendPrepared(packets: PreparedPacket[], volatile: boolean): void {
+    if (this.closed || this.conn.readyState !== "open") return;
+    if (volatile && !this.conn.writable) return;
+    for (const prepared of packets) this.conn.sendPrepared(prepared);
+  }
+
+  /** @internal `socket.disconnect(true)`: every socket leaves, then the connection closes. */
+  _disconnect(): void {
+    for (const socket of [...this.nsps.values()]) socket.disconnect();
+    this.nsps.clear();
+    this.close();
+  }
+
+  /** Closes the session; its sockets see "forced server close". */
+  private close(): void {
+    if (this.closed) return;
+    if (!this.failReason) this.failReason = "forced server close";
+    this.conn.close();
+  }
+
+  private fail(err: unknown): void {
+    if (this.closed) return;
+    this.failReason = "parse error";
+    const error = err instanceof ProtocolError ? err : new ProtocolError("INVALID_PAYLOAD", String(err));
+    for (const socket of this.nsps.values()) socket._onerror(error);
+    this.conn.close();
+  }
+
+  private onclose(reason: string, description?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.decoder.destroy();
+    const why = (this.failReason ?? reason) as DisconnectReason;
+    for (const socket of [...this.nsps.values()]) socket._onclose(why, description);
+    this.nsps.clear();
+  }
+}
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}

@@ -1,0 +1,23 @@
+// The slice of `@volley/engine` this package relies on, written down structurally so the server
+// layer depends on the contract, not on the engine's internals.
+import type { IncomingMessage } from "node:http";
+
+/** A message packet encoded once for every transport (`engine.prepare`). Opaque here. */
+export type PreparedPacket = object;
+
+/** One Engine.IO session, as the server layer uses it. */
+export interface EngineSession {
+  readonly id: string;
+  readonly request: IncomingMessage;
+  readonly transport: { readonly name: string };
+  readonly readyState: string;
+  readonly protocol: number;
+  readonly remoteAddress: string;
+  readonly writable: boolean;
+  send(data: string | Buffer, opts?: { compress?: boolean }): unknown;
+  sendPrepared(prepared: PreparedPacket): unknown;
+  close(): unknown;
+  on(event: "message", listener: (data: string | Buffer) => void): unknown;
+  on(event: "close", listener: (reason: string, description?: unknown) => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+}

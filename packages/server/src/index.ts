@@ -1,0 +1,36 @@
+/**
+ * `volley` — the Socket.IO-compatible server.
+ * @packageDocumentation
+ */
+export {
+  Adapter,
+  type AdapterConstructor,
+  type AdapterEvents,
+  type BroadcastFlags,
+  type BroadcastOptions,
+  InMemoryAdapter,
+  type PrivateSessionId,
+  type RestoredSession,
+  type Room,
+  type Session,
+  type SocketDetails,
+  type SocketId,
+} from "./adapter.js";
+export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+export type { Client } from "./client.js";
+export type { DisconnectReason } from "./disconnect-reason.js";
+export type { Handshake } from "./handshake.js";
+export { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
+export { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+export { type LogEntry, RecoveryLog, type RecoveryLogOptions } from "./recovery-log.js";
+export { type ConnectionStateRecoveryOptions, Server, type ServerOptions } from "./server.js";
+export { Socket, type SocketMiddleware } from "./socket.js";
+export type {
+  DecorateAcknowledgements,
+  DecorateAcknowledgementsWithMultipleResponses,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventsMap,
+} from "./typed-events.js";
+export { type Packet, PacketType, type Parser, parser, ProtocolError } from "@volley/protocol";

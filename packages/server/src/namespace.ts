@@ -1,0 +1,309 @@
+import type { Adapter, Room, SocketId } from "./adapter.js";
+import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
+import type { Client } from "./client.js";
+import { RESERVED_EVENTS } from "./disconnect-reason.js";
+import type { Server } from "./server.js";
+import { type PreviousSession, Socket } from "./socket.js";
+import {
+  type DecorateAcknowledgementsWithMultipleResponses,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventParamsWithoutAck,
+  type EventsMap,
+  StrictEventEmitter,
+} from "./typed-events.js";
+
+/** Namespace middleware: `next()` admits the socket, `next(err)` refuses it with CONNECT_ERROR. */
+export type NamespaceMiddleware<Socket> = (socket: Socket, next: (err?: ExtendedError) => void) => void;
+
+/** An error whose `data` travels to the client with the CONNECT_ERROR (`err.data` there). */
+export interface ExtendedError extends Error {
+  data?: unknown;
+}
+
+export interface NamespaceReservedEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
+  connect: (socket: Socket<L, E, S, D>) => void;
+  connection: (socket: Socket<L, E, S, D>) => void;
+  /** On the main namespace: a dynamic namespace was created. */
+  // biome-ignore lint/suspicious/noExplicitAny: any typing
+  new_namespace: (nsp: Namespace<any, any, any, any>) => void;
+}
+
+/**
+ * A communication channel multiplexed over one connection: its own sockets, middlewares, rooms
+ * and adapter. `io.of("/admin")`.
+ */
+export class Namespace<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: socket.io's default
+  SocketData = any,
+> extends StrictEventEmitter<
+  ServerSideEvents,
+  NamespaceReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
+> {
+  readonly name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a namespace works with any server typing
+  readonly server: Server<any, any, any, any>;
+  /** Connected sockets of this server, by id. */
+  readonly sockets: Map<SocketId, Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
+  adapter!: Adapter;
+  /** @internal */
+  _fns: NamespaceMiddleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>[] = [];
+  private ids = 0;
+
+  // biome-ignore lint/suspicious/noExplicitAny: see `server`
+  constructor(server: Server<any, any, any, any>, name: string) {
+    super();
+    this.server = server;
+    this.name = name;
+    this._initAdapter();
+  }
+
+  protected override onListenerRejection(err: unknown): void {
+    this.server._reportError(err);
+  }
+
+  /** @internal (Re)creates the adapter from the server's `adapter` option. */
+  _initAdapter(): void {
+    this.adapter = new this.server._adapterConstructor(this as unknown as Namespace);
+    try {
+      const init = this.adapter.init();
+      if (init instanceof Promise) init.catch((err) => this.server._reportError(err));
+    } catch (err) {
+      this.server._reportError(err);
+    }
+  }
+
+  /** @internal Acknowledgement ids, shared by this namespace's sockets and broadcasts. */
+  _nextAckId(): number {
+    const id = this.ids;
+    this.ids = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
+    return id;
+  }
+
+  /** Adds a middleware run for every socket connecting to this namespace. */
+  use(fn: NamespaceMiddleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this {
+    this._fns.push(fn);
+    return this;
+  }
+
+  private operator(): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
+  }
+
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().to(room);
+  }
+
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().in(room);
+  }
+
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().except(room);
+  }
+
+  /** Emits to every socket of the namespace. */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    return this.operator().emit(ev, ...args);
+  }
+
+  /** Emits to every socket and resolves with all acknowledgements. */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<unknown> {
+    return this.operator().emitWithAck(ev, ...args);
+  }
+
+  /** `emit("message", ...args)`. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().compress(compress);
+  }
+
+  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().volatile;
+  }
+
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.operator().local;
+  }
+
+  timeout(
+    ms: number,
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+    return this.operator().timeout(ms);
+  }
+
+  allSockets(): Promise<Set<SocketId>> {
+    return this.operator().allSockets();
+  }
+
+  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
+    return this.operator().fetchSockets();
+  }
+
+  socketsJoin(room: Room | Room[]): void {
+    this.operator().socketsJoin(room);
+  }
+
+  socketsLeave(room: Room | Room[]): void {
+    this.operator().socketsLeave(room);
+  }
+
+  disconnectSockets(close = false): void {
+    this.operator().disconnectSockets(close);
+  }
+
+  /**
+   * Emits to the other servers of the cluster (they receive it as a namespace event). A function
+   * as last argument collects their acknowledgements: `(err, responses)`.
+   * @throws Error when `ev` is a reserved event name.
+   */
+  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParams<ServerSideEvents, Ev>
+  ): true {
+    if (RESERVED_EVENTS.has(ev) || ev === "connection") throw new Error(`"${ev}" is a reserved event name`);
+    this.adapter.serverSideEmit([ev, ...args]);
+    return true;
+  }
+
+  /** Like {@link serverSideEmit}; resolves with the other servers' responses. */
+  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<ServerSideEvents, Ev>
+  ): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      const ack = (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses));
+      (this.serverSideEmit as (ev: string, ...a: unknown[]) => boolean)(ev, ...args, ack);
+    });
+  }
+
+  /** @internal An event from another server (called by cluster adapters). */
+  _onServerSideEmit(args: unknown[]): void {
+    if (typeof args[0] !== "string") return;
+    try {
+      super.emit(args[0], ...args.slice(1));
+    } catch (err) {
+      this.server._reportError(err);
+    }
+  }
+
+  /** @internal A client asks to join: restore or create its socket, run middlewares, connect. */
+  _add(client: Client, auth: Record<string, unknown>): void {
+    const recovery = this.server._recovery;
+    const pid = auth.pid;
+    if (recovery && typeof pid === "string") {
+      const offset = typeof auth.offset === "string" ? auth.offset : undefined;
+      const cleanAuth = { ...auth };
+      delete cleanAuth.pid;
+      delete cleanAuth.offset;
+      Promise.resolve()
+        .then(() => this.adapter.restoreSession(pid, offset))
+        .catch(() => null)
+        .then((session) => {
+          if (!client._isOpen()) return;
+          if (!session) return this.admit(new Socket(this, client, cleanAuth), false);
+          const previous: PreviousSession = { ...session, missedPackets: session.missedPackets };
+          this.admit(new Socket(this, client, cleanAuth, previous), recovery.skipMiddlewares);
+        });
+      return;
+    }
+    this.admit(new Socket(this, client, auth), false);
+  }
+
+  private admit(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    skipMiddlewares: boolean,
+  ): void {
+    if (skipMiddlewares) {
+      socket.client._settled(this.name);
+      this.doConnect(socket);
+      return;
+    }
+    this.runMiddlewares(socket, (err) => {
+      if (!socket.client._isOpen()) return;
+      socket.client._settled(this.name);
+      if (!err) {
+        this.doConnect(socket);
+        return;
+      }
+      socket._connectError(err);
+      this._refused();
+    });
+  }
+
+  private runMiddlewares(
+    socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    done: (err?: ExtendedError) => void,
+  ): void {
+    const fns = this._fns.slice();
+    if (fns.length === 0) {
+      done();
+      return;
+    }
+    let i = 0;
+    const run = (): void => {
+      const fn = fns[i]!;
+      let called = false;
+      const next = (err?: ExtendedError) => {
+        if (called) return;
+        called = true;
+        if (err) done(toError(err));
+        else if (++i === fns.length) done();
+        else run();
+      };
+      try {
+        const result: unknown = fn(socket, next);
+        // An async middleware that rejects refuses the socket instead of crashing the process.
+        if (result instanceof Promise) result.catch((err: unknown) => next(toError(err)));
+      } catch (err) {
+        next(toError(err));
+      }
+    };
+    run();
+  }
+
+  private doConnect(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    this.sockets.set(socket.id, socket);
+    socket.client._addSocket(socket as unknown as Socket);
+    socket._onconnect();
+    try {
+      this.emitReserved("connect", socket);
+      this.emitReserved("connection", socket);
+      // `io.on("connection")` is the main namespace's event, as in Socket.IO.
+      if (this.name === "/" && this.server.sockets === (this as unknown)) {
+        this.server.emitReserved("connect", socket);
+        this.server.emitReserved("connection", socket);
+      }
+    } catch (err) {
+      this.server._reportError(err, socket as unknown as Socket);
+    }
+  }
+
+  /** @internal A socket was refused by the middlewares (dynamic children may clean up). */
+  _refused(): void {}
+
+  /** @internal */
+  _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
+    if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
+  }
+}
+
+function toError(err: unknown): ExtendedError {
+  if (err instanceof Error) return err;
+  return new Error(typeof err === "string" ? err : "middleware error");
+}

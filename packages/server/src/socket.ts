@@ -1,0 +1,560 @@
+import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import { type Packet, PacketType } from "@volley/protocol";
+import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
+import { BroadcastOperator } from "./broadcast-operator.js";
+import type { Client } from "./client.js";
+import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
+import type { EngineSession } from "./engine-contract.js";
+import { buildHandshake, type Handshake } from "./handshake.js";
+import type { Namespace } from "./namespace.js";
+import {
+  type AckResult,
+  type DecorateAcknowledgements,
+  type DefaultEventsMap,
+  type EventNames,
+  type EventParams,
+  type EventParamsWithoutAck,
+  type EventsMap,
+  StrictEventEmitter,
+} from "./typed-events.js";
+
+/** Events a socket emits itself. */
+export interface SocketReservedEvents {
+  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
+  error: (err: Error) => void;
+}
+
+/** `socket.use` middleware: sees `[event, ...args]` of every incoming event before the listeners. */
+export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+
+// biome-ignore lint/suspicious/noExplicitAny: catch-all listeners take anything
+type AnyListener = (...args: any[]) => void;
+
+/** State a restored socket starts from. */
+export interface PreviousSession {
+  sid: SocketId;
+  pid: string;
+  rooms: Room[];
+  data: unknown;
+  missedPackets: unknown[][];
+  /** Last log position `missedPackets` covers. */
+  logSeq?: number;
+}
+
+const emitLocal = EventEmitter.prototype.emit;
+
+/**
+ * One client connected to one namespace. Most state is created on first use, so an idle socket
+ * costs little memory.
+ */
+export class Socket<
+  ListenEvents extends EventsMap = DefaultEventsMap,
+  EmitEvents extends EventsMap = ListenEvents,
+  ServerSideEvents extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: socket.io's default
+  SocketData = any,
+> extends StrictEventEmitter<ListenEvents, SocketReservedEvents> {
+  readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
+  readonly client: Client;
+  /** Public id, shared with the client (CONNECT reply `sid`); also the name of the socket's own room. */
+  readonly id: SocketId;
+  /** Whether this socket's state (id, rooms, data, missed packets) was restored after a reconnection. */
+  readonly recovered: boolean;
+  /** Whether the socket is currently connected. */
+  connected = false;
+  /** @internal Private session id, sent only to this client, used to restore its state. */
+  readonly _pid: string | undefined;
+  /** @internal Recovery log position when the socket connected. */
+  _logSeq: number | undefined;
+  /** @internal Catch-all listeners of outgoing packets; undefined when none. */
+  _anyOutgoing: AnyListener[] | undefined;
+  private readonly issued: number;
+  private readonly auth: Record<string, unknown>;
+  private cachedHandshake: Handshake | undefined;
+  private dataStore: SocketData | undefined;
+  private acks: Map<number, AnyListener> | undefined;
+  private flags: BroadcastFlags | undefined;
+  private fns: SocketMiddleware[] | undefined;
+  private anyIncoming: AnyListener[] | undefined;
+  private previous: PreviousSession | undefined;
+
+  /** @internal Created by the namespace when a client connects. */
+  constructor(
+    nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    client: Client,
+    auth: Record<string, unknown>,
+    previous?: PreviousSession,
+  ) {
+    super();
+    this.nsp = nsp;
+    this.client = client;
+    this.auth = auth;
+    this.issued = Date.now();
+    const recovery = nsp.server._recovery !== undefined;
+    if (previous) {
+      this.id = previous.sid;
+      this._pid = previous.pid;
+      this.recovered = true;
+      this.dataStore = previous.data as SocketData;
+      this.previous = previous;
+    } else {
+      this.id = nsp.server._generateId();
+      this._pid = recovery ? nsp.server._generateId() : undefined;
+      this.recovered = false;
+    }
+  }
+
+  /** Details of the connection, computed on first access. */
+  get handshake(): Handshake {
+    if (!this.cachedHandshake) {
+      const conn = this.client.conn;
+      this.cachedHandshake = buildHandshake(conn.request, conn.remoteAddress, this.issued, this.auth);
+    }
+    return this.cachedHandshake;
+  }
+
+  /** Free-form data attached to the socket; shared with other servers by `fetchSockets`. */
+  get data(): SocketData {
+    if (this.dataStore === undefined) this.dataStore = {} as SocketData;
+    return this.dataStore;
+  }
+
+  set data(value: SocketData) {
+    this.dataStore = value;
+  }
+
+  /** The underlying Engine.IO session. */
+  get conn(): EngineSession {
+    return this.client.conn;
+  }
+
+  /** The handshake request. */
+  get request(): IncomingMessage {
+    return this.client.conn.request;
+  }
+
+  get server() {
+    return this.nsp.server;
+  }
+
+  get adapter() {
+    return this.nsp.adapter;
+  }
+
+  get disconnected(): boolean {
+    return !this.connected;
+  }
+
+  /** The rooms this socket is in (always including its own id while connected). */
+  get rooms(): Set<Room> {
+    return this.nsp.adapter.socketRooms(this.id) ?? new Set();
+  }
+
+  /**
+   * Sends an event to this client. A function as last argument asks for an acknowledgement.
+   * @throws Error when `ev` is a reserved event name (`connect`, `disconnect`, …).
+   */
+  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+    if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
+    const data: unknown[] = [ev];
+    for (let i = 0; i < args.length; i++) data.push(args[i]);
+    const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
+    const flags = this.flags;
+    this.flags = undefined;
+    const last = data[data.length - 1];
+    if (typeof last === "function") {
+      data.pop();
+      const id = this.nsp._nextAckId();
+      this.registerAck(id, last as AnyListener, flags?.timeout);
+      packet.id = id;
+    }
+    if (this.nsp.server._recovery && packet.id === undefined && !flags?.volatile) {
+      // Through the adapter so the packet gets an offset and is logged for recovery.
+      this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
+      return true;
+    }
+    if (this._anyOutgoing) this._notifyOutgoing(data);
+    this.client._writePacket(packet, flags?.volatile === true, flags?.compress);
+    return true;
+  }
+
+  /** Emits and resolves with the client's acknowledgement (rejects on `timeout()` expiry). */
+  emitWithAck<Ev extends EventNames<EmitEvents>>(
+    ev: Ev,
+    ...args: EventParamsWithoutAck<EmitEvents, Ev>
+  ): Promise<AckResult<EmitEvents, Ev>> {
+    const withErr = this.flags?.timeout !== undefined;
+    return new Promise((resolve, reject) => {
+      const ack = withErr
+        ? (err: Error | null, res: AckResult<EmitEvents, Ev>) => (err ? reject(err) : resolve(res))
+        : (res: AckResult<EmitEvents, Ev>) => resolve(res);
+      (this.emit as (ev: string, ...a: unknown[]) => boolean)(ev, ...args, ack);
+    });
+  }
+
+  /** `emit("message", ...args)`. */
+  send(...args: EventParams<EmitEvents, "message">): this {
+    (this.emit as (ev: string, ...a: unknown[]) => boolean)("message", ...args);
+    return this;
+  }
+
+  /** Alias of {@link send}. */
+  write(...args: EventParams<EmitEvents, "message">): this {
+    return this.send(...args);
+  }
+
+  /** Broadcast to `room` (every socket there but this one). */
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator().to(room);
+  }
+
+  /** Alias of {@link to}. */
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.to(room);
+  }
+
+  /** Broadcast to everyone but members of `room` (and this socket). */
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator().except(room);
+  }
+
+  /** Broadcast to every other socket of the namespace. */
+  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator();
+  }
+
+  /** Broadcast to other sockets of this server only (no cluster fan-out). */
+  get local(): BroadcastOperator<EmitEvents, SocketData> {
+    return this.newBroadcastOperator().local;
+  }
+
+  /** The next emit may be dropped if the client cannot take it now. */
+  get volatile(): this {
+    this.setFlag("volatile", true);
+    return this;
+  }
+
+  /** Whether the next emit is compressed. */
+  compress(compress: boolean): this {
+    this.setFlag("compress", compress);
+    return this;
+  }
+
+  /** The next emit's acknowledgement gets an error first: a timeout error after `ms` milliseconds. */
+  timeout(
+    ms: number,
+  ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
+    this.setFlag("timeout", ms);
+    return this as unknown as Socket<
+      ListenEvents,
+      DecorateAcknowledgements<EmitEvents>,
+      ServerSideEvents,
+      SocketData
+    >;
+  }
+
+  private setFlag<K extends keyof BroadcastFlags>(key: K, value: BroadcastFlags[K]): void {
+    if (!this.flags) this.flags = {};
+    this.flags[key] = value;
+  }
+
+  private newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
+    const flags = this.flags ?? {};
+    this.flags = undefined;
+    return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
+  }
+
+  /** Joins one or more rooms. */
+  join(rooms: Room | Room[]): Promise<void> | void {
+    return this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
+  }
+
+  /** Leaves a room. */
+  leave(room: Room): Promise<void> | void {
+    return this.nsp.adapter.del(this.id, room);
+  }
+
+  /**
+   * Disconnects this socket from its namespace (reason "server namespace disconnect"); with
+   * `close`, closes the whole underlying connection too.
+   */
+  disconnect(close = false): this {
+    if (!this.connected) return this;
+    if (close) {
+      this.client._disconnect();
+    } else {
+      this.client._writePacket({ type: PacketType.DISCONNECT, nsp: this.nsp.name }, false, undefined);
+      this._onclose("server namespace disconnect");
+    }
+    return this;
+  }
+
+  /** Adds a middleware run on every incoming event before the listeners; `next(err)` drops the event. */
+  use(fn: SocketMiddleware): this {
+    if (!this.fns) this.fns = [];
+    this.fns.push(fn);
+    return this;
+  }
+
+  /** Listener called with `(event, ...args)` for every incoming event. */
+  onAny(listener: AnyListener): this {
+    if (!this.anyIncoming) this.anyIncoming = [];
+    this.anyIncoming.push(listener);
+    return this;
+  }
+
+  prependAny(listener: AnyListener): this {
+    if (!this.anyIncoming) this.anyIncoming = [];
+    this.anyIncoming.unshift(listener);
+    return this;
+  }
+
+  /** Removes one catch-all listener, or all of them. */
+  offAny(listener?: AnyListener): this {
+    this.anyIncoming = removeListener(this.anyIncoming, listener);
+    return this;
+  }
+
+  listenersAny(): AnyListener[] {
+    return this.anyIncoming ? [...this.anyIncoming] : [];
+  }
+
+  /** Listener called with `(event, ...args)` for every outgoing event. */
+  onAnyOutgoing(listener: AnyListener): this {
+    if (!this._anyOutgoing) this._anyOutgoing = [];
+    this._anyOutgoing.push(listener);
+    return this;
+  }
+
+  prependAnyOutgoing(listener: AnyListener): this {
+    if (!this._anyOutgoing) this._anyOutgoing = [];
+    this._anyOutgoing.unshift(listener);
+    return this;
+  }
+
+  offAnyOutgoing(listener?: AnyListener): this {
+    this._anyOutgoing = removeListener(this._anyOutgoing, listener);
+    return this;
+  }
+
+  listenersAnyOutgoing(): AnyListener[] {
+    return this._anyOutgoing ? [...this._anyOutgoing] : [];
+  }
+
+  /** @internal */
+  _notifyOutgoing(data: unknown[]): void {
+    const listeners = this._anyOutgoing;
+    if (!listeners) return;
+    for (const listener of [...listeners]) this.call(listener, data);
+  }
+
+  /** @internal Registers an acknowledgement (also used by broadcasts with acks). */
+  _registerAck(id: number, fn: AnyListener): void {
+    if (!this.acks) this.acks = new Map();
+    this.acks.set(id, fn);
+  }
+
+  private registerAck(id: number, fn: AnyListener, timeout: number | undefined): void {
+    if (timeout === undefined) {
+      this._registerAck(id, fn);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.acks?.delete(id);
+      fn.call(this, new Error("operation has timed out"));
+    }, timeout);
+    this._registerAck(id, (...args: unknown[]) => {
+      clearTimeout(timer);
+      fn.call(this, null, ...args);
+    });
+  }
+
+  /** @internal Joins its rooms, answers CONNECT, replays what a restored client missed. */
+  _onconnect(): void {
+    this.connected = true;
+    const previous = this.previous;
+    this.previous = undefined;
+    const rooms = new Set([this.id]);
+    if (previous) for (const room of previous.rooms) rooms.add(room);
+    this.join([...rooms]);
+    const adapter = this.nsp.adapter;
+    const log = adapter.log;
+    if (log) this._logSeq = log.nextSeq - 1;
+    let missed = previous?.missedPackets;
+    if (previous && log && previous.logSeq !== undefined && log.nextSeq - 1 > previous.logSeq) {
+      // Logged while the middlewares ran: the socket was in no room yet, so it gets them here.
+      const extra = adapter.missedSince(previous.logSeq, rooms);
+      missed = extra ? [...(missed ?? []), ...extra] : missed;
+    }
+    const data: Record<string, string> = { sid: this.id };
+    if (this._pid) data.pid = this._pid;
+    this.client._writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, false, undefined);
+    if (previous) {
+      for (const missed of previous.missedPackets) {
+        this.client._writePacket(
+          { type: PacketType.EVENT, nsp: this.nsp.name, data: missed },
+          false,
+          undefined,
+        );
+      }
+    }
+  }
+
+  /** @internal Refuses the connection (middleware error). */
+  _connectError(err: Error & { data?: unknown }): void {
+    const data: Record<string, unknown> = { message: err.message };
+    if (err.data !== undefined) data.data = err.data;
+    this.client._writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, false, undefined);
+  }
+
+  /** @internal A protocol error on the connection, just before it closes. */
+  _onerror(err: Error): void {
+    if (this.listenerCount("error") > 0) this.call(emitLocal, ["error", err]);
+  }
+
+  /** @internal */
+  _onpacket(packet: Packet): void {
+    switch (packet.type) {
+      case PacketType.EVENT:
+      case PacketType.BINARY_EVENT:
+        this.onevent(packet);
+        return;
+      case PacketType.ACK:
+      case PacketType.BINARY_ACK:
+        this.onack(packet);
+        return;
+      case PacketType.DISCONNECT:
+        this._onclose("client namespace disconnect");
+        return;
+    }
+  }
+
+  private onevent(packet: Packet): void {
+    const args = packet.data as unknown[];
+    if (typeof args[0] !== "string" || RESERVED_EVENTS.has(args[0])) return; // never let a client fire "disconnect"
+    if (packet.id !== undefined) args.push(this.ack(packet.id));
+    const anyIncoming = this.anyIncoming;
+    if (anyIncoming) for (const listener of [...anyIncoming]) this.call(listener, args);
+    const fns = this.fns;
+    if (fns) this.runMiddlewares(fns, args);
+    else this.dispatch(args);
+  }
+
+  private runMiddlewares(fns: SocketMiddleware[], args: unknown[]): void {
+    let i = 0;
+    const next = (err?: Error): void => {
+      if (!this.connected) return;
+      if (err) {
+        // A refusal is the middleware's decision; report it only to those who listen.
+        if (this.listenerCount("error") > 0) this.call(emitLocal, ["error", err]);
+        return;
+      }
+      if (i === fns.length) {
+        this.dispatch(args);
+        return;
+      }
+      const fn = fns[i++]!;
+      let called = false;
+      const once = (e?: Error) => {
+        if (called) return;
+        called = true;
+        next(e);
+      };
+      try {
+        const result: unknown = fn(args, once);
+        if (result instanceof Promise)
+          result.catch((e: unknown) => once(e instanceof Error ? e : new Error(String(e))));
+      } catch (e) {
+        once(e instanceof Error ? e : new Error(String(e)));
+      }
+    };
+    next();
+  }
+
+  private dispatch(args: unknown[]): void {
+    this.call(emitLocal, args);
+  }
+
+  /**
+   * Calls application code with `args`; an exception goes to the socket's "error" listeners (or
+   * the server's), never up into the engine. No closure per call: this is the hot path.
+   */
+  private call(fn: (...args: never[]) => unknown, args: readonly unknown[]): void {
+    try {
+      const result = (fn as (...a: unknown[]) => unknown).apply(this, args as unknown[]);
+      if (result instanceof Promise) result.catch((err: unknown) => this.onUserError(err));
+    } catch (err) {
+      this.onUserError(err);
+    }
+  }
+
+  protected override onListenerRejection(err: unknown): void {
+    this.onUserError(err);
+  }
+
+  private onUserError(err: unknown): void {
+    if (this.listenerCount("error") > 0) {
+      try {
+        this.emitReserved("error", err as Error);
+        return;
+      } catch (again) {
+        err = again;
+      }
+    }
+    this.nsp.server._reportError(err, this);
+  }
+
+  /** One acknowledgement function per EVENT that asked for one; sends the ACK at most once. */
+  private ack(id: number): AnyListener {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent || !this.connected) return;
+      sent = true;
+      this.client._writePacket(
+        { type: PacketType.ACK, nsp: this.nsp.name, id, data: args },
+        false,
+        undefined,
+      );
+    };
+  }
+
+  private onack(packet: Packet): void {
+    const fn = this.acks?.get(packet.id!);
+    if (!fn) return;
+    this.acks!.delete(packet.id!);
+    this.call(fn, packet.data as unknown[]);
+  }
+
+  /** @internal Leaves the namespace: "disconnecting", rooms left, "disconnect". */
+  _onclose(reason: DisconnectReason, description?: unknown): void {
+    if (!this.connected) return;
+    this.call(emitLocal, ["disconnecting", reason, description]);
+    const adapter = this.nsp.adapter;
+    if (this._pid && RECOVERABLE_REASONS.has(reason)) {
+      const rooms = [...(adapter.socketRooms(this.id) ?? [])].filter((room) => room !== this.id);
+      const persisted = adapter.persistSession({
+        sid: this.id,
+        pid: this._pid,
+        rooms,
+        data: this.dataStore,
+        logSeq: this._logSeq,
+      });
+      if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
+    }
+    adapter.delAll(this.id);
+    this.nsp._remove(this);
+    this.client._remove(this);
+    this.connected = false;
+    this.acks = undefined;
+    this.call(emitLocal, ["disconnect", reason, description]);
+  }
+}
+
+function removeListener(list: AnyListener[] | undefined, listener: AnyListener | undefined) {
+  if (!list || !listener) return undefined;
+  const i = list.indexOf(listener);
+  if (i >= 0) list.splice(i, 1);
+  return list.length > 0 ? list : undefined;
+}

@@ -1,0 +1,85 @@
+// Event maps are checked at compile time: the `@ts-expect-error` lines below must each be an error,
+// and everything else must compile. The runtime test runs tsc on this file (test/tsconfig.json).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { test } from "node:test";
+import type { Server } from "volley";
+
+interface ClientToServer {
+  chat: (msg: string, ack: (delivered: number) => void) => void;
+  ping: () => void;
+}
+interface ServerToClient {
+  chat: (msg: string) => void;
+  count: (n: number, ack: (ok: boolean) => void) => void;
+}
+interface InterServer {
+  sync: (version: number) => void;
+}
+interface SocketData {
+  name: string;
+}
+
+// Never called: only compiled.
+export function typeChecks(io: Server<ClientToServer, ServerToClient, InterServer, SocketData>): void {
+  io.on("connection", (socket) => {
+    socket.emit("chat", "hello");
+    // @ts-expect-error chat takes a string
+    socket.emit("chat", 1);
+    // @ts-expect-error unknown event
+    socket.emit("nope");
+    socket.on("chat", (msg, ack) => {
+      const text: string = msg;
+      ack(text.length);
+    });
+    // @ts-expect-error the listener's argument is a string
+    socket.on("chat", (msg: number) => msg);
+    // @ts-expect-error no such incoming event
+    socket.on("unknown", () => {});
+    socket.on("disconnect", (reason) => {
+      const r: string = reason;
+      void r;
+    });
+    socket.data.name = "ann";
+    // @ts-expect-error data is typed
+    socket.data.age = 3;
+    io.to("room").emit("chat", "x");
+    // @ts-expect-error broadcasts are typed too
+    io.to("room").emit("chat", 2);
+    socket.broadcast.emit("chat", "y");
+    const answer: Promise<boolean> = socket.emitWithAck("count", 1);
+    const timed: Promise<boolean> = socket.timeout(10).emitWithAck("count", 1);
+    // @ts-expect-error resolves to a boolean
+    const wrong: Promise<string> = socket.emitWithAck("count", 1);
+    void answer;
+    void timed;
+    void wrong;
+    socket.timeout(10).emit("count", 1, (err, ok) => {
+      const e: Error | null = err;
+      const b: boolean = ok;
+      void e;
+      void b;
+    });
+    io.timeout(10).emit("count", 1, (err, oks) => {
+      const list: boolean[] = oks;
+      void err;
+      void list;
+    });
+  });
+  io.serverSideEmit("sync", 1);
+  // @ts-expect-error sync takes a number
+  io.serverSideEmit("sync", "1");
+  io.on("sync", (version) => {
+    const v: number = version;
+    void v;
+  });
+}
+
+test("event maps are enforced by the compiler", () => {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+  const project = fileURLToPath(new URL("./tsconfig.json", import.meta.url));
+  const result = spawnSync(process.execPath, [tsc, "-p", project], { encoding: "utf8" });
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+});
