@@ -6,6 +6,7 @@ import type { Duplex } from "node:stream";
 import {
   acceptResponse,
   clientOffer,
+  concurrencyLimitOf,
   PERMESSAGE_DEFLATE,
   PerMessageDeflate,
   type PerMessageDeflateOptions,
@@ -21,6 +22,7 @@ import {
   WEBSOCKET_VERSION,
 } from "./handshake.js";
 import type { ConnectionSetup } from "./websocket.js";
+import { sharedClientLimiter } from "./zlib-limiter.js";
 
 /** Options of `new WebSocket(url, protocols, options)`. */
 export interface ClientOptions {
@@ -124,12 +126,20 @@ export function openClientHandshake(
 
   const secure = url.protocol === "wss:";
   const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  // `settled`: the handshake's outcome is known (opened, failed, or handed to `unexpected-response`).
+  // `finished`: the connection opened or failed; after `unexpected-response` it can still be aborted.
   let settled = false;
+  let finished = false;
   let timer: NodeJS.Timeout | null = null;
-  const fail = (error: WebSocketError) => {
-    if (settled) return;
-    settled = true;
+  const clearTimer = () => {
     if (timer !== null) clearTimeout(timer);
+    timer = null;
+  };
+  const fail = (error: WebSocketError) => {
+    if (finished) return;
+    settled = true;
+    finished = true;
+    clearTimer();
     req.destroy();
     target.fail(error);
   };
@@ -151,13 +161,16 @@ export function openClientHandshake(
     () => fail(new WebSocketError("HANDSHAKE_TIMEOUT", "opening handshake has timed out")),
     handshakeTimeout,
   );
+  // The request's socket keeps the process alive while it matters; the timer alone must not.
+  timer.unref();
 
   req.on("error", (error: Error) => fail(handshakeError(`handshake request failed: ${error.message}`)));
   req.on("response", (res: IncomingMessage) => {
     if (settled) return;
     if (target.emitter.listenerCount("unexpected-response") > 0) {
+      // The listener owns the response now; close()/terminate() still end the connection attempt.
       settled = true;
-      if (timer !== null) clearTimeout(timer);
+      clearTimer();
       target.emitter.emit("unexpected-response", req, res);
       return;
     }
@@ -194,11 +207,18 @@ export function openClientHandshake(
       }
       const params = acceptResponse(extensions[0]!, deflateOptions);
       if (typeof params === "string") return reject(`invalid permessage-deflate response: ${params}`);
-      deflate = new PerMessageDeflate(params, false, deflateOptions, maxPayload);
+      deflate = new PerMessageDeflate(
+        params,
+        false,
+        deflateOptions,
+        maxPayload,
+        sharedClientLimiter(concurrencyLimitOf(deflateOptions)),
+      );
     }
 
     settled = true;
-    if (timer !== null) clearTimeout(timer);
+    finished = true;
+    clearTimer();
     target.emitter.emit("upgrade", res);
     target.open(socket, head, {
       isServer: false,

@@ -3,6 +3,7 @@ import { CloseCode } from "./close-codes.js";
 import { messageTooBig, WebSocketError } from "./errors.js";
 import type { Inflater } from "./frame-reader.js";
 import type { ExtensionOffer } from "./handshake.js";
+import { DEFAULT_CONCURRENCY_LIMIT, type ZlibJob, type ZlibLimiter } from "./zlib-limiter.js";
 
 /** RFC 7692 §7: the extension's registered name. */
 export const PERMESSAGE_DEFLATE = "permessage-deflate";
@@ -31,6 +32,11 @@ export interface PerMessageDeflateOptions {
   threshold?: number;
   /** Passed to `zlib.createDeflateRaw` (`level`, `memLevel`, `strategy`). Default zlib's. */
   zlibDeflateOptions?: { level?: number; memLevel?: number; strategy?: number };
+  /**
+   * Most zlib operations (a message's compression, a frame's inflation) running at once: per server
+   * for its connections, per process for clients. Others wait in order. Default 10.
+   */
+  concurrencyLimit?: number;
 }
 
 /** What was agreed on for one connection. Window sizes are 15 when not limited. */
@@ -54,7 +60,7 @@ function parseWindowBits(value: string | true): number | null {
 
 /** Checks option values early so that a typo fails at construction, not at the first handshake. */
 export function validateDeflateOptions(options: PerMessageDeflateOptions): void {
-  const { serverMaxWindowBits, clientMaxWindowBits, threshold } = options;
+  const { serverMaxWindowBits, clientMaxWindowBits, threshold, concurrencyLimit } = options;
   if (serverMaxWindowBits !== undefined && !isWindowBits(serverMaxWindowBits)) {
     throw new WebSocketError(
       "INVALID_ARGUMENT",
@@ -74,6 +80,14 @@ export function validateDeflateOptions(options: PerMessageDeflateOptions): void 
   if (threshold !== undefined && !(threshold >= 0)) {
     throw new WebSocketError("INVALID_ARGUMENT", "perMessageDeflate.threshold must be a number ≥ 0");
   }
+  if (concurrencyLimit !== undefined && !(Number.isInteger(concurrencyLimit) && concurrencyLimit >= 1)) {
+    throw new WebSocketError("INVALID_ARGUMENT", "perMessageDeflate.concurrencyLimit must be an integer ≥ 1");
+  }
+}
+
+/** The `concurrencyLimit` in effect for these options. */
+export function concurrencyLimitOf(options: PerMessageDeflateOptions): number {
+  return options.concurrencyLimit ?? DEFAULT_CONCURRENCY_LIMIT;
 }
 
 /**
@@ -208,7 +222,8 @@ type InflateCallback = (error: WebSocketError | null, output: Buffer[]) => void;
  * One connection's compressor and decompressor. The inflater always uses a 15-bit window (a larger
  * window decodes any smaller one); the deflater uses the negotiated window. Inflated bytes are counted
  * as they come out and inflation stops at `maxPayload`, so a small message cannot inflate into a huge
- * one (a decompression bomb).
+ * one (a decompression bomb). Every zlib operation first takes a slot of the shared `ZlibLimiter`; a
+ * connection has at most one operation per direction in flight, so its messages keep their order.
  */
 export class PerMessageDeflate implements Inflater {
   readonly threshold: number;
@@ -221,17 +236,25 @@ export class PerMessageDeflate implements Inflater {
   private readonly resetDeflate: boolean;
   private readonly maxPayload: number;
   private readonly zlibOptions: PerMessageDeflateOptions["zlibDeflateOptions"];
+  private readonly limiter: ZlibLimiter;
+  private readonly inflateJob: ZlibJob;
+  private readonly deflateJob: ZlibJob;
 
   private inflate: InflateRaw | null = null;
   private inflateCallback: InflateCallback | null = null;
+  private inflateInput: Buffer | null = null;
   private inflateOutput: Buffer[] = [];
   private inflatedLength = 0;
   private inflateFin = false;
   private inflateError: WebSocketError | null = null;
+  /** The inflate direction holds a limiter slot. */
+  private inflateSlot = false;
 
   private deflate: DeflateRaw | null = null;
   private deflateCallback: CompressCallback | null = null;
+  private deflateInput: Buffer | null = null;
   private deflateOutput: Buffer[] = [];
+  private deflateSlot = false;
   private closed = false;
 
   constructor(
@@ -239,6 +262,7 @@ export class PerMessageDeflate implements Inflater {
     isServer: boolean,
     options: PerMessageDeflateOptions,
     maxPayload: number,
+    limiter: ZlibLimiter,
   ) {
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
     this.windowBits = isServer ? params.serverMaxWindowBits : params.clientMaxWindowBits;
@@ -246,28 +270,47 @@ export class PerMessageDeflate implements Inflater {
     this.resetDeflate = isServer ? params.serverNoContextTakeover : params.clientNoContextTakeover;
     this.maxPayload = maxPayload;
     this.zlibOptions = options.zlibDeflateOptions;
+    this.limiter = limiter;
     this.onInflateData = this.onInflateData.bind(this);
     this.onInflateFlushed = this.onInflateFlushed.bind(this);
     this.onInflateError = this.onInflateError.bind(this);
     this.onDeflateData = this.onDeflateData.bind(this);
     this.onDeflateFlushed = this.onDeflateFlushed.bind(this);
     this.onDeflateError = this.onDeflateError.bind(this);
+    this.inflateJob = { startZlib: () => this.startInflate() };
+    this.deflateJob = { startZlib: () => this.startDeflate() };
   }
 
   /** Inflates one frame; see {@link Inflater.decompress}. */
   decompress(payload: Buffer, fin: boolean, callback: InflateCallback): void {
     if (this.closed) return;
+    this.inflateCallback = callback;
+    this.inflateInput = payload;
+    this.inflateFin = fin;
+    this.limiter.run(this.inflateJob);
+  }
+
+  private startInflate(): boolean {
+    const payload = this.inflateInput;
+    if (this.closed || payload === null) return false;
+    this.inflateSlot = true;
+    this.inflateInput = null;
     if (this.inflate === null) {
       this.inflate = createInflateRaw({ windowBits: 15 });
       this.inflate.on("data", this.onInflateData);
       this.inflate.on("error", this.onInflateError);
     }
-    this.inflateCallback = callback;
     this.inflateOutput = [];
-    this.inflateFin = fin;
     this.inflate.write(payload);
-    if (fin) this.inflate.write(TRAILER);
+    if (this.inflateFin) this.inflate.write(TRAILER);
     this.inflate.flush(this.onInflateFlushed);
+    return true;
+  }
+
+  private releaseInflate(): void {
+    if (!this.inflateSlot) return;
+    this.inflateSlot = false;
+    this.limiter.release();
   }
 
   private onInflateData(chunk: Buffer): void {
@@ -284,6 +327,7 @@ export class PerMessageDeflate implements Inflater {
       this.inflate = null;
       inflate.removeListener("data", this.onInflateData);
       inflate.close();
+      this.releaseInflate();
       callback?.(this.inflateError, []);
       return;
     }
@@ -291,6 +335,7 @@ export class PerMessageDeflate implements Inflater {
   }
 
   private onInflateFlushed(): void {
+    this.releaseInflate();
     const callback = this.inflateCallback;
     if (callback === null) return;
     this.inflateCallback = null;
@@ -306,6 +351,7 @@ export class PerMessageDeflate implements Inflater {
   }
 
   private onInflateError(error: Error): void {
+    this.releaseInflate();
     const callback = this.inflateCallback;
     this.inflateCallback = null;
     this.inflateError = new WebSocketError(
@@ -322,16 +368,32 @@ export class PerMessageDeflate implements Inflater {
       callback(null, null);
       return;
     }
+    this.deflateCallback = callback;
+    this.deflateInput = data;
+    this.limiter.run(this.deflateJob);
+  }
+
+  private startDeflate(): boolean {
+    const data = this.deflateInput;
+    if (this.closed || data === null) return false;
+    this.deflateSlot = true;
+    this.deflateInput = null;
     if (this.deflate === null) {
       this.deflate = createDeflateRaw({ ...this.zlibOptions, windowBits: this.windowBits });
       this.deflate.on("data", this.onDeflateData);
       // A deflate error means a zlib bug or closed stream; the caller sends uncompressed instead.
       this.deflate.on("error", this.onDeflateError);
     }
-    this.deflateCallback = callback;
     this.deflateOutput = [];
     this.deflate.write(data);
     this.deflate.flush(constants.Z_SYNC_FLUSH, this.onDeflateFlushed);
+    return true;
+  }
+
+  private releaseDeflate(): void {
+    if (!this.deflateSlot) return;
+    this.deflateSlot = false;
+    this.limiter.release();
   }
 
   private onDeflateError(): void {
@@ -345,6 +407,7 @@ export class PerMessageDeflate implements Inflater {
   }
 
   private onDeflateFlushed(error?: unknown): void {
+    this.releaseDeflate();
     const callback = this.deflateCallback;
     if (callback === null) return;
     this.deflateCallback = null;
@@ -361,11 +424,15 @@ export class PerMessageDeflate implements Inflater {
     callback(null, data);
   }
 
-  /** Releases zlib resources; pending callbacks are dropped. */
+  /** Releases zlib resources and limiter slots; pending callbacks are dropped. */
   close(): void {
     this.closed = true;
     this.inflateCallback = null;
     this.deflateCallback = null;
+    this.inflateInput = null;
+    this.deflateInput = null;
+    this.releaseInflate();
+    this.releaseDeflate();
     this.inflate?.close();
     this.deflate?.close();
     this.inflate = null;

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import {
   acceptOffer,
+  concurrencyLimitOf,
   PerMessageDeflate,
   type PerMessageDeflateOptions,
   validateDeflateOptions,
@@ -19,6 +20,7 @@ import {
   parseProtocols,
 } from "./handshake.js";
 import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_PAYLOAD, WebSocket } from "./websocket.js";
+import { ZlibLimiter } from "./zlib-limiter.js";
 
 /** What `verifyClient` is given. */
 export interface VerifyClientInfo {
@@ -92,6 +94,8 @@ export class WebSocketServer extends EventEmitter {
   readonly options: Readonly<WebSocketServerOptions>;
   private readonly maxPayload: number;
   private readonly deflateOptions: PerMessageDeflateOptions | null;
+  /** Caps zlib work across this server's connections (`perMessageDeflate.concurrencyLimit`). */
+  private readonly zlibLimiter: ZlibLimiter | null = null;
   private server: HttpServer | HttpsServer | null = null;
   private readonly ownsServer: boolean;
   private state = RUNNING;
@@ -113,7 +117,10 @@ export class WebSocketServer extends EventEmitter {
     this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
     this.deflateOptions =
       options.perMessageDeflate === true ? {} : options.perMessageDeflate ? options.perMessageDeflate : null;
-    if (this.deflateOptions !== null) validateDeflateOptions(this.deflateOptions);
+    if (this.deflateOptions !== null) {
+      validateDeflateOptions(this.deflateOptions);
+      this.zlibLimiter = new ZlibLimiter(concurrencyLimitOf(this.deflateOptions));
+    }
     this.clients = new Set();
     this.ownsServer = options.port !== undefined;
 
@@ -302,7 +309,13 @@ export class WebSocketServer extends EventEmitter {
     if (this.deflateOptions !== null && offered !== undefined) {
       const accepted = acceptOffer(parseExtensions(offered)!, this.deflateOptions);
       if (accepted !== null) {
-        deflate = new PerMessageDeflate(accepted.params, true, this.deflateOptions, this.maxPayload);
+        deflate = new PerMessageDeflate(
+          accepted.params,
+          true,
+          this.deflateOptions,
+          this.maxPayload,
+          this.zlibLimiter!,
+        );
         extensions = formatExtension(accepted.response);
         headers.push(`Sec-WebSocket-Extensions: ${extensions}`);
       }

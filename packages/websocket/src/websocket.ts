@@ -389,10 +389,10 @@ export class WebSocket extends EventEmitter {
       throw new WebSocketError("INVALID_ARGUMENT", `close reason exceeds ${MAX_CONTROL_PAYLOAD - 2} bytes`);
     }
     if (this.state === WebSocket.CLOSED) return;
-    if (this.state === WebSocket.CONNECTING) {
-      this.abortHandshake?.(
-        new WebSocketError("NOT_OPEN", "WebSocket was closed before the connection was established"),
-      );
+    // Never opened (connecting, or a failed handshake about to report `close`): nothing to close
+    // and nothing to time.
+    if (this.socket === null) {
+      this.abortConnecting();
       return;
     }
     if (this.closeFrameSent) {
@@ -408,14 +408,20 @@ export class WebSocket extends EventEmitter {
   /** Destroys the socket at once, without a closing handshake. */
   terminate(): void {
     if (this.state === WebSocket.CLOSED) return;
-    if (this.state === WebSocket.CONNECTING) {
-      this.abortHandshake?.(
-        new WebSocketError("NOT_OPEN", "WebSocket was closed before the connection was established"),
-      );
+    if (this.socket === null) {
+      this.abortConnecting();
       return;
     }
     this.state = WebSocket.CLOSING;
-    this.socket?.destroy();
+    this.socket.destroy();
+  }
+
+  /** close()/terminate() before the connection opened: abort the handshake, if still running. */
+  private abortConnecting(): void {
+    const abort = this.abortHandshake;
+    if (abort === null) return;
+    this.abortHandshake = null;
+    abort(new WebSocketError("NOT_OPEN", "WebSocket was closed before the connection was established"));
   }
 
   private sendCloseFrame(code: number | undefined, reason: Buffer): void {
@@ -430,9 +436,17 @@ export class WebSocket extends EventEmitter {
     else this.writeFrame(Opcode.Close, payload, false, undefined);
   }
 
+  /**
+   * Arms the close timeout, only while a live socket can still report `close` (which clears it):
+   * a socket that never opened or is already destroyed gets no timer, so nothing is left pending.
+   */
   private startCloseTimer(): void {
-    if (this.closeTimer !== null || this.state === WebSocket.CLOSED) return;
+    const socket = this.socket;
+    if (this.closeTimer !== null || this.state === WebSocket.CLOSED || socket === null || socket.destroyed)
+      return;
     this.closeTimer = setTimeout(this.onCloseTimeout, this.closeTimeout);
+    // The socket itself keeps the process alive while it is open; the timer must not outlive it.
+    this.closeTimer.unref();
   }
 
   private onCloseTimeout(): void {

@@ -110,4 +110,59 @@ describe("FrameReader", () => {
     assert.equal(events[0]![0], "error");
     assert.ok(reader.stopped);
   });
+
+  test("copies: a payload within one chunk is unmasked in place and handed out as a slice of it", () => {
+    const payload = Buffer.alloc(65536, 0x5a);
+    const chunk = rawFrame(Opcode.Binary, payload);
+    const delivered: Buffer[][] = [];
+    const reader = new FrameReader(
+      {
+        onMessage: (fragments) => delivered.push(fragments.slice()),
+        onPing() {},
+        onPong() {},
+        onClose() {},
+        onError: (error) => assert.fail(error),
+      },
+      { isServer: true, maxPayload: 0 },
+    );
+    reader.write(chunk);
+    assert.equal(delivered.length, 1);
+    const [data] = delivered[0]!;
+    assert.equal(delivered[0]!.length, 1);
+    assert.equal(data!.buffer, chunk.buffer, "no copy: the same memory as the socket chunk");
+    assert.equal(data!.byteOffset, chunk.byteOffset + chunk.length - payload.length);
+    assert.ok(data!.equals(payload));
+  });
+
+  test("copies: a payload spread over chunks is copied once into one buffer of its announced size", () => {
+    const payload = Buffer.alloc(65536);
+    for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
+    const frame = rawFrame(Opcode.Binary, payload);
+    const delivered: Buffer[][] = [];
+    const reader = new FrameReader(
+      {
+        onMessage: (fragments) => delivered.push(fragments.slice()),
+        onPing() {},
+        onPong() {},
+        onClose() {},
+        onError: (error) => assert.fail(error),
+      },
+      { isServer: true, maxPayload: 0 },
+    );
+    // Socket-read-like pieces: the header with part of the payload, then the rest in two reads.
+    for (const [start, end] of [
+      [0, 40000],
+      [40000, 40001],
+      [40001, frame.length],
+    ]) {
+      reader.write(frame.subarray(start, end));
+    }
+    assert.equal(delivered.length, 1);
+    assert.equal(delivered[0]!.length, 1, "one buffer, not a list of pieces to concatenate");
+    const data = delivered[0]![0]!;
+    assert.notEqual(data.buffer, frame.buffer);
+    assert.equal(data.byteOffset, 0);
+    assert.equal(data.buffer.byteLength, payload.length, "allocated at the announced size, once");
+    assert.ok(data.equals(payload));
+  });
 });

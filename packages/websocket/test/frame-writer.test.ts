@@ -58,18 +58,32 @@ describe("frame writer", () => {
     assert.ok(keys.size > 95);
   });
 
-  test("applyMask: word-at-a-time equals byte-at-a-time at any alignment and phase", () => {
+  test("applyMask: 8-byte lanes equal byte-at-a-time at any alignment, phase and length", () => {
     const key = Buffer.from([0x12, 0x34, 0x56, 0x78]);
-    for (const offset of [0, 1, 2, 3]) {
+    for (const offset of [0, 1, 2, 3, 4, 5, 6, 7]) {
       for (const phase of [0, 1, 2, 3]) {
-        const backing = Buffer.alloc(200 + offset);
-        for (let i = 0; i < backing.length; i++) backing[i] = i & 0xff;
-        const expected = Buffer.from(backing);
-        for (let i = offset; i < backing.length; i++) expected[i]! ^= key[(phase + i - offset) & 3]!;
-        applyMask(backing, offset, backing.length, key, phase);
-        assert.ok(backing.equals(expected), `offset ${offset} phase ${phase}`);
+        for (const length of [0, 1, 2, 3, 4, 5, 127, 128, 129, 135, 136, 200, 1003]) {
+          // Guard bytes on both sides must stay untouched.
+          const backing = Buffer.alloc(offset + length + 9);
+          for (let i = 0; i < backing.length; i++) backing[i] = (i * 7 + 3) & 0xff;
+          const expected = Buffer.from(backing);
+          for (let i = 0; i < length; i++) expected[offset + i]! ^= key[(phase + i) & 3]!;
+          applyMask(backing, offset, offset + length, key, phase);
+          assert.ok(backing.equals(expected), `offset ${offset} phase ${phase} length ${length}`);
+        }
       }
     }
+  });
+
+  test("applyMask on a Buffer that is a slice of a larger pool, piece by piece", () => {
+    const key = Buffer.from([0xde, 0xad, 0xbe, 0xef]);
+    const payload = Buffer.allocUnsafe(70000).subarray(3, 65539);
+    for (let i = 0; i < payload.length; i++) payload[i] = i % 251;
+    const original = Buffer.from(payload);
+    // Unmask in uneven pieces, as the reader does when a payload spans socket chunks.
+    const cuts = [0, 1, 130, 4099, 4100, 65000, payload.length];
+    for (let c = 0; c + 1 < cuts.length; c++) applyMask(payload, cuts[c]!, cuts[c + 1]!, key, cuts[c]!);
+    for (let i = 0; i < payload.length; i++) assert.equal(payload[i], original[i]! ^ key[i & 3]!);
   });
 
   test("prepareMessage frames once: text, binary, and the binary override", () => {

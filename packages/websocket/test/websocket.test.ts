@@ -162,3 +162,35 @@ test("frames that arrive with the upgrade request (head) are delivered after con
   socket.destroy();
   await stopServer(wss);
 });
+
+test("a large server message leaves as header + the caller's payload in one writev, not concatenated", async () => {
+  const { wss, client, ws, req } = await serverPair();
+  const socket = req.socket as unknown as {
+    _writev: (chunks: Array<{ chunk: Buffer }>, cb: () => void) => void;
+    _write: (chunk: Buffer, encoding: string, cb: () => void) => void;
+  };
+  const writes: Buffer[][] = [];
+  const writev = socket._writev.bind(socket);
+  const write = socket._write.bind(socket);
+  socket._writev = (chunks, cb) => {
+    writes.push(chunks.map((c) => c.chunk));
+    writev(chunks, cb);
+  };
+  socket._write = (chunk, encoding, cb) => {
+    writes.push([chunk]);
+    write(chunk, encoding, cb);
+  };
+  const payload = Buffer.alloc(65536, 0x61);
+  const received = once(client, "message") as Promise<[Buffer, boolean]>;
+  ws.send(payload);
+  const [data, isBinary] = await received;
+  assert.ok(data.equals(payload));
+  assert.equal(isBinary, true);
+  assert.equal(writes.length, 1);
+  assert.equal(writes[0]!.length, 2);
+  assert.equal(writes[0]![0]!.length, 10, "2 + 8 bytes of header for a 64 KB payload");
+  assert.equal(writes[0]![1], payload, "the payload is the caller's buffer itself");
+  client.close();
+  await once(client, "close");
+  await stopServer(wss);
+});

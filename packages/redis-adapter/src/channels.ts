@@ -1,0 +1,38 @@
+// Names of the Redis channels and keys of one namespace. Traffic by interest: a node subscribes to
+// the channel of each room it has members in, plus one channel for broadcasts to everyone, one for
+// cluster requests and one for the responses addressed to it.
+
+export class Channels {
+  /** Broadcasts to all sockets, or to several rooms (receivers filter locally). */
+  readonly all: string;
+  /** Cluster requests and heartbeats: every node of the namespace listens. */
+  readonly request: string;
+  /** Recovery stream of logged broadcasts. */
+  readonly stream: string;
+  /** Bookkeeping of the stream: `bytes` kept, `trimmed` = highest id ever evicted. */
+  readonly streamMeta: string;
+  private readonly prefix: string;
+
+  constructor(key: string, nsp: string) {
+    this.prefix = `${key}#${nsp}#`;
+    this.all = this.prefix;
+    this.request = `${key}-request#${nsp}#`;
+    this.stream = `${this.prefix}stream`;
+    this.streamMeta = `${this.prefix}stream-meta`;
+  }
+
+  /** Broadcasts to one room. */
+  room(room: string): string {
+    return `${this.prefix}${room}#`;
+  }
+
+  /** Responses addressed to the adapter `uid`. */
+  response(uid: string): string {
+    return `${this.request.slice(0, -1)}${uid}#`;
+  }
+
+  /** A disconnected socket's session, by private session id. */
+  session(pid: string): string {
+    return `${this.prefix}session#${pid}`;
+  }
+}

@@ -1,0 +1,101 @@
+// Requests to the other servers and the answers they send back, by request id. A request waits for
+// one answer per server that was alive when it was sent, stops waiting for a server the moment it is
+// declared gone, and gives up after a deadline.
+import { RedisAdapterError } from "./errors.js";
+import type { Message } from "./messages.js";
+
+/** What a pending request does with an answer, a server's departure, and the adapter's closing. */
+export interface PendingRequest {
+  onResponse(msg: Message): void;
+  onNodeGone(uid: string): void;
+  onClose(): void;
+}
+
+export class ClusterRequests {
+  private readonly pending = new Map<string, PendingRequest>();
+  private readonly prefix: string;
+  private count = 0;
+
+  constructor(uid: string) {
+    this.prefix = `${uid}.`;
+  }
+
+  /** A request id unique in the cluster (the adapter's uid, then a counter). */
+  nextId(): string {
+    return this.prefix + (this.count++).toString(36);
+  }
+
+  register(requestId: string, request: PendingRequest): void {
+    this.pending.set(requestId, request);
+  }
+
+  delete(requestId: string): void {
+    this.pending.delete(requestId);
+  }
+
+  /** Hands an answer to its request (answers to unknown or finished requests are dropped). */
+  response(msg: Message): void {
+    if ("requestId" in msg && typeof msg.requestId === "string")
+      this.pending.get(msg.requestId)?.onResponse(msg);
+  }
+
+  nodeGone(uid: string): void {
+    for (const request of [...this.pending.values()]) request.onNodeGone(uid);
+  }
+
+  closeAll(): void {
+    for (const request of [...this.pending.values()]) request.onClose();
+  }
+
+  /**
+   * Sends a request with `send(requestId)` and resolves once every server of `waiting` answered
+   * (each answer goes to `onResponse`) or is gone.
+   * @throws RedisAdapterError `REQUEST_TIMEOUT` after `timeout` ms, `ADAPTER_CLOSED` on close, or
+   *   what `send` failed with.
+   */
+  collect(
+    waiting: Set<string>,
+    timeout: number,
+    send: (requestId: string) => Promise<unknown>,
+    onResponse: (msg: Message) => void,
+  ): Promise<void> {
+    if (waiting.size === 0) return Promise.resolve();
+    const requestId = this.nextId();
+    const total = waiting.size;
+    return new Promise<void>((resolve, reject) => {
+      const done = (err?: unknown) => {
+        clearTimeout(timer);
+        this.pending.delete(requestId);
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        const received = total - waiting.size;
+        done(
+          new RedisAdapterError(
+            "REQUEST_TIMEOUT",
+            `timeout reached: only ${received} responses received out of ${total}`,
+          ),
+        );
+      }, timeout);
+      this.pending.set(requestId, {
+        onResponse: (msg) => {
+          if (!waiting.delete(msg.uid)) return;
+          onResponse(msg);
+          if (waiting.size === 0) done();
+        },
+        onNodeGone: (uid) => {
+          if (waiting.delete(uid) && waiting.size === 0) done();
+        },
+        onClose: () =>
+          done(new RedisAdapterError("ADAPTER_CLOSED", "the adapter closed while a request was pending")),
+      });
+      // Sent synchronously, so requests leave in call order with the adapter's other commands.
+      try {
+        send(requestId).catch(done);
+      } catch (err) {
+        done(err);
+      }
+    });
+  }
+}

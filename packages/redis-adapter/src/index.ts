@@ -1,0 +1,42 @@
+/**
+ * `@volley/redis-adapter` — many Volley servers act as one through Redis.
+ *
+ * ```ts
+ * import { Redis } from "ioredis";
+ * import { Server } from "volley";
+ * import { createAdapter } from "@volley/redis-adapter";
+ * const pubClient = new Redis();
+ * const subClient = pubClient.duplicate();
+ * const io = new Server(httpServer, { adapter: createAdapter(pubClient, subClient) });
+ * ```
+ * @packageDocumentation
+ */
+import type { AdapterConstructor, Namespace } from "volley";
+import { type RedisAdapterOptions, resolveOptions } from "./options.js";
+import { RedisAdapter } from "./redis-adapter.js";
+import type { RedisClient } from "./redis-client.js";
+
+export { RedisAdapterError, type RedisAdapterErrorCode } from "./errors.js";
+export type { RedisAdapterOptions } from "./options.js";
+export { RedisAdapter } from "./redis-adapter.js";
+export type { RedisClient } from "./redis-client.js";
+
+/**
+ * The `adapter` option of a Volley `Server`: one {@link RedisAdapter} per namespace, all sharing
+ * the two connections. `subClient` must be a connection of its own (`pubClient.duplicate()`): a
+ * subscribed Redis connection cannot send other commands. The adapter never closes the clients.
+ * @throws TypeError when an option is out of range (named in the message).
+ */
+export function createAdapter(
+  pubClient: RedisClient,
+  subClient: RedisClient,
+  opts: RedisAdapterOptions = {},
+): AdapterConstructor {
+  // Checked now, so a bad option fails at start-up rather than at the first namespace.
+  resolveOptions(opts);
+  return class extends RedisAdapter {
+    constructor(nsp: Namespace) {
+      super(nsp, pubClient, subClient, opts);
+    }
+  };
+}

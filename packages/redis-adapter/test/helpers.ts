@@ -1,0 +1,188 @@
+// Shared by the Redis adapter tests: a Redis to talk to (the one on 127.0.0.1:6379, or one started
+// on a free port and stopped after), unique key prefixes, in-process nodes, bounded waits.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import { type AddressInfo, createServer as createNetServer, Socket as NetSocket } from "node:net";
+import { Redis } from "ioredis";
+import {
+  io as ioc,
+  type ManagerOptions,
+  type Socket as ClientSocket,
+  type SocketOptions,
+} from "socket.io-client";
+import { Server, type ServerOptions } from "volley";
+import { createAdapter, type RedisAdapterOptions } from "../src/index.js";
+
+export interface RedisHandle {
+  port: number;
+  stop(): Promise<void>;
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new NetSocket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once("error", () => done(false));
+    socket.connect(port, "127.0.0.1", () => {
+      socket.write("PING\r\n");
+      socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createNetServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Deletes the keys this test process created (prefix `volley-test-<pid>-`); bounded scan. */
+async function deleteTestKeys(port: number): Promise<void> {
+  const client = new Redis(port, "127.0.0.1");
+  try {
+    let cursor = "0";
+    for (let i = 0; i < 10_000; i++) {
+      const [nextCursor, keys] = await client.scan(
+        cursor,
+        "MATCH",
+        `volley-test-${process.pid}-*`,
+        "COUNT",
+        1000,
+      );
+      if (keys.length > 0) await client.del(...keys);
+      cursor = nextCursor;
+      if (cursor === "0") break;
+    }
+  } finally {
+    await client.quit();
+  }
+}
+
+/** The Redis on 127.0.0.1:6379, or a throwaway one on a free port. `stop()` removes this run's keys. */
+export async function ensureRedis(): Promise<RedisHandle> {
+  if (await ping(6379)) return { port: 6379, stop: () => deleteTestKeys(6379) };
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
+  for (let i = 0; i < 100 && !(await ping(port)); i++) await sleepTick(50);
+  return {
+    port,
+    async stop() {
+      child.kill("SIGTERM");
+      if (child.exitCode === null) await once(child, "exit");
+    },
+  };
+}
+
+/** A key prefix no other test run uses. */
+export function uniqueKey(): string {
+  return `volley-test-${process.pid}-${randomBytes(4).toString("hex")}`;
+}
+
+function sleepTick(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Polls `condition` until true; fails after `tries` attempts (a bound, not a timing assertion).
+ */
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  tries = 400,
+): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await condition()) return;
+    await sleepTick(10);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+export interface Node {
+  io: Server;
+  url: string;
+  port: number;
+  pub: Redis;
+  sub: Redis;
+  client(nsp?: string, opts?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
+  close(): Promise<void>;
+}
+
+/** A server on 127.0.0.1:0 with the Redis adapter, in this process. */
+export async function startNode(
+  redisPort: number,
+  adapterOpts: RedisAdapterOptions,
+  serverOpts: ServerOptions = {},
+): Promise<Node> {
+  const pub = new Redis(redisPort, "127.0.0.1", { lazyConnect: false });
+  const sub = pub.duplicate();
+  const http = createServer();
+  const io = new Server(http, { ...serverOpts, adapter: createAdapter(pub, sub, adapterOpts) });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  const port = (http.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const clients: ClientSocket[] = [];
+  return {
+    io,
+    url,
+    port,
+    pub,
+    sub,
+    client(nsp = "/", copts = {}) {
+      const socket = ioc(`${url}${nsp}`, {
+        forceNew: true,
+        reconnection: false,
+        transports: ["websocket"],
+        ...copts,
+      });
+      clients.push(socket);
+      return socket;
+    },
+    async close() {
+      for (const c of clients) {
+        c.io.opts.reconnection = false;
+        c.disconnect();
+      }
+      await io.close();
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}
+
+/** Resolves with the arguments of the next `event`. */
+export function next<T extends unknown[] = unknown[]>(
+  emitter: { once(ev: string, fn: (...args: never[]) => void): unknown },
+  event: string,
+): Promise<T> {
+  return new Promise((resolve) => {
+    emitter.once(event, ((...args: unknown[]) => resolve(args as T)) as (...args: never[]) => void);
+  });
+}
+
+/** Waits until every node sees `count` servers. */
+export async function untilClustered(nodes: Node[], count = nodes.length, nsp = "/"): Promise<void> {
+  await until(async () => {
+    for (const node of nodes) if ((await node.io.of(nsp).adapter.serverCount()) !== count) return false;
+    return true;
+  }, `${count} servers in the cluster`);
+}
+
+/** Connects a client and resolves once connected. */
+export async function connected(socket: ClientSocket): Promise<ClientSocket> {
+  if (!socket.connected) await next(socket, "connect");
+  return socket;
+}

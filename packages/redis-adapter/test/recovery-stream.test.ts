@@ -1,0 +1,121 @@
+// The recovery stream on a real Redis: bounded by count and bytes, found by offset, all or nothing.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { Redis } from "ioredis";
+import { Channels } from "../src/channels.js";
+import { RecoveryStream } from "../src/recovery-stream.js";
+import { SessionStore } from "../src/session-store.js";
+import { ensureRedis, type RedisHandle, uniqueKey } from "./helpers.js";
+
+let redis: RedisHandle;
+let client: Redis;
+before(async () => {
+  redis = await ensureRedis();
+  client = new Redis(redis.port, "127.0.0.1");
+});
+after(async () => {
+  await client.quit();
+  await redis.stop();
+});
+
+function stream(limits: { maxLen?: number; maxBytes?: number; maxAge?: number } = {}) {
+  const channels = new Channels(uniqueKey(), "/");
+  const s = new RecoveryStream(client, channels, {
+    maxLen: limits.maxLen ?? 100,
+    maxBytes: limits.maxBytes ?? 1 << 20,
+    maxAge: limits.maxAge ?? 60_000,
+  });
+  return { s, channels };
+}
+
+describe("recovery stream", () => {
+  test("offsets are stream ids; after(offset) gives every later entry, in order", async () => {
+    const { s } = stream();
+    await s.load();
+    assert.equal(await s.lastId(), "0-0");
+    assert.deepEqual(await s.after("0-0"), []);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await s.append("unused-channel", Buffer.from(`m${i}`)));
+    assert.equal(await s.lastId(), ids[3]);
+    const rest = await s.after(ids[1]!);
+    assert.deepEqual(
+      rest!.map(([id, frame]) => [id, frame.toString()]),
+      [
+        [ids[2], "m2"],
+        [ids[3], "m3"],
+      ],
+    );
+    assert.deepEqual(await s.after(ids[3]!), []);
+    assert.equal((await s.after("0-0"))!.length, 4);
+  });
+
+  test("bounded by count: an offset whose followers were evicted gives null, later ones still work", async () => {
+    const { s, channels } = stream({ maxLen: 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await s.append("c", Buffer.from(`m${i}`)));
+    assert.equal(await client.xlen(channels.stream), 3);
+    assert.equal(await s.after("0-0"), null);
+    assert.equal(await s.after(ids[1]!), null);
+    assert.equal((await s.after(ids[2]!))!.length, 3);
+    assert.equal((await s.after(ids[4]!))!.length, 1);
+  });
+
+  test("bounded by bytes", async () => {
+    const { s, channels } = stream({ maxBytes: 250 });
+    for (let i = 0; i < 10; i++) await s.append("c", Buffer.alloc(100, i));
+    assert.equal(await client.xlen(channels.stream), 2);
+    assert.equal(Number(await client.hget(channels.streamMeta, "bytes")), 200);
+  });
+
+  test("offsets never issued or garbled are refused", async () => {
+    const { s } = stream();
+    const id = await s.append("c", Buffer.from("x"));
+    const [ms] = id.split("-");
+    assert.equal(await s.after(`${Number(ms) + 1000}-0`), null, "from the future");
+    assert.equal(await s.after("garbage"), null);
+    assert.equal(await s.after("1-2-3"), null);
+    assert.equal(await s.after("99999999999999999999-0"), null);
+  });
+
+  test("append publishes the entry with its id", async () => {
+    const { s } = stream();
+    const sub = client.duplicate();
+    try {
+      await sub.subscribe("volley-test-stream-publish");
+      const got = new Promise<Buffer>((resolve) => sub.once("messageBuffer", (_c, m) => resolve(m)));
+      const id = await s.append("volley-test-stream-publish", Buffer.from("payload"));
+      const message = await got;
+      assert.equal(message[0], 2);
+      assert.equal(message.toString("latin1"), `\u0002${id}\u0000payload`);
+    } finally {
+      await sub.quit();
+    }
+  });
+});
+
+describe("session store", () => {
+  test("live sessions are taken only from a node known to be gone; writes respect ownership", async () => {
+    const channels = new Channels(uniqueKey(), "/");
+    const a = new SessionStore(client, channels, "node-a");
+    const b = new SessionStore(client, channels, "node-b");
+    await a.load();
+    assert.deepEqual(await b.take("pid1"), { kind: "none" });
+    assert.equal(await a.write("pid1", true, Buffer.from("state"), 10_000), true);
+    assert.deepEqual(await b.take("pid1"), { kind: "live", owner: "node-a" });
+    assert.equal(await b.write("pid1", false, Buffer.from("other"), 10_000), false, "not b's session");
+    const taken = await b.take("pid1", "node-a");
+    assert.equal(taken.kind, "taken");
+    assert.deepEqual(taken.kind === "taken" && taken.frame, Buffer.from("state"));
+    assert.deepEqual(await b.take("pid1", "node-a"), { kind: "none" }, "taken once");
+
+    assert.equal(await a.write("pid2", false, Buffer.from("gone"), 10_000), true);
+    const disconnected = await b.take("pid2");
+    assert.equal(disconnected.kind, "taken");
+    assert.ok(((await client.pttl(channels.session("pid3"))) as number) < 0);
+    await a.write("pid3", false, Buffer.from("ttl"), 5000);
+    const ttl = await client.pttl(channels.session("pid3"));
+    assert.ok(ttl > 0 && ttl <= 5000);
+    await a.drop("pid3");
+    assert.deepEqual(await b.take("pid3"), { kind: "none" });
+  });
+});
