@@ -16,6 +16,8 @@ export {
   type ReadyState,
 } from "./session.js";
 export { PreparedPacket } from "./prepared-packet.js";
+export { HandshakeRequest } from "./handshake-request.js";
+export type { Clock } from "./clock.js";
 export type {
   EngineServerOptions,
   TransportName,

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { type Clock, systemClock } from "./clock.js";
 import type { CookieOptions } from "./cookie.js";
 import type { CorsOptions } from "./cors.js";
 import type { WebSocketServerConstructor } from "./transports/websocket-like.js";
@@ -55,6 +56,11 @@ export interface EngineServerOptions {
   closeTimeout?: number;
   /** WebSocket server implementation (`ws`'s API). Default: `@volley/websocket`'s WebSocketServer. */
   wsEngine?: WebSocketServerConstructor;
+  /**
+   * Time source of every engine timer (heartbeats, upgrade/close/connect timeouts), for fake timers in tests.
+   * Default: Node's `setTimeout`/`clearTimeout` and `performance.now()`.
+   */
+  clock?: Clock;
 }
 
 /** Options with every default filled in; what the rest of the engine reads. */
@@ -78,6 +84,7 @@ export interface ResolvedOptions {
   connectTimeout: number | undefined;
   closeTimeout: number;
   wsEngine: WebSocketServerConstructor | undefined;
+  clock: Clock;
 }
 
 const TRANSPORTS: readonly TransportName[] = ["polling", "websocket"];
@@ -137,5 +144,20 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
         : positive("connectTimeout", options.connectTimeout, 0),
     closeTimeout: positive("closeTimeout", options.closeTimeout, pingTimeout),
     wsEngine: options.wsEngine,
+    clock: resolveClock(options.clock),
   };
+}
+
+function resolveClock(clock: Clock | undefined): Clock {
+  if (clock === undefined) return systemClock;
+  if (
+    typeof clock !== "object" ||
+    clock === null ||
+    typeof clock.now !== "function" ||
+    typeof clock.setTimeout !== "function" ||
+    typeof clock.clearTimeout !== "function"
+  ) {
+    throw new TypeError("option clock must have now(), setTimeout() and clearTimeout() functions");
+  }
+  return clock;
 }

@@ -16,6 +16,7 @@ import { PreparedPacket } from "./prepared-packet.js";
 import { pathnameOf, queryOf } from "./request-query.js";
 import { EngineSocket, type SessionHost } from "./session.js";
 import { generateSessionId } from "./session-id.js";
+import { TimerList } from "./timer-list.js";
 import { DefaultWebSocketServer, defaultPrepareFrame } from "./transports/default-websocket.js";
 import { PollingTransport } from "./transports/polling.js";
 import { WebSocketTransport } from "./transports/websocket.js";
@@ -57,6 +58,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   readonly options: ResolvedOptions;
   /** Open sessions by id. */
   readonly sessions = new Map<string, EngineSocket>();
+  /** @internal Sessions waiting to send their next ping: one shared timer for all of them. */
+  readonly pingTimers: TimerList<EngineSocket>;
+  /** @internal Sessions waiting for a pong. */
+  readonly pongTimers: TimerList<EngineSocket>;
   private readonly flushQueue = new FlushQueue();
   private wss: WebSocketServerLike | undefined;
   private readonly prepareFrame: PrepareFrame | undefined;
@@ -68,6 +73,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   constructor(options: EngineServerOptions = {}) {
     super();
     this.options = resolveOptions(options);
+    const { pingInterval, pingTimeout, clock } = this.options;
+    this.pingTimers = new TimerList(pingInterval, clock, (session) => session.onPingDue());
+    this.pongTimers = new TimerList(pingTimeout, clock, (session) => session.onPongOverdue());
     this.prepareFrame = this.options.wsEngine === undefined ? defaultPrepareFrame : undefined;
   }
 
@@ -293,6 +301,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const upgrades = options.allowUpgrades && options.transports.includes("websocket") ? ["websocket"] : [];
     session.open(upgrades);
     this.emit("connection", session);
+    session.releaseRequest();
     // The handshake GET is the first poll: it carries the open packet and whatever the listeners sent.
     transport.onRequest(req, res);
   }
@@ -318,6 +327,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         const session = this.createSession(req, transport);
         session.open([]);
         this.emit("connection", session);
+        session.releaseRequest();
         session.runScheduledFlush();
         return;
       }

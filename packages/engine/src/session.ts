@@ -3,9 +3,11 @@ import type { IncomingMessage } from "node:http";
 import { type Packet, PROTOCOL_VERSION, toUint8Array } from "./parser/index.js";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
+import { HandshakeRequest } from "./handshake-request.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Outgoing, OutgoingPacket } from "./outgoing.js";
 import type { PreparedPacket } from "./prepared-packet.js";
+import type { TimerEntry, TimerList } from "./timer-list.js";
 import type { Transport, TransportHandler } from "./transports/transport.js";
 
 /** Data a session sends or receives: text, or bytes (Node hands back Buffers). */
@@ -33,63 +35,118 @@ export interface EngineSocketEvents {
 /** What a session needs from its server. */
 export interface SessionHost {
   readonly options: ResolvedOptions;
+  /** Sessions waiting to send their next ping (`pingInterval`). */
+  readonly pingTimers: TimerList<EngineSocket>;
+  /** Sessions waiting for the pong to their ping (`pingTimeout`). */
+  readonly pongTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
   onSessionClose(session: EngineSocket): void;
 }
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
 
+/**
+ * A polling → websocket upgrade in progress (protocol "Upgrade"). Probing: the websocket is attached and the
+ * server waits for `2probe`. Probed (`3probe` sent): the client is pausing polling, so every GET is answered
+ * at once until it sends `5` (switch) — or the upgrade is cancelled (bad packet, websocket closed,
+ * `upgradeTimeout`). Allocated only while an upgrade runs.
+ */
+class PendingUpgrade {
+  readonly transport: Transport;
+  readonly timer: unknown;
+  probed = false;
+
+  constructor(transport: Transport, timer: unknown) {
+    this.transport = transport;
+    this.timer = timer;
+  }
+}
+
 const NOOP: OutgoingPacket = { type: "noop" };
 const CLOSE: OutgoingPacket = { type: "close" };
 const PING: OutgoingPacket = { type: "ping" };
 
+// Bits of `EngineSocket.flags`: one field instead of one per boolean (idle sessions are counted in thousands).
+const FLUSH_SCHEDULED = 1;
+/** Pinged; in `pongTimers` (otherwise, while open, in `pingTimers`). */
+const AWAITING_PONG = 2;
+const UPGRADED = 4;
+
 /**
- * One Engine.IO session: its handshake request, its transport (polling, then maybe websocket), the heartbeat,
- * and the queue of packets waiting for the next write.
+ * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the heartbeat, and the
+ * queue of packets waiting for the next write. Kept small: an idle session holds no timer object (heartbeats
+ * are two shared {@link TimerList}s of the server), no empty queue and no request stream.
  */
-export class EngineSocket extends EventEmitter<EngineSocketEvents> implements TransportHandler, Flushable {
+export class EngineSocket
+  extends EventEmitter<EngineSocketEvents>
+  implements TransportHandler, Flushable, TimerEntry
+{
   /** The session id (`sid`): 120 random bits, base64url. */
   readonly id: string;
-  /** The handshake request. */
-  readonly request: IncomingMessage;
-  /** Engine.IO protocol revision: 4. */
-  readonly protocol = PROTOCOL_VERSION;
-  /** Address of the client as the handshake's TCP connection saw it. */
-  readonly remoteAddress: string;
+  /** What the session keeps of its handshake request: headers, url, method, socket, remote address. */
+  readonly handshake: HandshakeRequest;
   transport: Transport;
   readyState: ReadyState = "opening";
-  /** True once the session moved from polling to websocket. */
-  upgraded = false;
+
+  /** @internal TimerList links (heartbeat). */
+  timerPrev: TimerEntry | undefined = undefined;
+  /** @internal */
+  timerNext: TimerEntry | undefined = undefined;
+  /** @internal */
+  timerDeadline = 0;
 
   private readonly host: SessionHost;
-  private writeBuffer: Outgoing[] = [];
+  /** The handshake's IncomingMessage until the `connection` event is over, then one rebuilt on demand. */
+  private requestMessage: IncomingMessage | undefined;
+  /** Allocated when something is queued, handed to the transport at the flush. */
+  private writeBuffer: Outgoing[] | undefined = undefined;
   private queuedBytes = 0;
-  private flushScheduled = false;
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private awaitingPong = false;
-  private upgradeTransport: Transport | undefined;
-  private upgradeTimer: NodeJS.Timeout | undefined;
-  /** Answer the next (or current) poll at once, with a noop if nothing else: the client is upgrading. */
-  private releasePoll = false;
-  private closeReason: CloseReason | undefined;
-  private closeTimer: NodeJS.Timeout | undefined;
-  private connectTimer: NodeJS.Timeout | undefined;
+  private flags = 0;
+  /** The upgrade in progress, if any (protocol "Upgrade"): see {@link PendingUpgrade}. */
+  private pendingUpgrade: PendingUpgrade | undefined = undefined;
+  private closeReason: CloseReason | undefined = undefined;
+  /** The one one-off timer a session may hold: `connectTimeout` until the first message, then `closeTimeout`. */
+  private stateTimer: unknown = undefined;
 
   /** @internal Sessions are created by `EngineServer`. */
   constructor(host: SessionHost, id: string, request: IncomingMessage, transport: Transport) {
     super();
     this.host = host;
     this.id = id;
-    this.request = request;
-    // Read now: a polling handshake's connection may be gone by the time anyone asks.
-    this.remoteAddress = request.socket?.remoteAddress ?? "";
+    this.handshake = new HandshakeRequest(request);
+    this.requestMessage = request;
     this.transport = transport;
     transport.handler = this;
   }
 
+  /**
+   * The handshake request as an `http.IncomingMessage`: the original one during the `connection` event; after
+   * it, the session keeps only {@link handshake}, and this getter rebuilds a request from it on first use
+   * (same headers, url, method and socket; empty body; not the original object). Prefer `handshake`.
+   */
+  get request(): IncomingMessage {
+    if (this.requestMessage === undefined) this.requestMessage = this.handshake.toIncomingMessage();
+    return this.requestMessage;
+  }
+
+  /** Engine.IO protocol revision: 4. */
+  get protocol(): typeof PROTOCOL_VERSION {
+    return PROTOCOL_VERSION;
+  }
+
+  /** Address of the client as the handshake's TCP connection saw it. */
+  get remoteAddress(): string {
+    return this.handshake.remoteAddress;
+  }
+
+  /** True once the session moved from polling to websocket. */
+  get upgraded(): boolean {
+    return (this.flags & UPGRADED) !== 0;
+  }
+
   /** True while an upgrade to another transport is in progress. */
   get upgrading(): boolean {
-    return this.upgradeTransport !== undefined;
+    return this.pendingUpgrade !== undefined;
   }
 
   /** Bytes queued for this client and not yet written to the network (text counted in UTF-16 units). */
@@ -127,10 +184,17 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
       0,
     );
     if (options.initialPacket !== undefined) this.send(options.initialPacket);
-    this.heartbeatTimer = setTimeout(onHeartbeatTimer, options.pingInterval, this);
+    this.host.pingTimers.add(this);
     if (options.connectTimeout !== undefined) {
-      this.connectTimer = setTimeout(onConnectTimeout, options.connectTimeout, this);
+      this.stateTimer = options.clock.setTimeout(onConnectTimeout, options.connectTimeout, this);
     }
+  }
+
+  /** @internal The `connection` event is over: keep the compact handshake record only. */
+  releaseRequest(): void {
+    if (this.requestMessage === undefined) return;
+    this.handshake.keepExtras(this.requestMessage);
+    this.requestMessage = undefined;
   }
 
   /**
@@ -164,7 +228,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   /** Queues a packet encoded once for many sessions (see `EngineServer.prepare`). */
   sendPrepared(prepared: PreparedPacket): this {
     if (this.readyState !== "open") return this;
-    this.writeBuffer.push(prepared);
+    if (this.writeBuffer === undefined) this.writeBuffer = [prepared];
+    else this.writeBuffer.push(prepared);
     this.queuedBytes += prepared.byteLength;
     if (this.listenerCount("packetCreate") > 0)
       this.emit("packetCreate", { type: "message", data: prepared.data });
@@ -188,38 +253,43 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /** @internal A websocket connection for this session's sid: probe it, then switch (protocol "Upgrade"). */
   maybeUpgrade(transport: Transport): void {
-    if (this.readyState !== "open" || this.upgradeTransport !== undefined || this.upgraded) {
+    if (this.readyState !== "open" || this.pendingUpgrade !== undefined || this.upgraded) {
       transport.close();
       return;
     }
-    this.upgradeTransport = transport;
     transport.handler = this;
-    this.upgradeTimer = setTimeout(onUpgradeTimeout, this.host.options.upgradeTimeout, this);
+    const options = this.host.options;
+    this.pendingUpgrade = new PendingUpgrade(
+      transport,
+      options.clock.setTimeout(onUpgradeTimeout, options.upgradeTimeout, this),
+    );
   }
 
   // ---- TransportHandler ----
 
   /** @internal */
   onTransportPacket(transport: Transport, packet: Packet): void {
-    if (transport === this.upgradeTransport) {
-      this.onUpgradePacket(transport, packet);
+    const upgrade = this.pendingUpgrade;
+    if (upgrade !== undefined && transport === upgrade.transport) {
+      this.onUpgradePacket(upgrade, packet);
       return;
     }
     if (transport !== this.transport || this.readyState !== "open") return;
     if (this.listenerCount("packet") > 0) this.emit("packet", packet);
     switch (packet.type) {
       case "message":
-        if (this.connectTimer !== undefined) {
-          clearTimeout(this.connectTimer);
-          this.connectTimer = undefined;
+        if (this.stateTimer !== undefined) {
+          // The first message: connectTimeout is met.
+          this.host.options.clock.clearTimeout(this.stateTimer);
+          this.stateTimer = undefined;
         }
         this.emit("message", packet.data as MessageData);
         break;
       case "pong":
-        if (this.awaitingPong) {
-          this.awaitingPong = false;
-          clearTimeout(this.heartbeatTimer);
-          this.heartbeatTimer = setTimeout(onHeartbeatTimer, this.host.options.pingInterval, this);
+        if ((this.flags & AWAITING_PONG) !== 0) {
+          this.flags &= ~AWAITING_PONG;
+          this.host.pongTimers.remove(this);
+          this.host.pingTimers.add(this);
         }
         this.emit("heartbeat");
         break;
@@ -239,13 +309,13 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /** @internal */
   onTransportParseError(transport: Transport, description: string): void {
-    if (transport === this.upgradeTransport) this.cancelUpgrade();
+    if (transport === this.pendingUpgrade?.transport) this.cancelUpgrade();
     else if (transport === this.transport) this.onClose("parse error", description);
   }
 
   /** @internal */
   onTransportError(transport: Transport, description: string): void {
-    if (transport === this.upgradeTransport) this.cancelUpgrade();
+    if (transport === this.pendingUpgrade?.transport) this.cancelUpgrade();
     else if (transport === this.transport) {
       if (this.listenerCount("error") > 0) this.emit("error", new Error(description));
       this.onClose("transport error", description);
@@ -254,7 +324,7 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /** @internal */
   onTransportClose(transport: Transport): void {
-    if (transport === this.upgradeTransport) this.cancelUpgrade();
+    if (transport === this.pendingUpgrade?.transport) this.cancelUpgrade();
     else if (transport === this.transport) this.onClose("transport close");
   }
 
@@ -270,14 +340,45 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
 
   /** @internal Called by the server's flush queue at the end of the turn. */
   runScheduledFlush(): void {
-    this.flushScheduled = false;
+    this.flags &= ~FLUSH_SCHEDULED;
     this.flush();
+  }
+
+  /** @internal `pingInterval` passed since the open or the last pong: ping, and wait `pingTimeout`. */
+  onPingDue(): void {
+    if (this.readyState !== "open") return;
+    this.flags |= AWAITING_PONG;
+    this.queue(PING, 1);
+    if (this.readyState === "open") this.host.pongTimers.add(this);
+  }
+
+  /** @internal No pong within `pingTimeout`. */
+  onPongOverdue(): void {
+    this.onClose("ping timeout");
+  }
+
+  /** @internal */
+  onUpgradeTimeout(): void {
+    this.cancelUpgrade();
+  }
+
+  /** @internal */
+  onCloseTimeout(): void {
+    this.stateTimer = undefined;
+    this.onClose(this.closeReason ?? "forced close");
+  }
+
+  /** @internal */
+  onConnectTimeout(): void {
+    this.stateTimer = undefined;
+    this.close();
   }
 
   // ---- internals ----
 
   private queue(packet: OutgoingPacket, size: number): void {
-    this.writeBuffer.push(packet);
+    if (this.writeBuffer === undefined) this.writeBuffer = [packet];
+    else this.writeBuffer.push(packet);
     this.queuedBytes += size;
     if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", packet);
     this.afterQueue();
@@ -288,8 +389,8 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
       this.onClose("slow consumer", { maxBufferedBytes: this.host.options.maxBufferedBytes });
       return;
     }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
+    if ((this.flags & FLUSH_SCHEDULED) === 0) {
+      this.flags |= FLUSH_SCHEDULED;
       this.host.scheduleFlush(this);
     }
   }
@@ -299,17 +400,21 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     if (this.readyState === "closed") return;
     const transport = this.transport;
     const closing = this.readyState === "closing";
-    if (!transport.writable || (this.writeBuffer.length === 0 && !this.releasePoll && !closing)) return;
-    const batch = this.writeBuffer;
-    this.writeBuffer = [];
+    // Protocol "Upgrade": once the probe is answered, every poll (waiting or new) is answered at once, with a
+    // noop when nothing is queued, until the upgrade packet or its cancellation. A poll held here would keep
+    // the client from pausing polling, and the upgrade would stall until upgradeTimeout.
+    const releasePoll = this.pendingUpgrade?.probed === true;
+    if (!transport.writable || (this.writeBuffer === undefined && !releasePoll && !closing)) return;
+    let batch = this.writeBuffer;
+    this.writeBuffer = undefined;
     this.queuedBytes = 0;
-    if (this.releasePoll) {
-      this.releasePoll = false;
-      if (batch.length === 0 && !closing) batch.push(NOOP);
+    if (closing && transport.name === "polling") {
+      if (batch === undefined) batch = [CLOSE];
+      else batch.push(CLOSE);
+    } else if (batch === undefined && releasePoll) {
+      batch = [NOOP];
     }
-    const polling = transport.name === "polling";
-    if (closing && polling) batch.push(CLOSE);
-    transport.send(batch);
+    if (batch !== undefined) transport.send(batch);
     if (closing) {
       this.onClose(this.closeReason!);
       return;
@@ -327,45 +432,56 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
     this.readyState = "closing";
     this.closeReason = reason;
     this.cancelUpgrade();
+    this.clearStateTimer();
     if (this.transport.writable) {
       this.flush();
       return;
     }
-    if (waitForPoll) this.closeTimer = setTimeout(onCloseTimeout, this.host.options.closeTimeout, this);
-    else this.onClose(reason);
+    if (waitForPoll) {
+      this.stateTimer = this.host.options.clock.setTimeout(
+        onCloseTimeout,
+        this.host.options.closeTimeout,
+        this,
+      );
+    } else this.onClose(reason);
   }
 
   private onClose(reason: CloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
-    clearTimeout(this.heartbeatTimer);
-    clearTimeout(this.closeTimer);
-    clearTimeout(this.connectTimer);
+    if ((this.flags & AWAITING_PONG) !== 0) this.host.pongTimers.remove(this);
+    else this.host.pingTimers.remove(this);
+    this.clearStateTimer();
     this.cancelUpgrade();
     this.transport.close(reason === "slow consumer" || reason === "ping timeout");
-    this.writeBuffer = [];
+    this.writeBuffer = undefined;
     this.queuedBytes = 0;
     this.host.onSessionClose(this);
     this.emit("close", reason, description);
   }
 
-  private onUpgradePacket(transport: Transport, packet: Packet): void {
+  private clearStateTimer(): void {
+    if (this.stateTimer === undefined) return;
+    this.host.options.clock.clearTimeout(this.stateTimer);
+    this.stateTimer = undefined;
+  }
+
+  private onUpgradePacket(upgrade: PendingUpgrade, packet: Packet): void {
+    const transport = upgrade.transport;
     if (packet.type === "ping" && packet.data === "probe") {
       transport.send([{ type: "pong", data: "probe" }]);
+      upgrade.probed = true;
       this.emit("upgrading", transport);
-      // Release the client's waiting GET so it can pause polling and send the upgrade packet.
-      this.releasePoll = true;
+      // Release the client's waiting GET (if any) so it can pause polling and send the upgrade packet.
       this.flush();
       return;
     }
     if (packet.type === "upgrade" && this.readyState === "open") {
-      clearTimeout(this.upgradeTimer);
-      this.upgradeTimer = undefined;
-      this.upgradeTransport = undefined;
-      this.releasePoll = false;
+      this.host.options.clock.clearTimeout(upgrade.timer);
+      this.pendingUpgrade = undefined;
       const previous = this.transport;
       this.transport = transport;
-      this.upgraded = true;
+      this.flags |= UPGRADED;
       previous.discard?.();
       this.emit("upgrade", transport);
       // Packets queued while the client paused polling go out now, in order, on the new transport.
@@ -376,47 +492,15 @@ export class EngineSocket extends EventEmitter<EngineSocketEvents> implements Tr
   }
 
   private cancelUpgrade(): void {
-    const transport = this.upgradeTransport;
-    if (transport === undefined) return;
-    this.upgradeTransport = undefined;
-    this.releasePoll = false;
-    clearTimeout(this.upgradeTimer);
-    this.upgradeTimer = undefined;
-    transport.close();
-  }
-
-  /** @internal Timer callbacks: module functions taking the session, so a session holds no closures. */
-  onHeartbeatTimer(): void {
-    if (this.awaitingPong) {
-      this.onClose("ping timeout");
-      return;
-    }
-    this.awaitingPong = true;
-    this.queue(PING, 1);
-    this.heartbeatTimer = setTimeout(onHeartbeatTimer, this.host.options.pingTimeout, this);
-  }
-
-  /** @internal */
-  onUpgradeTimeout(): void {
-    this.upgradeTimer = undefined;
-    this.cancelUpgrade();
-  }
-
-  /** @internal */
-  onCloseTimeout(): void {
-    this.onClose(this.closeReason ?? "forced close");
-  }
-
-  /** @internal */
-  onConnectTimeout(): void {
-    this.connectTimer = undefined;
-    this.close();
+    const upgrade = this.pendingUpgrade;
+    if (upgrade === undefined) return;
+    this.pendingUpgrade = undefined;
+    this.host.options.clock.clearTimeout(upgrade.timer);
+    upgrade.transport.close();
   }
 }
 
-function onHeartbeatTimer(session: EngineSocket): void {
-  session.onHeartbeatTimer();
-}
+// Timer callbacks: module functions taking the session, so a session holds no closures.
 
 function onUpgradeTimeout(session: EngineSocket): void {
   session.onUpgradeTimeout();

@@ -2,8 +2,10 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { describe, test } from "node:test";
+import type { EngineSocket } from "@volley/engine";
 import {
   closed,
+  type Fixture,
   nextSession,
   poll,
   pollingHandshake,
@@ -16,6 +18,25 @@ import {
 async function waitWritable(session: { transport: { writable: boolean } }): Promise<void> {
   for (let i = 0; i < 1000 && !session.transport.writable; i++) await new Promise((r) => setImmediate(r));
   assert.ok(session.transport.writable, "the GET never arrived");
+}
+
+/**
+ * Sends a GET poll and fails if the server parks it instead of answering in the same turn: a parked GET makes
+ * the transport writable until something releases it, which the loop would observe.
+ */
+async function pollAnsweredAtOnce(f: Fixture, sid: string, session: EngineSocket): Promise<string> {
+  let answered = false;
+  const response = poll(f, sid).then((res) => {
+    answered = true;
+    return res;
+  });
+  for (let i = 0; i < 100_000 && !answered; i++) {
+    assert.equal(session.transport.writable, false, "the GET was held instead of answered at once");
+    await new Promise((r) => setImmediate(r));
+  }
+  const res = await response;
+  assert.equal(res.status, 200);
+  return res.body;
 }
 
 describe("upgrade (raw polling + ws)", () => {
@@ -60,6 +81,47 @@ describe("upgrade (raw polling + ws)", () => {
     c.ws.send("4over ws");
     assert.deepEqual(await got, ["over ws"]);
     await f.close();
+  });
+
+  test("after the probe every poll is answered at once until 5: none held, nothing lost or reordered", async (t) => {
+    // The client may poll again before it has seen 3probe (a busy page): that GET must not be parked, or the
+    // client, now pausing polling, waits for it and the upgrade stalls until upgradeTimeout.
+    const f = await startEngine({ pingInterval: 60_000, pingTimeout: 60_000, upgradeTimeout: 60_000 });
+    t.after(() => f.close()); // also when an assertion fails with a GET still parked
+    const connection = nextSession(f.engine);
+    const { sid } = await pollingHandshake(f);
+    const session = await connection;
+    const pending = poll(f, sid);
+    await waitWritable(session);
+
+    const c = await rawWebSocket(f, `&sid=${sid}`);
+    c.ws.send("2probe");
+    assert.equal(await c.next(), "3probe");
+    assert.equal((await pending).body, "6");
+    // Two more polls from a client that has not processed 3probe yet: each answered with a noop at once.
+    assert.equal(await pollAnsweredAtOnce(f, sid, session), "6");
+    assert.equal(await pollAnsweredAtOnce(f, sid, session), "6");
+    // A poll while something is queued carries it (answered at once too).
+    session.send("a");
+    await new Promise((r) => setImmediate(r));
+    assert.equal(await pollAnsweredAtOnce(f, sid, session), "4a");
+    assert.equal(session.upgrading, true, "the upgrade is still in progress");
+    // The client now pauses polling; what is sent meanwhile waits for the switch.
+    const got: unknown[] = [];
+    session.on("message", (m) => got.push(m));
+    await post(f, sid, "4p1");
+    session.send("b");
+    await new Promise((r) => setImmediate(r));
+    const upgraded = once(session, "upgrade");
+    c.ws.send("5");
+    await upgraded;
+    session.send("c");
+    assert.equal(await c.next(), "4b");
+    assert.equal(await c.next(), "4c");
+    c.ws.send("4w1");
+    await once(session, "message");
+    assert.deepEqual(got, ["p1", "w1"]);
+    assert.equal(session.transport.name, "websocket");
   });
 
   test("probe with no GET waiting: the next GET is answered at once (queued packets, or a noop)", async () => {

@@ -28,7 +28,11 @@ const NOOP_PAYLOAD = encodePacket({ type: "noop" }, false) as string;
  * the record separator) and sends with short POSTs. At most one of each at a time, as the protocol requires.
  */
 export class PollingTransport implements Transport {
-  readonly name = "polling" as const;
+  // On the prototype, not a field per connection.
+  get name(): "polling" {
+    return "polling";
+  }
+
   handler: TransportHandler;
   private readonly config: PollingConfig;
   private pollReq: IncomingMessage | undefined;

@@ -27,7 +27,11 @@ function toBuffer(data: Uint8Array): Buffer {
  * (a binary frame is a message packet, with no type prefix, in protocol 4).
  */
 export class WebSocketTransport implements Transport {
-  readonly name = "websocket" as const;
+  // On the prototype, not a field per connection.
+  get name(): "websocket" {
+    return "websocket";
+  }
+
   handler!: TransportHandler;
   readonly socket: WebSocketLike;
   private ended = false;
