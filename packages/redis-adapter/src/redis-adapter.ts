@@ -292,10 +292,11 @@ export class RedisAdapter extends Adapter {
       return;
     }
     const volatile = opts.flags?.volatile === true;
+    const compress = opts.flags?.compress;
     const data = packet.data as unknown[];
     this.apply(opts, (socket) => {
       if (socket._anyOutgoing) socket._notifyOutgoing(data);
-      socket.client._sendPrepared(prepared.packets, volatile);
+      socket.client._sendPrepared(prepared.packets, volatile, compress);
     });
   }
 

@@ -17,7 +17,10 @@ export type PrivateSessionId = string;
 export interface BroadcastFlags {
   /** Drop the packet for clients that cannot take a write right now. */
   volatile?: boolean;
-  /** Ask the transport to compress (permessage-deflate / gzip). */
+  /**
+   * permessage-deflate for this packet (websocket only). Unset: a broadcast's frame is built once,
+   * uncompressed, for every recipient; `true`: deflated per connection; `false`: never deflated.
+   */
   compress?: boolean;
   /** Only this server's sockets (no cluster fan-out). */
   local?: boolean;
@@ -176,9 +179,10 @@ export class Adapter extends EventEmitter {
       log.append(logged, [...opts.rooms], opts.except ? [...opts.except] : [], prepared.bytes);
     }
     const volatile = flags?.volatile === true;
+    const compress = flags?.compress;
     this.apply(opts, (socket) => {
       if (socket._anyOutgoing) socket._notifyOutgoing(packet.data as unknown[]);
-      socket.client._sendPrepared(prepared.packets, volatile);
+      socket.client._sendPrepared(prepared.packets, volatile, compress);
     });
   }
 
@@ -196,11 +200,12 @@ export class Adapter extends EventEmitter {
     packet.id = this.nsp._nextAckId();
     const prepared = this.nsp.server._prepare(packet);
     const volatile = opts.flags?.volatile === true;
+    const compress = opts.flags?.compress;
     let count = 0;
     this.apply(opts, (socket) => {
       socket._registerAck(packet.id!, ack);
       if (socket._anyOutgoing) socket._notifyOutgoing(packet.data as unknown[]);
-      socket.client._sendPrepared(prepared.packets, volatile);
+      socket.client._sendPrepared(prepared.packets, volatile, compress);
       count++;
     });
     clientCountCallback(count);

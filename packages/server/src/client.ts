@@ -6,6 +6,9 @@ import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 
+const COMPRESS = { compress: true } as const;
+const NO_COMPRESS = { compress: false } as const;
+
 export class Client {
   // biome-ignore lint/suspicious/noExplicitAny: any server typing
   readonly server: Server<any, any, any, any>;
@@ -125,11 +128,27 @@ export class Client {
     for (const chunk of chunks) this.conn.send(typeof chunk === "string" ? chunk : toBuffer(chunk), opts);
   }
 
-  /** @internal Sends packets encoded once for a broadcast. */
-  _sendPrepared(packets: PreparedPacket[], volatile: boolean): void {
-    if (this.closed || this.conn.readyState !== "open") return;
-    if (volatile && !this.conn.writable) return;
-    for (const prepared of packets) this.conn.sendPrepared(prepared);
+  /**
+   * @internal Sends packets encoded once for a broadcast. `compress` is the broadcast's flag:
+   * unset keeps the frame-once path (the shared frame is not deflated). `true` on a websocket
+   * connection with permessage-deflate sends the message with `send(data, { compress: true })`:
+   * deflate state is per connection, so that frame cannot be shared. `false` keeps the shared frame
+   * when it is known to be uncompressed. Polling ignores the flag (HTTP compression is decided
+   * per response).
+   */
+  _sendPrepared(packets: PreparedPacket[], volatile: boolean, compress?: boolean): void {
+    const conn = this.conn;
+    if (this.closed || conn.readyState !== "open") return;
+    if (volatile && !conn.writable) return;
+    if (compress !== undefined && conn.transport.name === "websocket") {
+      const perConnection = this.server._perConnectionCompress;
+      if (compress ? perConnection.on : perConnection.off) {
+        const opts = compress ? COMPRESS : NO_COMPRESS;
+        for (const prepared of packets) conn.send(prepared.data, opts);
+        return;
+      }
+    }
+    for (const prepared of packets) conn.sendPrepared(prepared);
   }
 
   /** @internal `socket.disconnect(true)`: every socket leaves, then the connection closes. */

@@ -44,3 +44,14 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
   "newListener",
   "removeListener",
 ]);
+
+/**
+ * Event names `serverSideEmit` refuses and a server-side event from another node cannot fire: the
+ * socket's reserved names plus the events namespaces and the server emit themselves.
+ */
+export const SERVER_SIDE_RESERVED: ReadonlySet<string> = new Set([
+  ...RESERVED_EVENTS,
+  "connection",
+  "new_namespace",
+  "error",
+]);

@@ -2,8 +2,10 @@
 // layer depends on the contract, not on the engine's internals.
 import type { IncomingMessage } from "node:http";
 
-/** A message packet encoded once for every transport (`engine.prepare`). Opaque here. */
-export type PreparedPacket = object;
+/** A message packet encoded once for every transport (`engine.prepare`); `data` is the message itself. */
+export interface PreparedPacket {
+  readonly data: string | Buffer;
+}
 
 /** One Engine.IO session, as the server layer uses it. */
 export interface EngineSession {

@@ -1,7 +1,8 @@
+import { EventEmitter } from "node:events";
 import type { Adapter, Room, SocketId } from "./adapter.js";
 import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
-import { RESERVED_EVENTS } from "./disconnect-reason.js";
+import { SERVER_SIDE_RESERVED } from "./disconnect-reason.js";
 import type { Server } from "./server.js";
 import { type PreviousSession, Socket } from "./socket.js";
 import {
@@ -13,6 +14,8 @@ import {
   type EventsMap,
   StrictEventEmitter,
 } from "./typed-events.js";
+
+const emitLocal = EventEmitter.prototype.emit;
 
 /** Namespace middleware: `next()` admits the socket, `next(err)` refuses it with CONNECT_ERROR. */
 export type NamespaceMiddleware<Socket> = (socket: Socket, next: (err?: ExtendedError) => void) => void;
@@ -176,7 +179,7 @@ export class Namespace<
     ev: Ev,
     ...args: EventParams<ServerSideEvents, Ev>
   ): true {
-    if (RESERVED_EVENTS.has(ev) || ev === "connection") throw new Error(`"${ev}" is a reserved event name`);
+    if (SERVER_SIDE_RESERVED.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     this.adapter.serverSideEmit([ev, ...args]);
     return true;
   }
@@ -192,11 +195,25 @@ export class Namespace<
     });
   }
 
-  /** @internal An event from another server (called by cluster adapters). */
+  /**
+   * @internal An event from another server (called by cluster adapters). Listeners of the
+   * namespace get it; for the main namespace, `io.on(event)` listeners too (as in Socket.IO, where
+   * `io.on` mirrors `io.of("/").on` for server-side events). An acknowledgement function at the end
+   * of `args` is shared: the first listener to call it answers.
+   */
   _onServerSideEmit(args: unknown[]): void {
-    if (typeof args[0] !== "string") return;
+    const ev = args[0];
+    // A reserved name would fire the library's own events (`connection` with a bogus socket, …).
+    if (typeof ev !== "string" || SERVER_SIDE_RESERVED.has(ev)) return;
+    const rest = args.slice(1);
     try {
-      super.emit(args[0], ...args.slice(1));
+      super.emit(ev, ...rest);
+    } catch (err) {
+      this.server._reportError(err);
+    }
+    if (this.server.sockets !== (this as unknown)) return;
+    try {
+      emitLocal.call(this.server, ev, ...rest);
     } catch (err) {
       this.server._reportError(err);
     }

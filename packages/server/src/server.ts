@@ -142,6 +142,13 @@ export class Server<
   readonly _connectTimeout: number;
   /** @internal */
   readonly _cleanupEmptyChildNamespaces: boolean;
+  /**
+   * @internal Whether a broadcast flagged `compress(true)` / `compress(false)` must be sent to a
+   * websocket connection on its own instead of as the shared frame. The default WebSocket layer's
+   * shared frames are never deflated, so only `true` needs it (when permessage-deflate is on); a
+   * custom `wsEngine` may deflate what it is given, so there `false` needs it too.
+   */
+  readonly _perConnectionCompress: { readonly on: boolean; readonly off: boolean };
   private readonly parentNsps: Map<
     ParentNspNameMatchFn,
     ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
@@ -168,6 +175,8 @@ export class Server<
     this._adapterConstructor = opts.adapter ?? Adapter;
     this._recovery = resolveRecovery(opts.connectionStateRecovery);
     this._cleanupEmptyChildNamespaces = opts.cleanupEmptyChildNamespaces === true;
+    const deflate = opts.perMessageDeflate !== undefined && opts.perMessageDeflate !== false;
+    this._perConnectionCompress = { on: deflate, off: deflate && opts.wsEngine !== undefined };
     const engineOpts: Record<string, unknown> = { ...opts };
     for (const key of SERVER_ONLY_OPTIONS) delete engineOpts[key];
     this.engine = new EngineServer({ ...(engineOpts as EngineServerOptions), path: `${path}/` });
@@ -277,6 +286,8 @@ export class Server<
       try {
         match(name, auth, answer);
       } catch (err) {
+        // A bug in the matcher: reported, and the name is not served by it.
+        this._reportError(err);
         answer(err as Error, false);
       }
     };

@@ -1,11 +1,11 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
+import type { EngineSocket } from "@volley/engine";
 import { type Packet, PacketType } from "@volley/protocol";
 import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
-import type { EngineSession } from "./engine-contract.js";
 import { buildHandshake, type Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import {
@@ -125,9 +125,12 @@ export class Socket<
     this.dataStore = value;
   }
 
-  /** The underlying Engine.IO session. */
-  get conn(): EngineSession {
-    return this.client.conn;
+  /**
+   * The underlying Engine.IO session (`@volley/engine`'s `EngineSocket`): `transport.name`,
+   * `upgraded`, `remoteAddress`, events `upgrade`, `packet`, `close`…, and `close()`.
+   */
+  get conn(): EngineSocket {
+    return this.client.conn as unknown as EngineSocket;
   }
 
   /** The handshake request. */
@@ -170,9 +173,13 @@ export class Socket<
       this.registerAck(id, last as AnyListener, flags?.timeout);
       packet.id = id;
     }
-    if (this.nsp.server._recovery && packet.id === undefined && !flags?.volatile) {
-      // Through the adapter so the packet gets an offset and is logged for recovery.
-      this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), flags });
+    // Before CONNECT (an emit from a namespace middleware) the socket is in no room yet: written
+    // directly (socket.io-client buffers it until connected), not logged.
+    if (this.nsp.server._recovery && this.connected && packet.id === undefined && !flags?.volatile) {
+      // Through the adapter so the packet gets an offset and is logged for recovery. One recipient:
+      // no frame to share, so it is deflated like any single emit unless `compress(false)`.
+      const compress = flags?.compress ?? true;
+      this.nsp.adapter.broadcast(packet, { rooms: new Set([this.id]), flags: { ...flags, compress } });
       return true;
     }
     if (this._anyOutgoing) this._notifyOutgoing(data);
@@ -391,13 +398,9 @@ export class Socket<
     const data: Record<string, string> = { sid: this.id };
     if (this._pid) data.pid = this._pid;
     this.client._writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, false, undefined);
-    if (previous) {
-      for (const missed of previous.missedPackets) {
-        this.client._writePacket(
-          { type: PacketType.EVENT, nsp: this.nsp.name, data: missed },
-          false,
-          undefined,
-        );
+    if (missed) {
+      for (const data of missed) {
+        this.client._writePacket({ type: PacketType.EVENT, nsp: this.nsp.name, data }, false, undefined);
       }
     }
   }
@@ -462,12 +465,17 @@ export class Socket<
         called = true;
         next(e);
       };
+      // A throw (or rejection) is a bug, not a decision: the event is dropped and the exception
+      // reported like any other from application code.
+      const fail = (e: unknown) => {
+        called = true;
+        this.onUserError(e);
+      };
       try {
         const result: unknown = fn(args, once);
-        if (result instanceof Promise)
-          result.catch((e: unknown) => once(e instanceof Error ? e : new Error(String(e))));
+        if (result instanceof Promise) result.catch(fail);
       } catch (e) {
-        once(e instanceof Error ? e : new Error(String(e)));
+        fail(e);
       }
     };
     next();

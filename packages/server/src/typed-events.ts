@@ -24,8 +24,15 @@ export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Map
 // biome-ignore lint/suspicious/noExplicitAny: conditional type helper
 type Fn = (...args: any[]) => any;
 
-export type Last<T extends unknown[]> = T extends [...unknown[], infer L] ? L : never;
-export type AllButLast<T extends unknown[]> = T extends [...infer H, unknown] ? H : never;
+// `any[]` (the default maps) is not a tuple: it has no "last" element to split off, so every
+// argument is accepted and the acknowledgement is `any`, as with socket.io's `DefaultEventsMap`.
+type IsOpenArray<T extends unknown[]> = number extends T["length"] ? true : false;
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+export type Last<T extends unknown[]> =
+  IsOpenArray<T> extends true ? T[number] : T extends [...unknown[], infer L] ? L : never;
+export type AllButLast<T extends unknown[]> =
+  IsOpenArray<T> extends true ? T : T extends [...infer H, unknown] ? H : never;
 // biome-ignore lint/suspicious/noExplicitAny: matches any function
 export type FirstArg<T> = T extends (...args: infer P) => any
   ? P extends [infer A, ...unknown[]]
@@ -44,12 +51,16 @@ export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> = AckVa
 >;
 
 // After `timeout()` an acknowledgement is `(err, value)`: the value is what a promise resolves to.
-// biome-ignore lint/suspicious/noExplicitAny: matches any function
-type AckValue<F> = F extends (...args: infer P) => any
-  ? P extends [Error | null, infer R, ...unknown[]]
-    ? R
-    : FirstArg<F>
-  : unknown;
+type AckValue<F> =
+  IsAny<F> extends true
+    ? // biome-ignore lint/suspicious/noExplicitAny: untyped events resolve to anything, as socket.io's
+      any
+    : // biome-ignore lint/suspicious/noExplicitAny: matches any function
+      F extends (...args: infer P) => any
+      ? P extends [Error | null, infer R, ...unknown[]]
+        ? R
+        : FirstArg<F>
+      : unknown;
 
 type PrependTimeoutError<T extends unknown[]> = {
   [K in keyof T]: T[K] extends (...args: infer P) => infer R ? (err: Error | null, ...args: P) => R : T[K];

@@ -53,6 +53,42 @@ describe("dynamic namespaces", () => {
   });
 });
 
+describe("dynamic namespaces: matchers that fail, answer late, and middlewares added later", () => {
+  let h: Harness;
+  const errors: string[] = [];
+  before(async () => {
+    h = await setup();
+    h.io.on("error", (err) => errors.push((err as Error).message));
+    h.io.of(() => {
+      throw new Error("matcher bug");
+    });
+    h.io.of((_name, _auth, nextFn) => nextFn(new Error("lookup failed"), true));
+    h.io.of((name, _auth, nextFn) => setImmediate(() => nextFn(null, name.startsWith("/late-"))));
+  });
+  after(() => h.cleanup());
+
+  test("a throwing or failing matcher refuses the name; a later matcher may still accept it", async () => {
+    const late = h.client("/late-1");
+    await next(late, "connect");
+    assert.ok(h.io._nsps.has("/late-1"));
+    const none = h.client("/other");
+    assert.equal((await next<[Error]>(none, "connect_error"))[0].message, "Invalid namespace");
+    // the throw is a bug and is reported; next(err) is the matcher's answer and is not
+    assert.deepEqual(errors, ["matcher bug", "matcher bug"]);
+  });
+
+  test("a middleware added to the parent later applies to existing children", async () => {
+    const parent = h.io.of(/^\/shared-\d+$/);
+    const first = h.client("/shared-1");
+    await next(first, "connect");
+    parent.use((_socket, nextFn) => nextFn(Object.assign(new Error("closed now"), { data: { code: 7 } })));
+    const second = h.client("/shared-1");
+    const [err] = await next<[Error & { data?: unknown }]>(second, "connect_error");
+    assert.equal(err.message, "closed now");
+    assert.deepEqual(err.data, { code: 7 });
+  });
+});
+
 describe("socket acknowledgements with a deadline", () => {
   let h: Harness;
   let socket: Socket;

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
-import type { Server } from "volley";
+import type { Server, Socket } from "volley";
 
 interface ClientToServer {
   chat: (msg: string, ack: (delivered: number) => void) => void;
@@ -17,6 +17,7 @@ interface ServerToClient {
 }
 interface InterServer {
   sync: (version: number) => void;
+  ask: (question: string, answer: (n: number) => void) => void;
 }
 interface SocketData {
   name: string;
@@ -68,6 +69,26 @@ export function typeChecks(io: Server<ClientToServer, ServerToClient, InterServe
       void list;
     });
   });
+  // emitWithAck arguments are checked too (socket, broadcast, with a deadline, between servers)
+  io.on("connection", async (socket) => {
+    await socket.emitWithAck("count", 1);
+    // @ts-expect-error count takes a number
+    await socket.emitWithAck("count", "1");
+    // @ts-expect-error unknown event
+    await socket.emitWithAck("nope", 1);
+    await io.timeout(100).emitWithAck("count", 1);
+    // @ts-expect-error count takes a number
+    await io.timeout(100).emitWithAck("count", "1");
+    // @ts-expect-error count takes a number
+    await io.emitWithAck("count", "1");
+  });
+  const answers: Promise<unknown[]> = io.serverSideEmitWithAck("ask", "why?");
+  void answers;
+  // @ts-expect-error ask takes a string
+  void io.serverSideEmitWithAck("ask", 42);
+  // @ts-expect-error unknown server-side event
+  void io.serverSideEmitWithAck("nope", 1);
+  io.on("ask", (question, answer) => answer(question.length));
   io.serverSideEmit("sync", 1);
   // @ts-expect-error sync takes a number
   io.serverSideEmit("sync", "1");
@@ -75,6 +96,26 @@ export function typeChecks(io: Server<ClientToServer, ServerToClient, InterServe
     const v: number = version;
     void v;
   });
+}
+
+// With the default maps (no generics) every event name and any arguments are accepted, as with
+// socket.io's DefaultEventsMap; acknowledgements resolve to `any`.
+export async function defaultMaps(io: Server, socket: Socket): Promise<void> {
+  const one: number = await socket.emitWithAck("x", 1);
+  const timed: string = await socket.timeout(100).emitWithAck("x", 1, { a: 2 });
+  const all = await io.emitWithAck("x", 1, "two");
+  const timedAll = await io.timeout(100).emitWithAck("x", 1);
+  const toRoom = await io.to("room").except("other").timeout(5).emitWithAck("y");
+  const servers: unknown[] = await io.serverSideEmitWithAck("x", 1);
+  await io.of("/admin").emitWithAck("z", new Uint8Array(1));
+  await io.of("/admin").serverSideEmitWithAck("z");
+  socket.emit("anything", 1, "two", { three: 3 }, () => {});
+  socket.timeout(5).emit("x", (err: Error | null, value: unknown) => void [err, value]);
+  io.timeout(5).emit("x", 1, (err: Error | null, values: unknown[]) => void [err, values]);
+  io.serverSideEmit("x", 1, 2);
+  io.on("from-another-server", (a: number, b: string) => void [a, b]);
+  socket.on("whatever", (...args: unknown[]) => void args);
+  void [one, timed, all, timedAll, toRoom, servers];
 }
 
 test("event maps are enforced by the compiler", () => {
