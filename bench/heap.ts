@@ -1,0 +1,90 @@
+// Where a server's memory per idle connection goes: V8 heap snapshots of the server child before and
+// after N connections, diffed by object type and constructor, divided by N.
+// node --conditions=volley-source --import tsx bench/heap.ts <volley|socket.io|volley-ws|ws> [connections=2000] [--top 25]
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Child } from "./lib/ipc.js";
+import { IMPLS, type Impl } from "./server/types.js";
+
+interface HeapSnapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+  nodes: number[];
+  strings: string[];
+}
+
+/** Self size and count per "type:name" (name is the constructor for objects, the kind for the rest). */
+function aggregate(path: string): Map<string, { size: number; count: number }> {
+  const snap = JSON.parse(readFileSync(path, "utf8")) as HeapSnapshot;
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const stride = fields.length;
+  const typeAt = fields.indexOf("type");
+  const nameAt = fields.indexOf("name");
+  const sizeAt = fields.indexOf("self_size");
+  const out = new Map<string, { size: number; count: number }>();
+  for (let i = 0; i < snap.nodes.length; i += stride) {
+    const type = types[snap.nodes[i + typeAt]!]!;
+    // Strings and code are grouped by kind; their text would scatter them.
+    const name = type === "object" || type === "closure" ? snap.strings[snap.nodes[i + nameAt]!]! : "";
+    const key = `${type}:${name}`;
+    const entry = out.get(key) ?? { size: 0, count: 0 };
+    entry.size += snap.nodes[i + sizeAt]!;
+    entry.count++;
+    out.set(key, entry);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const impl = argv[0] as Impl;
+  const n = Number(argv[1] ?? 2000);
+  const topAt = argv.indexOf("--top");
+  const top = topAt >= 0 ? Number(argv[topAt + 1]) : 25;
+  if (!(IMPLS as readonly string[]).includes(impl) || !Number.isInteger(n) || n <= 0) {
+    console.error(`usage: bench/heap.ts <${IMPLS.join("|")}> [connections=2000] [--top 25]`);
+    return 2;
+  }
+  const protocol = impl === "ws" || impl === "volley-ws" ? "websocket" : "socketio";
+  const dir = mkdtempSync(join(tmpdir(), "volley-heap-"));
+  const server = Child.fork("server/main.ts", [impl, "idle"], {
+    label: `server ${impl}`,
+    nodeFlags: ["--expose-gc"],
+  });
+  const load = Child.fork("load/main.ts", [], { label: "load" });
+  try {
+    const { port } = await server.request<{ port: number }>("start", {}, 60_000);
+    await server.request("heapSnapshot", { path: join(dir, "before.heapsnapshot") }, 120_000);
+    await load.request("connect", { protocol, port, clients: n, size: 1 }, 30_000 + n * 10);
+    await server.request("waitConnections", { n, timeoutMs: 20_000 }, 25_000);
+    await server.request("heapSnapshot", { path: join(dir, "after.heapsnapshot") }, 120_000);
+    const before = aggregate(join(dir, "before.heapsnapshot"));
+    const after = aggregate(join(dir, "after.heapsnapshot"));
+    const rows = [...after]
+      .map(([key, a]) => {
+        const b = before.get(key) ?? { size: 0, count: 0 };
+        return { key, bytes: (a.size - b.size) / n, count: (a.count - b.count) / n };
+      })
+      .sort((x, y) => y.bytes - x.bytes);
+    const total = rows.reduce((s, r) => s + r.bytes, 0);
+    console.log(`${impl}: ${n} idle connections, V8 heap self size per connection ${total.toFixed(0)} B\n`);
+    console.log("bytes/conn  objects/conn  type:constructor");
+    for (const r of rows.slice(0, top)) {
+      console.log(`${r.bytes.toFixed(0).padStart(10)}  ${r.count.toFixed(2).padStart(12)}  ${r.key}`);
+    }
+    return 0;
+  } finally {
+    await Promise.all([load.stop(), server.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

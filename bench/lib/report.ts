@@ -1,0 +1,276 @@
+// The results document: markdown tables (Volley beside the reference, ratios, budgets) and a JSON twin.
+import type { RowResult } from "../suites/alternate.js";
+import type { BundleResult } from "../suites/bundle.js";
+import type { MemorySample, ThroughputSample } from "../suites/measure.js";
+import type { Config } from "./config.js";
+import { median } from "./stats.js";
+import { fmt, fmtInt, fmtRatio, markdownTable, ratio } from "./table.js";
+
+export interface Machine {
+  date: string;
+  cpu: string;
+  cores: number;
+  memoryGb: number;
+  node: string;
+  os: string;
+  /** 1-minute load average when the suite started and ended (other work on the machine skews figures). */
+  loadStart: number;
+  loadEnd?: number;
+}
+
+/** One suite's figures and how they were taken; suites run separately (`--only`) merge into one file. */
+export interface SuiteRun<T> {
+  machine: Machine;
+  command: string;
+  config: Config;
+  data: T;
+}
+
+export interface Results {
+  websocket?: SuiteRun<RowResult<ThroughputSample>[]>;
+  socketio?: SuiteRun<RowResult<ThroughputSample>[]>;
+  memory?: SuiteRun<RowResult<MemorySample>[]>;
+  bundle?: SuiteRun<BundleResult>;
+}
+
+function verdict(r: number, budget: { ratio: number } | undefined): string {
+  if (!budget) return "—";
+  if (!Number.isFinite(r)) return "n/a";
+  // A hair of tolerance for rounding in the printed ratio only.
+  return r <= budget.ratio + 1e-9 ? "met" : "NOT met";
+}
+
+function runsNote<S>(row: RowResult<S>): string {
+  const [a, b] = row.sides;
+  const n = `${a.samples.length}/${b.samples.length}`;
+  const errs = [...a.errors.map((e) => `${a.impl}: ${e}`), ...b.errors.map((e) => `${b.impl}: ${e}`)];
+  return errs.length ? `${n} ⚠` : n;
+}
+
+/** Half the range of the runs, in % of their median: how far apart the runs of one side were. */
+function spread(values: number[]): number {
+  const m = median(values);
+  if (values.length < 2 || !Number.isFinite(m) || m === 0) return Number.NaN;
+  return (50 * (Math.max(...values) - Math.min(...values))) / m;
+}
+
+export function throughputTable(rows: RowResult<ThroughputSample>[]): string {
+  if (rows.length === 0) return "";
+  const [a, b] = rows[0]!.sides;
+  const header = [
+    "row",
+    `CPU µs/msg ${a.impl}`,
+    `CPU µs/msg ${b.impl}`,
+    "CPU ratio",
+    "budget",
+    "",
+    "CPU spread",
+    `msgs/s ${a.impl}`,
+    `msgs/s ${b.impl}`,
+    `p50 ms ${a.impl} / ${b.impl}`,
+    `p99 ms ${a.impl} / ${b.impl}`,
+    "runs",
+  ];
+  const body = rows.map((row) => {
+    const [x, y] = row.sides;
+    const r = ratio(x.median.cpuUs, y.median.cpuUs);
+    return [
+      row.name,
+      fmt(x.median.cpuUs, 2),
+      fmt(y.median.cpuUs, 2),
+      fmtRatio(r),
+      row.budget?.label ?? "—",
+      verdict(r, row.budget),
+      `±${fmt(spread(x.samples.map((v) => v.cpuUs)), 0)} / ±${fmt(spread(y.samples.map((v) => v.cpuUs)), 0)} %`,
+      fmtInt(x.median.rate),
+      fmtInt(y.median.rate),
+      `${fmt(x.median.p50, 3)} / ${fmt(y.median.p50, 3)}`,
+      `${fmt(x.median.p99, 3)} / ${fmt(y.median.p99, 3)}`,
+      runsNote(row),
+    ];
+  });
+  return markdownTable(header, body);
+}
+
+export function memoryTable(rows: RowResult<MemorySample>[]): string {
+  if (rows.length === 0) return "";
+  const header = [
+    "row",
+    "RSS KB/conn Volley",
+    "ref",
+    "ratio",
+    "heap KB/conn Volley",
+    "ref",
+    "ratio",
+    "budget",
+    "",
+    "runs",
+  ];
+  const body = rows.map((row) => {
+    const [x, y] = row.sides;
+    const rss = ratio(x.median.rssPerConn, y.median.rssPerConn);
+    const heap = ratio(x.median.heapPerConn, y.median.heapPerConn);
+    const both = Number.isFinite(rss) && Number.isFinite(heap) ? Math.max(rss, heap) : Number.NaN;
+    return [
+      `${row.name} (${x.impl} vs ${y.impl})`,
+      fmt((x.median.rssPerConn ?? Number.NaN) / 1024, 2),
+      fmt((y.median.rssPerConn ?? Number.NaN) / 1024, 2),
+      fmtRatio(rss),
+      fmt((x.median.heapPerConn ?? Number.NaN) / 1024, 2),
+      fmt((y.median.heapPerConn ?? Number.NaN) / 1024, 2),
+      fmtRatio(heap),
+      row.budget?.label ?? "—",
+      verdict(both, row.budget),
+      runsNote(row),
+    ];
+  });
+  return markdownTable(header, body);
+}
+
+export function bundleTable(b: BundleResult): string {
+  const kb = (n: number | undefined) => (n === undefined ? "n/a" : `${(n / 1024).toFixed(1)} KB`);
+  const r = ratio(b.volley?.gzipBytes, b.reference?.gzipBytes);
+  return markdownTable(
+    [
+      "bundle",
+      "Volley min",
+      "Volley min+gzip",
+      "socket.io-client min",
+      "socket.io-client min+gzip",
+      "ratio",
+      "budget",
+      "",
+    ],
+    [
+      [
+        "browser client",
+        kb(b.volley?.minBytes),
+        kb(b.volley?.gzipBytes),
+        kb(b.reference?.minBytes),
+        kb(b.reference?.gzipBytes),
+        fmtRatio(r),
+        "≤ ½",
+        verdict(r, { ratio: 0.5 }),
+      ],
+    ],
+  );
+}
+
+function errorNotes(rows: RowResult<unknown>[]): string[] {
+  const notes: string[] = [];
+  for (const row of rows) {
+    for (const side of row.sides) {
+      const unique = [...new Set(side.errors)];
+      for (const e of unique) notes.push(`- ${row.name} [${side.impl}]: ${e}`);
+    }
+  }
+  return notes;
+}
+
+function measuredLine(run: SuiteRun<unknown>): string {
+  const m = run.machine;
+  const c = run.config;
+  const load = `load average ${m.loadStart.toFixed(1)} → ${m.loadEnd?.toFixed(1) ?? "n/a"}`;
+  const method =
+    run.data && Array.isArray(run.data)
+      ? `${c.runs} alternating runs per library per row, ${c.durationMs} ms windows after ${c.warmupMs} ms warm-up, medians; `
+      : "";
+  return `Measured ${m.date} with \`${run.command}\` — ${method}${load}.${c.aa ? " **A/A: the reference against itself (noise check).**" : ""}`;
+}
+
+interface BudgetLine {
+  measure: string;
+  ratio: number;
+  budget: { ratio: number; label: string };
+}
+
+function budgetLines(res: Results): BudgetLine[] {
+  const lines: BudgetLine[] = [];
+  for (const run of [res.websocket, res.socketio]) {
+    for (const row of run?.data ?? []) {
+      if (!row.budget) continue;
+      const [x, y] = row.sides;
+      lines.push({
+        measure: `${row.name}: ${row.kind === "fanout" ? "CPU/delivery" : "CPU/msg"}`,
+        ratio: ratio(x.median.cpuUs, y.median.cpuUs),
+        budget: row.budget,
+      });
+    }
+  }
+  for (const row of res.memory?.data ?? []) {
+    if (!row.budget) continue;
+    const [x, y] = row.sides;
+    lines.push({
+      measure: `${row.name}: RSS/conn`,
+      ratio: ratio(x.median.rssPerConn, y.median.rssPerConn),
+      budget: row.budget,
+    });
+    lines.push({
+      measure: `${row.name}: heap/conn`,
+      ratio: ratio(x.median.heapPerConn, y.median.heapPerConn),
+      budget: row.budget,
+    });
+  }
+  const b = res.bundle?.data;
+  if (b) {
+    lines.push({
+      measure: "browser client min+gzip",
+      ratio: ratio(b.volley?.gzipBytes, b.reference?.gzipBytes),
+      budget: { ratio: 0.5, label: "≤ ½" },
+    });
+  }
+  return lines;
+}
+
+export function renderMarkdown(res: Results): string {
+  const first = res.websocket ?? res.socketio ?? res.memory ?? res.bundle;
+  const m = first?.machine;
+  const out: string[] = [
+    "# Volley benchmarks",
+    "",
+    m ? `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}.` : "",
+    "",
+    "CPU µs/msg = server process CPU time (user+system, `process.cpuUsage()` in the server child) over the",
+    "measured window ÷ messages echoed (echo rows) or deliveries (fan-out rows). Ratio = Volley ÷ reference",
+    "(lower is better). CPU spread = half the range of a side's runs in % of its median: ratios closer to a",
+    "budget than the spreads are within noise. msgs/s and latency are seen by the generator (a separate",
+    "process); fan-out latency is from the trigger to the last recipient.",
+  ];
+  const budgets = budgetLines(res);
+  if (budgets.length) {
+    out.push(
+      "",
+      "## Budgets (DESIGN.md)",
+      "",
+      markdownTable(
+        ["measure", "Volley ÷ reference", "budget", ""],
+        budgets.map((l) => [l.measure, fmtRatio(l.ratio), l.budget.label, verdict(l.ratio, l.budget)]),
+      ),
+    );
+  }
+  const notes: string[] = [];
+  if (res.websocket) {
+    out.push("", "## WebSocket (@volley/websocket vs ws + bufferutil)", "", measuredLine(res.websocket), "");
+    out.push(throughputTable(res.websocket.data));
+    notes.push(...errorNotes(res.websocket.data));
+  }
+  if (res.socketio) {
+    out.push("", "## Socket.IO (volley vs socket.io 4.8)", "", measuredLine(res.socketio), "");
+    out.push(throughputTable(res.socketio.data));
+    notes.push(...errorNotes(res.socketio.data));
+  }
+  if (res.memory) {
+    out.push("", "## Server memory per idle connection (after GC)", "", measuredLine(res.memory), "");
+    out.push(memoryTable(res.memory.data));
+    notes.push(...errorNotes(res.memory.data));
+  }
+  if (res.bundle) {
+    const b = res.bundle.data;
+    out.push("", "## Browser bundle", "", measuredLine(res.bundle), "", bundleTable(b));
+    if (b.volley) out.push("", `Volley: ${b.volley.source}.`);
+    if (b.volleyError) notes.push(`- bundle [volley]: ${b.volleyError}`);
+    if (b.referenceError) notes.push(`- bundle [socket.io-client]: ${b.referenceError}`);
+  }
+  if (notes.length) out.push("", "## Failed runs", "", ...notes);
+  return `${out.join("\n")}\n`;
+}

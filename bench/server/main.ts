@@ -1,0 +1,120 @@
+// The server child: runs one library's server and reports its own CPU time and memory over IPC.
+// Usage (by run.ts only): server/main.ts <impl> <scenario>. One child may serve several runs in turn
+// (start … close, start … close), each with fresh counters and a fresh server.
+import { writeHeapSnapshot } from "node:v8";
+import { serveIpc } from "../lib/ipc.js";
+import { startProfile, stopProfile } from "./profiler.js";
+import { startSocketIoReference } from "./socketio-reference.js";
+import type { Counters, Impl, Scenario, ServerUnderTest, StartServer } from "./types.js";
+import { startVolleyServer } from "./volley-server.js";
+import { startVolleyWs } from "./volley-ws.js";
+import { startWsReference } from "./ws-reference.js";
+
+const STARTERS: Record<Impl, StartServer> = {
+  ws: startWsReference,
+  "volley-ws": startVolleyWs,
+  "socket.io": startSocketIoReference,
+  volley: startVolleyServer,
+};
+
+/** CPU and counters over the window since the last `mark`. */
+export interface ServerReport {
+  cpuUs: number;
+  userUs: number;
+  systemUs: number;
+  messages: number;
+  deliveries: number;
+  connections: number;
+  windowMs: number;
+}
+
+/** Memory after full GCs. */
+export interface ServerMemory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  connections: number;
+}
+
+const [impl, scenario] = process.argv.slice(2) as [Impl, Scenario];
+// Replaced on every start, so late close events of a previous server cannot touch the current counts.
+let counters: Counters = { messages: 0, deliveries: 0, connections: 0 };
+let profilePath: string | undefined;
+let server: ServerUnderTest | undefined;
+let cpuMark = process.cpuUsage();
+let timeMark = performance.now();
+
+// Unhandled errors end this child with a message; the orchestrator records the run as failed.
+process.on("uncaughtException", (err) => {
+  console.error(`[server ${impl}] uncaught:`, err);
+  process.exit(1);
+});
+
+async function fullGc(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("start the server child with --expose-gc");
+  // Several passes with turns between, so weak callbacks and finalisers settle.
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+serveIpc({
+  start: async () => {
+    const start = STARTERS[impl];
+    if (!start) throw new Error(`unknown impl '${impl}'`);
+    if (server) throw new Error("already started");
+    counters = { messages: 0, deliveries: 0, connections: 0 };
+    server = await start(scenario, counters);
+    return { port: server.port };
+  },
+  mark: async (args: { profilePath?: string } | undefined) => {
+    profilePath = args?.profilePath;
+    if (profilePath) await startProfile();
+    counters.messages = 0;
+    counters.deliveries = 0;
+    cpuMark = process.cpuUsage();
+    timeMark = performance.now();
+    return {};
+  },
+  report: async (): Promise<ServerReport> => {
+    const cpu = process.cpuUsage(cpuMark);
+    const windowMs = performance.now() - timeMark;
+    if (profilePath) await stopProfile(profilePath);
+    profilePath = undefined;
+    return {
+      cpuUs: cpu.user + cpu.system,
+      userUs: cpu.user,
+      systemUs: cpu.system,
+      messages: counters.messages,
+      deliveries: counters.deliveries,
+      connections: counters.connections,
+      windowMs,
+    };
+  },
+  memory: async (): Promise<ServerMemory> => {
+    await fullGc();
+    const m = process.memoryUsage();
+    return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, connections: counters.connections };
+  },
+  heapSnapshot: async ({ path }: { path: string }) => {
+    await fullGc();
+    return { path: writeHeapSnapshot(path) };
+  },
+  waitConnections: async ({ n, timeoutMs }: { n: number; timeoutMs: number }) => {
+    const deadline = performance.now() + timeoutMs;
+    while (counters.connections < n) {
+      if (performance.now() > deadline) {
+        throw new Error(`only ${counters.connections} of ${n} connections after ${timeoutMs} ms`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { connections: counters.connections };
+  },
+  close: async () => {
+    await server?.close();
+    server = undefined;
+    return {};
+  },
+});

@@ -1,0 +1,54 @@
+// The Socket.IO benchmark app, one code for socket.io and Volley, written against the API both share.
+import type { Counters, Scenario } from "./types.js";
+
+type Ack = (...args: unknown[]) => void;
+
+/** The part of a Socket.IO server-side socket the app uses. */
+export interface SioSocketLike {
+  on(event: string, cb: (...args: never[]) => void): unknown;
+  join(room: string): unknown;
+}
+
+/** The part of a Socket.IO server the app uses. */
+export interface SioServerLike {
+  on(event: "connection", cb: (socket: SioSocketLike) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+  to(room: string): { emit(event: string, ...args: unknown[]): unknown };
+}
+
+/**
+ * Events: `echo(m, ack)` acks `m`; `emit(m)` does `io.emit("tick", m)`; `room(r, m)` does
+ * `io.to(r).emit("tick", m)`; `join(r, ack)` joins room `r`. Idle sockets get no listeners at all.
+ */
+export function attachSioApp(io: SioServerLike, scenario: Scenario, counters: Counters): void {
+  const roomSize = new Map<string, number>();
+  io.on("connection", (socket) => {
+    counters.connections++;
+    if (scenario === "idle") return;
+    let joined: string | undefined;
+    socket.on("echo", (m: unknown, ack: Ack) => {
+      counters.messages++;
+      ack(m);
+    });
+    socket.on("emit", (m: unknown) => {
+      counters.messages++;
+      counters.deliveries += counters.connections;
+      io.emit("tick", m);
+    });
+    socket.on("room", (room: string, m: unknown) => {
+      counters.messages++;
+      counters.deliveries += roomSize.get(room) ?? 0;
+      io.to(room).emit("tick", m);
+    });
+    socket.on("join", (room: string, ack: Ack) => {
+      socket.join(room);
+      joined = room;
+      roomSize.set(room, (roomSize.get(room) ?? 0) + 1);
+      ack();
+    });
+    socket.on("disconnect", () => {
+      counters.connections--;
+      if (joined !== undefined) roomSize.set(joined, (roomSize.get(joined) ?? 1) - 1);
+    });
+  });
+}

@@ -1,0 +1,27 @@
+// What every server under test exposes to the server child, whatever library runs underneath.
+
+/** Counts kept by the benchmark app inside the server process (the same app code for every library). */
+export interface Counters {
+  /** Messages handled by an app handler: echoes, or broadcast triggers. */
+  messages: number;
+  /** Messages the app asked the server to deliver (recipients of each broadcast). */
+  deliveries: number;
+  /** Open connections (WebSocket) or connected sockets (Socket.IO). */
+  connections: number;
+}
+
+/** What the app does with incoming traffic. */
+export type Scenario = "echo" | "fanout" | "idle";
+
+/** A running server under test. */
+export interface ServerUnderTest {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts one library's server on 127.0.0.1:0 with the benchmark app for `scenario`. */
+export type StartServer = (scenario: Scenario, counters: Counters) => Promise<ServerUnderTest>;
+
+/** The libraries the bench knows; `volley-*` import the workspace sources. */
+export const IMPLS = ["ws", "volley-ws", "socket.io", "volley"] as const;
+export type Impl = (typeof IMPLS)[number];
