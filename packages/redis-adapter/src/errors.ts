@@ -24,3 +24,10 @@ export class RedisAdapterError extends Error {
     this.code = code;
   }
 }
+
+/** Wraps what a Redis command rejected with, so every failure reaches listeners with a code. */
+export function toRedisAdapterError(err: unknown): RedisAdapterError {
+  if (err instanceof RedisAdapterError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new RedisAdapterError("REDIS_ERROR", `redis command failed: ${message}`, { cause: err });
+}

@@ -4,6 +4,7 @@
 // order of the stream is the order in which every node receives the broadcasts: a client that
 // reconnects anywhere replays exactly what follows its offset.
 import type { Channels } from "./channels.js";
+import { RedisAdapterError } from "./errors.js";
 import { LuaScript } from "./lua-script.js";
 import type { RedisClient } from "./redis-client.js";
 
@@ -80,6 +81,19 @@ const STREAM_ID = /^\d{1,15}-\d{1,15}$/;
 /** Whether `offset` looks like a stream id (anything else from a client is refused before Redis). */
 export function isStreamId(offset: string): boolean {
   return STREAM_ID.test(offset);
+}
+
+/**
+ * Splits a message of a broadcast channel into its stream id (undefined: not logged) and frame.
+ * @throws RedisAdapterError `MALFORMED_MESSAGE` when a logged broadcast carries no valid stream id.
+ */
+export function splitLogged(raw: Buffer): { offset: string | undefined; frame: Buffer } {
+  if (raw[0] !== LOGGED_MARKER) return { offset: undefined, frame: raw };
+  const end = raw.indexOf(0, 1);
+  const offset = end < 0 ? "" : raw.toString("latin1", 1, end);
+  if (!isStreamId(offset))
+    throw new RedisAdapterError("MALFORMED_MESSAGE", "logged broadcast without a stream id");
+  return { offset, frame: raw.subarray(end + 1) };
 }
 
 export interface StreamLimits {

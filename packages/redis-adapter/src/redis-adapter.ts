@@ -2,7 +2,10 @@
 // nodes goes through Redis pub/sub — broadcasts on a channel per room (subscribed only while the
 // node has members there) or one channel for everyone, requests and heartbeats on a request
 // channel, responses on a channel per node — and, with connection-state recovery, a stream of
-// logged broadcasts and a session per socket.
+// logged broadcasts and a session per socket. This class coordinates; each concern has its module:
+// room-subscriptions, cluster-publisher, cluster-requests, request-handlers, remote-acks,
+// cluster-nodes, node-departures, recovery-stream, session-store, session-snapshots,
+// session-takeover, pending-restores.
 import { randomBytes } from "node:crypto";
 import {
   Adapter,
@@ -21,30 +24,27 @@ import {
 import { type ChannelRouter, routerFor } from "./channel-router.js";
 import { Channels } from "./channels.js";
 import { ClusterNodes } from "./cluster-nodes.js";
+import { ClusterPublisher } from "./cluster-publisher.js";
 import { ClusterRequests } from "./cluster-requests.js";
-import { RedisAdapterError } from "./errors.js";
+import { RedisAdapterError, toRedisAdapterError } from "./errors.js";
 import { decodeFrame, encodeFrame } from "./message-codec.js";
-import { type Message, MessageType, validateMessage, type WirePacket, type WireSocket } from "./messages.js";
+import { type Message, MessageType, validateMessage, type WirePacket } from "./messages.js";
+import { NodeDepartures } from "./node-departures.js";
 import { type RedisAdapterOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { OrderedSender } from "./ordered-sender.js";
-import { isStreamId, LOGGED_MARKER, RecoveryStream } from "./recovery-stream.js";
+import { PendingRestores } from "./pending-restores.js";
+import { isStreamId, RecoveryStream, splitLogged } from "./recovery-stream.js";
 import type { RedisClient } from "./redis-client.js";
+import { collectRemoteAcks } from "./remote-acks.js";
+import { answerRequest, type LocalNode } from "./request-handlers.js";
+import { RoomSubscriptions } from "./room-subscriptions.js";
 import { SessionSnapshots } from "./session-snapshots.js";
 import { isPrivateSessionId, SessionStore, type StoredSession, validateSession } from "./session-store.js";
-import { compareStreamIds, fromWire, reaches, toWire } from "./wire.js";
+import { takeSession } from "./session-takeover.js";
+import { compareStreamIds, fromWire, toWire } from "./wire.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: acknowledgement callbacks take anything
 type AnyFn = (...args: any[]) => void;
-
-/** A session being restored: live broadcasts are kept for it until its socket joins its rooms. */
-interface PendingRestore {
-  joined: Set<Room>;
-  /** "buffering" while the stream is read (ids compared after), then "collecting" straight into `missed`. */
-  phase: "buffering" | "collecting";
-  buffered: Array<[string, unknown[]]>;
-  missed: unknown[][];
-  timer: ReturnType<typeof setTimeout>;
-}
 
 const noop = () => {};
 
@@ -60,20 +60,22 @@ export class RedisAdapter extends Adapter {
   private readonly opts: ResolvedOptions;
   private readonly channels: Channels;
   private readonly nodes: ClusterNodes;
+  private readonly departures = new NodeDepartures();
   private readonly stream: RecoveryStream | undefined;
   private readonly sessionStore: SessionStore | undefined;
   private readonly requests: ClusterRequests;
   private readonly sender = new OrderedSender();
+  private readonly publisher: ClusterPublisher;
+  private readonly roomSubscriptions: RoomSubscriptions;
+  /** This node's sockets through the base Adapter, for the requests of other nodes. */
+  private readonly local: LocalNode;
   private ready: Promise<void> = Promise.resolve();
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
-  /** Subscriptions to room channels: one for the room's local members, one per session being restored. */
-  private readonly roomHolds = new Map<Room, number>();
-  private readonly goneWaiters = new Map<string, Set<() => void>>();
   // Recovery bookkeeping.
   private lastOffset = "0-0";
   private readonly connectOffsets = new Map<SocketId, string>();
-  private readonly pendingRestores = new Map<SocketId, PendingRestore>();
+  private readonly pendingRestores: PendingRestores;
   private readonly snapshots: SessionSnapshots | undefined;
   private readonly onBroadcast = (message: Buffer) => this.guard(() => this.onBroadcastMessage(message));
   private readonly onRequest = (message: Buffer) => this.guard(() => this.onRequestMessage(message));
@@ -97,6 +99,24 @@ export class RedisAdapter extends Adapter {
     this.channels = new Channels(this.opts.key, nsp.name);
     this.nodes = new ClusterNodes(this.opts.heartbeatTimeout, this.opts.now);
     this.requests = new ClusterRequests(this.uid);
+    const report = (err: unknown) => this.report(err);
+    this.publisher = new ClusterPublisher(pubClient, this.channels, this.sender, this.uid, nsp.name, report);
+    this.roomSubscriptions = new RoomSubscriptions(this.router, this.channels, this.onBroadcast, report);
+    this.pendingRestores = new PendingRestores(
+      nsp.name,
+      (room) => this.roomSubscriptions.hold(room),
+      (room) => this.roomSubscriptions.release(room),
+    );
+    this.local = {
+      nsp,
+      apply: (o, fn) => this.apply(o, fn),
+      rooms: (id) => this.sids.get(id),
+      addSockets: (o, rooms) => super.addSockets(o, rooms),
+      delSockets: (o, rooms) => super.delSockets(o, rooms),
+      disconnectSockets: (o, close) => super.disconnectSockets(o, close),
+      broadcastWithAck: (packet, o, clientCountCallback, ack) =>
+        super.broadcastWithAck(packet, o, clientCountCallback, ack),
+    };
     const recovery = nsp.server._recovery;
     if (recovery) {
       this.stream = new RecoveryStream(pubClient, this.channels, {
@@ -111,11 +131,11 @@ export class RedisAdapter extends Adapter {
         recovery.maxDisconnectionDuration,
         this.opts.now,
         (id) => this.liveSession(id),
-        (err) => this.report(err),
+        report,
       );
     }
-    this.on("create-room", (room: Room) => this.holdRoom(room));
-    this.on("delete-room", (room: Room) => this.releaseRoom(room));
+    this.on("create-room", (room: Room) => this.roomSubscriptions.hold(room));
+    this.on("delete-room", (room: Room) => this.roomSubscriptions.release(room));
   }
 
   /** Subscribes, loads scripts, announces this node; sends wait for it, in order. Never rejects. */
@@ -141,26 +161,29 @@ export class RedisAdapter extends Adapter {
       const last = await this.stream.lastId();
       if (compareStreamIds(last, this.lastOffset) > 0) this.lastOffset = last;
     }
-    await this.pub.call("PUBLISH", this.channels.request, this.control(MessageType.INITIAL_HEARTBEAT));
+    await this.pub.call(
+      "PUBLISH",
+      this.channels.request,
+      this.publisher.frame(MessageType.INITIAL_HEARTBEAT, {}),
+    );
   }
 
   /** Announces the departure, stops waiting for anyone, unsubscribes. Never closes the Redis clients. */
   override async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.publisher.closed = true;
     clearInterval(this.heartbeatTimer);
     this.requests.closeAll();
-    for (const [sid, pending] of [...this.pendingRestores]) this.endRestore(sid, pending);
-    for (const waiters of this.goneWaiters.values()) for (const wake of waiters) wake();
-    this.goneWaiters.clear();
-    const rooms = [...this.roomHolds.keys()];
-    this.roomHolds.clear();
+    this.pendingRestores.endAll();
+    this.departures.wakeAll();
+    const roomUnsubscriptions = this.roomSubscriptions.close();
     const farewell = Promise.allSettled([
-      this.pub.call("PUBLISH", this.channels.request, this.control(MessageType.ADAPTER_CLOSE)),
+      this.pub.call("PUBLISH", this.channels.request, this.publisher.frame(MessageType.ADAPTER_CLOSE, {})),
       this.router.unsubscribe(this.channels.all, this.onBroadcast),
       this.router.unsubscribe(this.channels.request, this.onRequest),
       this.router.unsubscribe(this.channels.response(this.uid), this.onResponse),
-      ...rooms.map((room) => this.router.unsubscribe(this.channels.room(room), this.onBroadcast)),
+      ...roomUnsubscriptions,
     ]);
     // With Redis unreachable the client may queue these for long: `io.close()` must not hang on them.
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -190,12 +213,12 @@ export class RedisAdapter extends Adapter {
       if (isNew && this.nsp.sockets.has(id)) this.connectOffsets.set(id, this.lastOffset);
       const pending = this.pendingRestores.get(id);
       // The restored socket has joined its rooms: from now on it gets broadcasts live.
-      if (pending && this.nsp.sockets.has(id)) this.endRestore(id, pending);
+      if (pending && this.nsp.sockets.has(id)) this.pendingRestores.end(id, pending);
       if (!this.closed) this.snapshots?.touch(id);
     }
     const waits: Array<Promise<void>> = [];
     for (const room of rooms) {
-      const confirming = this.router.pending(this.channels.room(room));
+      const confirming = this.roomSubscriptions.confirming(room);
       if (confirming) waits.push(confirming);
     }
     return waits.length > 0 ? Promise.all(waits).then(noop, noop) : undefined;
@@ -212,25 +235,6 @@ export class RedisAdapter extends Adapter {
     if (!this.stream) return;
     this.connectOffsets.delete(id);
     this.snapshots?.forget(id, socket?._pid);
-  }
-
-  private holdRoom(room: Room): void {
-    const holds = this.roomHolds.get(room) ?? 0;
-    this.roomHolds.set(room, holds + 1);
-    if (holds === 0 && !this.closed) {
-      this.router.subscribe(this.channels.room(room), this.onBroadcast).catch((err) => this.report(err));
-    }
-  }
-
-  private releaseRoom(room: Room): void {
-    const holds = this.roomHolds.get(room);
-    if (holds === undefined) return;
-    if (holds > 1) {
-      this.roomHolds.set(room, holds - 1);
-      return;
-    }
-    this.roomHolds.delete(room);
-    this.router.unsubscribe(this.channels.room(room), this.onBroadcast).catch((err) => this.report(err));
   }
 
   // ── broadcasts ───────────────────────────────────────────────────────────────────────────────
@@ -258,9 +262,7 @@ export class RedisAdapter extends Adapter {
     if (!logged && opts.rooms.size === 1 && this.nsp.sockets.has(opts.rooms.values().next().value!)) return;
     let frame: Buffer;
     try {
-      frame = encodeFrame(
-        this.message(MessageType.BROADCAST, { packet: wirePacket(packet), opts: toWire(opts) }),
-      );
+      frame = this.publisher.frame(MessageType.BROADCAST, { packet: wirePacket(packet), opts: toWire(opts) });
     } catch (err) {
       this.report(err);
       return;
@@ -271,9 +273,7 @@ export class RedisAdapter extends Adapter {
         .send(this.router.pending(channel), () => this.stream!.append(channel, frame))
         .catch((err) => this.report(err));
     } else {
-      this.sender
-        .send(undefined, () => this.pub.call("PUBLISH", channel, frame))
-        .catch((err) => this.report(err));
+      this.publisher.publish(channel, frame).catch((err) => this.report(err));
     }
   }
 
@@ -301,15 +301,7 @@ export class RedisAdapter extends Adapter {
   }
 
   private onBroadcastMessage(raw: Buffer): void {
-    let offset: string | undefined;
-    let frame = raw;
-    if (raw[0] === LOGGED_MARKER) {
-      const end = raw.indexOf(0, 1);
-      offset = end < 0 ? "" : raw.toString("latin1", 1, end);
-      if (!isStreamId(offset))
-        throw new RedisAdapterError("MALFORMED_MESSAGE", "logged broadcast without a stream id");
-      frame = raw.subarray(end + 1);
-    }
+    const { offset, frame } = splitLogged(raw);
     const msg = validateMessage(decodeFrame(frame));
     if (msg.nsp !== this.nsp.name || msg.type !== MessageType.BROADCAST) return;
     // Unlogged broadcasts of this node were delivered locally when sent.
@@ -320,11 +312,7 @@ export class RedisAdapter extends Adapter {
     if (offset !== undefined && Array.isArray(data)) {
       data.push(offset);
       this.lastOffset = offset;
-      for (const pending of this.pendingRestores.values()) {
-        if (!reaches(msg.opts, pending.joined)) continue;
-        if (pending.phase === "buffering") pending.buffered.push([offset, data]);
-        else pending.missed.push(data);
-      }
+      this.pendingRestores.logged(offset, msg.opts, data);
     }
     this.deliver(packet, fromWire(msg.opts));
   }
@@ -346,13 +334,11 @@ export class RedisAdapter extends Adapter {
     const requestId = this.requests.nextId();
     if (waiting.size > 0) {
       try {
-        frame = encodeFrame(
-          this.message(MessageType.BROADCAST_WITH_ACK, {
-            requestId,
-            packet: wirePacket(packet),
-            opts: toWire(opts),
-          }),
-        );
+        frame = this.publisher.frame(MessageType.BROADCAST_WITH_ACK, {
+          requestId,
+          packet: wirePacket(packet),
+          opts: toWire(opts),
+        });
       } catch (err) {
         this.report(err);
       }
@@ -363,41 +349,18 @@ export class RedisAdapter extends Adapter {
       for (let i = 0; i < this.nodes.size; i++) clientCountCallback(0);
       return;
     }
-    let pendingAcks = 0;
-    const finish = () => {
-      clearTimeout(timer);
-      this.requests.delete(requestId);
-      for (const _ of waiting) clientCountCallback(0);
-      waiting.clear();
-    };
-    const maybeDone = () => {
-      if (waiting.size === 0 && pendingAcks === 0) finish();
-    };
-    const timer = setTimeout(finish, flags?.timeout ?? this.opts.requestsTimeout);
-    this.requests.register(requestId, {
-      onResponse: (msg) => {
-        if (msg.type === MessageType.BROADCAST_CLIENT_COUNT) {
-          if (!waiting.delete(msg.uid)) return;
-          pendingAcks += msg.count;
-          clientCountCallback(msg.count);
-        } else if (msg.type === MessageType.BROADCAST_ACK) {
-          pendingAcks--;
-          ack(...msg.data);
-        }
-        maybeDone();
-      },
-      onNodeGone: (uid) => {
-        if (waiting.delete(uid)) clientCountCallback(0);
-        maybeDone();
-      },
-      onClose: finish,
+    const finish = collectRemoteAcks(
+      this.requests,
+      requestId,
+      waiting,
+      flags?.timeout ?? this.opts.requestsTimeout,
+      clientCountCallback,
+      ack,
+    );
+    this.publisher.publish(this.channels.request, frame).catch((err) => {
+      this.report(err);
+      finish();
     });
-    this.sender
-      .send(undefined, () => this.pub.call("PUBLISH", this.channels.request, frame))
-      .catch((err) => {
-        this.report(err);
-        finish();
-      });
   }
 
   // ── cluster requests ─────────────────────────────────────────────────────────────────────────
@@ -406,7 +369,11 @@ export class RedisAdapter extends Adapter {
     const ids = await super.sockets(rooms);
     await this.request(
       (requestId) =>
-        this.message(MessageType.FETCH_SOCKETS, { requestId, opts: toWire({ rooms }), idsOnly: true }),
+        this.publisher.message(MessageType.FETCH_SOCKETS, {
+          requestId,
+          opts: toWire({ rooms }),
+          idsOnly: true,
+        }),
       (msg) => {
         if (msg.type === MessageType.FETCH_SOCKETS_RESPONSE) for (const s of msg.sockets) ids.add(s.id);
       },
@@ -419,7 +386,7 @@ export class RedisAdapter extends Adapter {
     if (opts.flags?.local) return out;
     await this.request(
       (requestId) =>
-        this.message(MessageType.FETCH_SOCKETS, { requestId, opts: toWire(opts), idsOnly: false }),
+        this.publisher.message(MessageType.FETCH_SOCKETS, { requestId, opts: toWire(opts), idsOnly: false }),
       (msg) => {
         if (msg.type !== MessageType.FETCH_SOCKETS_RESPONSE) return;
         for (const s of msg.sockets) {
@@ -437,21 +404,18 @@ export class RedisAdapter extends Adapter {
 
   override addSockets(opts: BroadcastOptions, rooms: Room[]): void {
     super.addSockets(opts, rooms);
-    if (!opts.flags?.local)
-      this.publishRequest(this.message(MessageType.SOCKETS_JOIN, { opts: toWire(opts), rooms }));
+    if (!opts.flags?.local) this.publisher.request(MessageType.SOCKETS_JOIN, { opts: toWire(opts), rooms });
   }
 
   override delSockets(opts: BroadcastOptions, rooms: Room[]): void {
     super.delSockets(opts, rooms);
-    if (!opts.flags?.local)
-      this.publishRequest(this.message(MessageType.SOCKETS_LEAVE, { opts: toWire(opts), rooms }));
+    if (!opts.flags?.local) this.publisher.request(MessageType.SOCKETS_LEAVE, { opts: toWire(opts), rooms });
   }
 
   override disconnectSockets(opts: BroadcastOptions, close: boolean): void {
     super.disconnectSockets(opts, close);
-    if (!opts.flags?.local) {
-      this.publishRequest(this.message(MessageType.DISCONNECT_SOCKETS, { opts: toWire(opts), close }));
-    }
+    if (!opts.flags?.local)
+      this.publisher.request(MessageType.DISCONNECT_SOCKETS, { opts: toWire(opts), close });
   }
 
   /**
@@ -461,14 +425,14 @@ export class RedisAdapter extends Adapter {
   override serverSideEmit(packet: unknown[]): void {
     const last = packet[packet.length - 1];
     if (typeof last !== "function") {
-      this.publishRequest(this.message(MessageType.SERVER_SIDE_EMIT, { data: packet }));
+      this.publisher.request(MessageType.SERVER_SIDE_EMIT, { data: packet });
       return;
     }
     const ack = last as AnyFn;
     const data = packet.slice(0, -1);
     const responses: unknown[] = [];
     this.request(
-      (requestId) => this.message(MessageType.SERVER_SIDE_EMIT, { requestId, data }),
+      (requestId) => this.publisher.message(MessageType.SERVER_SIDE_EMIT, { requestId, data }),
       (msg) => {
         if (msg.type === MessageType.SERVER_SIDE_EMIT_RESPONSE) responses.push(msg.data);
       },
@@ -486,11 +450,9 @@ export class RedisAdapter extends Adapter {
       this.opts.requestsTimeout,
       (requestId) => {
         const frame = encodeFrame(build(requestId));
-        return this.sender
-          .send(undefined, () => this.pub.call("PUBLISH", this.channels.request, frame))
-          .catch((err) => {
-            throw redisError(err);
-          });
+        return this.publisher.publish(this.channels.request, frame).catch((err) => {
+          throw toRedisAdapterError(err);
+        });
       },
       onResponse,
     );
@@ -504,67 +466,7 @@ export class RedisAdapter extends Adapter {
       return;
     }
     this.nodes.seen(msg.uid);
-    switch (msg.type) {
-      case MessageType.INITIAL_HEARTBEAT:
-        this.publishRequest(this.message(MessageType.HEARTBEAT, {}));
-        return;
-      case MessageType.FETCH_SOCKETS: {
-        const opts = fromWire(msg.opts);
-        const sockets: WireSocket[] = [];
-        this.apply(opts, (socket) => {
-          sockets.push(
-            msg.idsOnly
-              ? { id: socket.id, handshake: {}, rooms: [], data: null }
-              : {
-                  id: socket.id,
-                  handshake: socket.handshake as unknown as Record<string, unknown>,
-                  rooms: [...(this.sids.get(socket.id) ?? [])],
-                  data: socket.data,
-                },
-          );
-        });
-        this.respond(msg.uid, MessageType.FETCH_SOCKETS_RESPONSE, { requestId: msg.requestId, sockets });
-        return;
-      }
-      case MessageType.SOCKETS_JOIN:
-        super.addSockets(fromWire(msg.opts), msg.rooms);
-        return;
-      case MessageType.SOCKETS_LEAVE:
-        super.delSockets(fromWire(msg.opts), msg.rooms);
-        return;
-      case MessageType.DISCONNECT_SOCKETS:
-        super.disconnectSockets(fromWire(msg.opts), msg.close);
-        return;
-      case MessageType.SERVER_SIDE_EMIT: {
-        const args = msg.data;
-        const requestId = msg.requestId;
-        if (requestId !== undefined) {
-          let answered = false;
-          args.push((response: unknown) => {
-            if (answered) return;
-            answered = true;
-            this.respond(msg.uid, MessageType.SERVER_SIDE_EMIT_RESPONSE, { requestId, data: response });
-          });
-        }
-        this.nsp._onServerSideEmit(args);
-        return;
-      }
-      case MessageType.BROADCAST_WITH_ACK: {
-        const packet: Packet = {
-          type: msg.packet.type as Packet["type"],
-          nsp: this.nsp.name,
-          data: msg.packet.data,
-        };
-        const requestId = msg.requestId;
-        super.broadcastWithAck(
-          packet,
-          fromWire(msg.opts),
-          (count) => this.respond(msg.uid, MessageType.BROADCAST_CLIENT_COUNT, { requestId, count }),
-          (...data: unknown[]) => this.respond(msg.uid, MessageType.BROADCAST_ACK, { requestId, data }),
-        );
-        return;
-      }
-    }
+    answerRequest(msg, this.local, this.publisher);
   }
 
   private onResponseMessage(raw: Buffer): void {
@@ -572,37 +474,10 @@ export class RedisAdapter extends Adapter {
     if (msg.nsp === this.nsp.name) this.requests.response(msg);
   }
 
-  private respond(to: string, type: Message["type"], body: object): void {
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(this.message(type, body));
-    } catch (err) {
-      this.report(err);
-      return;
-    }
-    this.sender
-      .send(undefined, () => this.pub.call("PUBLISH", this.channels.response(to), frame))
-      .catch((err) => this.report(err));
-  }
-
-  private publishRequest(message: object): void {
-    if (this.closed) return;
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(message);
-    } catch (err) {
-      this.report(err);
-      return;
-    }
-    this.sender
-      .send(undefined, () => this.pub.call("PUBLISH", this.channels.request, frame))
-      .catch((err) => this.report(err));
-  }
-
   // ── liveness ─────────────────────────────────────────────────────────────────────────────────
 
   private tick(): void {
-    this.publishRequest(this.message(MessageType.HEARTBEAT, {}));
+    this.publisher.request(MessageType.HEARTBEAT, {});
     for (const uid of this.nodes.prune()) this.nodeGone(uid);
     if (!this.stream) return;
     this.snapshots?.refreshStale();
@@ -610,29 +485,7 @@ export class RedisAdapter extends Adapter {
 
   private nodeGone(uid: string): void {
     this.requests.nodeGone(uid);
-    const waiters = this.goneWaiters.get(uid);
-    if (!waiters) return;
-    this.goneWaiters.delete(uid);
-    for (const wake of waiters) wake();
-  }
-
-  /** Resolves when `uid` is declared gone, or after `ms`. */
-  private waitForGone(uid: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      let waiters = this.goneWaiters.get(uid);
-      if (!waiters) {
-        waiters = new Set();
-        this.goneWaiters.set(uid, waiters);
-      }
-      const wake = () => {
-        clearTimeout(timer);
-        waiters.delete(wake);
-        if (waiters.size === 0 && this.goneWaiters.get(uid) === waiters) this.goneWaiters.delete(uid);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      waiters.add(wake);
-    });
+    this.departures.gone(uid);
   }
 
   // ── connection-state recovery ────────────────────────────────────────────────────────────────
@@ -661,7 +514,14 @@ export class RedisAdapter extends Adapter {
     if (!this.stream || !this.sessionStore || this.closed) return null;
     if (!isPrivateSessionId(pid) || (offset !== undefined && !isStreamId(offset))) return null;
     await this.ready;
-    const frame = await this.takeSession(pid);
+    const frame = await takeSession(this.sessionStore, pid, {
+      self: this.uid,
+      isAlive: (uid) => this.nodes.has(uid),
+      waitForGone: (uid, ms) => this.departures.wait(uid, ms),
+      isClosed: () => this.closed,
+      heartbeatInterval: this.opts.heartbeatInterval,
+      heartbeatTimeout: this.opts.heartbeatTimeout,
+    });
     if (!frame) return null;
     let session: StoredSession;
     try {
@@ -675,38 +535,17 @@ export class RedisAdapter extends Adapter {
     // Subscribe to its rooms and keep their broadcasts before reading the stream, so none falls between.
     const joined = new Set(session.rooms);
     joined.add(session.sid);
-    const pending: PendingRestore = {
-      joined,
-      phase: "buffering",
-      buffered: [],
-      missed: [],
-      timer: setTimeout(() => this.endRestore(session.sid, pending), this.opts.requestsTimeout),
-    };
-    pending.timer.unref();
-    this.pendingRestores.set(session.sid, pending);
+    const pending = this.pendingRestores.start(session.sid, joined, this.opts.requestsTimeout);
     try {
-      for (const room of joined) this.holdRoom(room);
-      await Promise.all([...joined].map((room) => this.router.pending(this.channels.room(room))));
+      await Promise.all([...joined].map((room) => this.roomSubscriptions.confirming(room)));
       const entries = await this.stream.after(from);
       if (!entries) {
-        this.endRestore(session.sid, pending);
+        this.pendingRestores.end(session.sid, pending);
         return null;
       }
-      let lastId = from;
-      for (const [id, entry] of entries) {
-        const msg = validateMessage(decodeFrame(entry));
-        if (msg.type !== MessageType.BROADCAST || msg.nsp !== this.nsp.name) continue;
-        lastId = id;
-        if (!reaches(msg.opts, joined) || !Array.isArray(msg.packet.data)) continue;
-        msg.packet.data.push(id);
-        pending.missed.push(msg.packet.data);
-      }
-      for (const [id, data] of pending.buffered)
-        if (compareStreamIds(id, lastId) > 0) pending.missed.push(data);
-      pending.buffered = [];
-      pending.phase = "collecting";
+      this.pendingRestores.replay(pending, from, entries);
     } catch (err) {
-      this.endRestore(session.sid, pending);
+      this.pendingRestores.end(session.sid, pending);
       this.report(err);
       return null;
     }
@@ -717,37 +556,6 @@ export class RedisAdapter extends Adapter {
       data: session.data ?? undefined,
       missedPackets: pending.missed,
     };
-  }
-
-  private async takeSession(pid: string): Promise<Buffer | null> {
-    const store = this.sessionStore!;
-    let found = await store.take(pid);
-    if (found.kind === "live") {
-      const owner = found.owner;
-      // Its socket is still connected as far as we know — here, or on a node we believe alive: either
-      // that node has not yet noticed the disconnection (it will persist the session shortly), or it
-      // died and the heartbeat timeout has not run out yet. Look again now and then until one of the
-      // two happens; bounded by the heartbeat timeout. (A live session of our own is never taken.)
-      const alive = () => owner === this.uid || this.nodes.has(owner);
-      const step = Math.min(100, this.opts.heartbeatInterval);
-      const steps = Math.ceil((this.opts.heartbeatTimeout + this.opts.heartbeatInterval) / step);
-      for (let i = 0; i < steps && alive() && !this.closed; i++) {
-        await this.waitForGone(owner, step);
-        if (alive()) {
-          found = await store.take(pid);
-          if (found.kind !== "live") break;
-        }
-      }
-      if (found.kind === "live") found = await store.take(pid, alive() ? "" : owner);
-    }
-    return found.kind === "taken" ? found.frame : null;
-  }
-
-  private endRestore(sid: SocketId, pending: PendingRestore): void {
-    if (this.pendingRestores.get(sid) !== pending) return;
-    this.pendingRestores.delete(sid);
-    clearTimeout(pending.timer);
-    for (const room of pending.joined) this.releaseRoom(room);
   }
 
   /** The session of a connected socket as it is now (for live snapshots). */
@@ -768,15 +576,7 @@ export class RedisAdapter extends Adapter {
     };
   }
 
-  // ── plumbing ─────────────────────────────────────────────────────────────────────────────────
-
-  private message(type: Message["type"], body: object): object {
-    return { type, uid: this.uid, nsp: this.nsp.name, ...body };
-  }
-
-  private control(type: Message["type"]): Buffer {
-    return encodeFrame(this.message(type, {}));
-  }
+  // ── errors ───────────────────────────────────────────────────────────────────────────────────
 
   /** Runs a message handler: bad input from Redis is reported, never thrown into the client's event loop. */
   private guard(fn: () => void): void {
@@ -789,7 +589,7 @@ export class RedisAdapter extends Adapter {
 
   /** Reports an error as a value: adapter "error" listeners, else the server's, else a process warning. */
   private report(err: unknown): void {
-    const error = err instanceof RedisAdapterError ? err : redisError(err);
+    const error = err instanceof RedisAdapterError ? err : toRedisAdapterError(err);
     if (this.listenerCount("error") > 0) {
       try {
         this.emit("error", error);
@@ -803,12 +603,6 @@ export class RedisAdapter extends Adapter {
     }
     process.emitWarning(`${error.message} (namespace ${this.nsp.name})`, { code: error.code });
   }
-}
-
-function redisError(err: unknown): RedisAdapterError {
-  if (err instanceof RedisAdapterError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return new RedisAdapterError("REDIS_ERROR", `redis command failed: ${message}`, { cause: err });
 }
 
 function wirePacket(packet: Packet): WirePacket {

@@ -1,7 +1,7 @@
 // Two and three servers in this process, each with its own Redis connections, and socket.io-client
 // sockets connected to different servers: what one server does reaches the others' clients.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { once } from "node:events";
 import { createServer } from "node:http";
@@ -12,23 +12,16 @@ import { Server, type Socket } from "volley";
 import { createAdapter, RedisAdapterError } from "../src/index.js";
 import {
   connected,
-  ensureRedis,
   next,
   type Node,
-  type RedisHandle,
   startNode,
   uniqueKey,
+  useRedis,
   until,
   untilClustered,
 } from "./helpers.js";
 
-let redis: RedisHandle;
-before(async () => {
-  redis = await ensureRedis();
-});
-after(async () => {
-  await redis.stop();
-});
+const redis = useRedis();
 
 /** Three nodes sharing one key prefix; clients join rooms through an acknowledged "join" event. */
 async function cluster(n = 3, opts = {}): Promise<Node[]> {

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import { type AddressInfo, createServer as createNetServer, Socket as NetSocket } from "node:net";
+import { after, before } from "node:test";
 import { Redis } from "ioredis";
 import {
   io as ioc,
@@ -87,6 +88,34 @@ export async function ensureRedis(): Promise<RedisHandle> {
   };
 }
 
+/**
+ * The Redis of a test file: found or started before its tests, its keys removed (or it stopped)
+ * after them. Call at the top level of the file; `port` is valid inside tests.
+ */
+export function useRedis(): { readonly port: number } {
+  let redis: RedisHandle | undefined;
+  before(async () => {
+    redis = await ensureRedis();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  return {
+    get port() {
+      if (!redis) throw new Error("useRedis: the Redis is only known once the file's tests run");
+      return redis.port;
+    },
+  };
+}
+
+/** Disconnects clients for good (no reconnection attempt after). */
+export function closeClients(clients: Iterable<ClientSocket>): void {
+  for (const c of clients) {
+    c.io.opts.reconnection = false;
+    c.disconnect();
+  }
+}
+
 /** A key prefix no other test run uses. */
 export function uniqueKey(): string {
   return `volley-test-${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -153,10 +182,7 @@ export async function startNode(
       return socket;
     },
     async close() {
-      for (const c of clients) {
-        c.io.opts.reconnection = false;
-        c.disconnect();
-      }
+      closeClients(clients);
       await io.close();
       await Promise.allSettled([pub.quit(), sub.quit()]);
     },

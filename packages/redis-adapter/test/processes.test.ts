@@ -3,16 +3,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
-import { connected, ensureRedis, next, type RedisHandle, uniqueKey, until } from "./helpers.js";
+import { closeClients, connected, next, uniqueKey, until, useRedis } from "./helpers.js";
 import { type ServerProcess, spawnServer, startBalancer } from "./processes.js";
 
-let redis: RedisHandle;
-before(async () => {
-  redis = await ensureRedis();
-});
-after(async () => {
-  await redis.stop();
-});
+const redis = useRedis();
 
 // Short enough to keep the tests quick, long enough that a busy machine does not drop a live server.
 const FAST_LIVENESS = { HEARTBEAT_INTERVAL: "200", HEARTBEAT_TIMEOUT: "1500" };
@@ -39,13 +33,6 @@ async function joined(socket: ClientSocket, ...rooms: string[]): Promise<ClientS
   await connected(socket);
   for (const room of rooms) await socket.emitWithAck("join", room);
   return socket;
-}
-
-function closeClients(clients: ClientSocket[]): void {
-  for (const c of clients) {
-    c.io.opts.reconnection = false;
-    c.disconnect();
-  }
 }
 
 // One cluster for the whole file (starting a TypeScript process is the slow part): the tests run in

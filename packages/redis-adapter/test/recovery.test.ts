@@ -2,30 +2,24 @@
 // balancer: a client that loses its connection comes back on another server and gets exactly what
 // it missed, or — when the stream no longer holds all of it — a fresh start, never a partial replay.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import type { Socket } from "volley";
 import type { RedisAdapterOptions } from "../src/index.js";
 import {
+  closeClients,
   connected,
-  ensureRedis,
   next,
   type Node,
-  type RedisHandle,
   startNode,
   uniqueKey,
+  useRedis,
   until,
   untilClustered,
 } from "./helpers.js";
 import { type Balancer, startBalancer } from "./processes.js";
 
-let redis: RedisHandle;
-before(async () => {
-  redis = await ensureRedis();
-});
-after(async () => {
-  await redis.stop();
-});
+const redis = useRedis();
 
 interface Setup {
   a: Node;
@@ -68,10 +62,7 @@ async function setup(adapterOpts: RedisAdapterOptions = {}): Promise<Setup> {
       return socket;
     },
     async close() {
-      for (const c of clients) {
-        c.io.opts.reconnection = false;
-        c.disconnect();
-      }
+      closeClients(clients);
       await balancer.close();
       await Promise.all([a.close(), b.close()]);
     },
@@ -85,6 +76,13 @@ function record(socket: ClientSocket): string[] {
   return got;
 }
 
+/** A client of the balancer that has joined "news", and what it receives there. */
+async function newsReader(s: Setup): Promise<{ socket: ClientSocket; got: string[] }> {
+  const socket = await connected(s.client());
+  await socket.emitWithAck("join", "news");
+  return { socket, got: record(socket) };
+}
+
 /** Cuts the client's connection (the server sees a transport close) and waits for the disconnect. */
 async function cut(socket: ClientSocket): Promise<void> {
   const dropped = next(socket, "disconnect");
@@ -96,11 +94,8 @@ describe("connection-state recovery through Redis", () => {
   test("a client reconnecting to another server gets exactly what it missed, in order", async () => {
     const s = await setup();
     try {
-      const socket = s.client();
-      await connected(socket);
-      await socket.emitWithAck("join", "news");
+      const { socket, got } = await newsReader(s);
       const sid = socket.id;
-      const got = record(socket);
       const first = next(socket, "news");
       s.b.io.to("news").emit("news", "1");
       await first;
@@ -130,11 +125,8 @@ describe("connection-state recovery through Redis", () => {
   test("a client reconnecting to the same server recovers too", async () => {
     const s = await setup();
     try {
-      const socket = s.client();
-      await connected(socket);
-      await socket.emitWithAck("join", "news");
+      const { socket, got } = await newsReader(s);
       const sid = socket.id;
-      const got = record(socket);
       const back = next(socket, "connect");
       await cut(socket);
       s.b.io.to("news").emit("news", "while away");
@@ -151,10 +143,7 @@ describe("connection-state recovery through Redis", () => {
   test("a client that never received a packet still recovers (position taken at connection)", async () => {
     const s = await setup();
     try {
-      const socket = s.client();
-      await connected(socket);
-      await socket.emitWithAck("join", "news");
-      const got = record(socket);
+      const { socket, got } = await newsReader(s);
       s.balancer.target = s.b.port;
       const back = next(socket, "connect");
       await cut(socket);
@@ -171,10 +160,7 @@ describe("connection-state recovery through Redis", () => {
   test("all or nothing: when the stream dropped part of what was missed, the client starts fresh", async () => {
     const s = await setup({ streamMaxLen: 3 });
     try {
-      const socket = s.client();
-      await connected(socket);
-      await socket.emitWithAck("join", "news");
-      const got = record(socket);
+      const { socket, got } = await newsReader(s);
       const first = next(socket, "news");
       s.a.io.emit("news", "seen");
       await first;

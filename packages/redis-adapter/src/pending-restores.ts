@@ -1,0 +1,95 @@
+// Sessions being restored on this node. Between taking a session and its socket joining its rooms,
+// live broadcasts to those rooms are kept for it: while the stream is read they are buffered with
+// their ids (the read may already hold them), afterwards they go straight into the missed packets.
+// The packets replayed are thus exactly those after the client's offset, none twice.
+import type { Room, SocketId } from "volley";
+import { decodeFrame } from "./message-codec.js";
+import { MessageType, validateMessage, type WireOptions } from "./messages.js";
+import { compareStreamIds, reaches } from "./wire.js";
+
+export interface PendingRestore {
+  joined: Set<Room>;
+  /** "buffering" while the stream is read (ids compared after), then "collecting" straight into `missed`. */
+  phase: "buffering" | "collecting";
+  buffered: Array<[string, unknown[]]>;
+  missed: unknown[][];
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class PendingRestores {
+  private readonly pending = new Map<SocketId, PendingRestore>();
+  private readonly nsp: string;
+  private readonly hold: (room: Room) => void;
+  private readonly release: (room: Room) => void;
+
+  /** `hold`/`release` keep the rooms' channels subscribed while a restore is pending. */
+  constructor(nsp: string, hold: (room: Room) => void, release: (room: Room) => void) {
+    this.nsp = nsp;
+    this.hold = hold;
+    this.release = release;
+  }
+
+  has(sid: SocketId): boolean {
+    return this.pending.has(sid);
+  }
+
+  get(sid: SocketId): PendingRestore | undefined {
+    return this.pending.get(sid);
+  }
+
+  /** Starts keeping the broadcasts of `joined` for `sid`; given up after `timeout` ms unless ended. */
+  start(sid: SocketId, joined: Set<Room>, timeout: number): PendingRestore {
+    const pending: PendingRestore = {
+      joined,
+      phase: "buffering",
+      buffered: [],
+      missed: [],
+      timer: setTimeout(() => this.end(sid, pending), timeout),
+    };
+    pending.timer.unref();
+    this.pending.set(sid, pending);
+    for (const room of joined) this.hold(room);
+    return pending;
+  }
+
+  end(sid: SocketId, pending: PendingRestore): void {
+    if (this.pending.get(sid) !== pending) return;
+    this.pending.delete(sid);
+    clearTimeout(pending.timer);
+    for (const room of pending.joined) this.release(room);
+  }
+
+  endAll(): void {
+    for (const [sid, pending] of [...this.pending]) this.end(sid, pending);
+  }
+
+  /** A logged broadcast arrived live: kept for every restore whose rooms it reaches. */
+  logged(offset: string, opts: WireOptions, data: unknown[]): void {
+    for (const pending of this.pending.values()) {
+      if (!reaches(opts, pending.joined)) continue;
+      if (pending.phase === "buffering") pending.buffered.push([offset, data]);
+      else pending.missed.push(data);
+    }
+  }
+
+  /**
+   * Adds the stream entries after `from` that reach the session's rooms (each packet ending with its
+   * offset), then the live ones buffered meanwhile that the read did not include.
+   * @throws RedisAdapterError `MALFORMED_MESSAGE` for an entry that is not a valid message.
+   */
+  replay(pending: PendingRestore, from: string, entries: Array<[string, Buffer]>): void {
+    let lastId = from;
+    for (const [id, entry] of entries) {
+      const msg = validateMessage(decodeFrame(entry));
+      if (msg.type !== MessageType.BROADCAST || msg.nsp !== this.nsp) continue;
+      lastId = id;
+      if (!reaches(msg.opts, pending.joined) || !Array.isArray(msg.packet.data)) continue;
+      msg.packet.data.push(id);
+      pending.missed.push(msg.packet.data);
+    }
+    for (const [id, data] of pending.buffered)
+      if (compareStreamIds(id, lastId) > 0) pending.missed.push(data);
+    pending.buffered = [];
+    pending.phase = "collecting";
+  }
+}
