@@ -39,6 +39,8 @@ const result = spawnSync(
     "--conditions=volley-source",
     "--import",
     "tsx",
+    "--import",
+    "./scripts/fast-check-seed.mjs",
     "--test",
     "--test-reporter=spec",
     "--test-reporter-destination=stdout",

@@ -72,7 +72,9 @@ export function deconstruct(data: unknown, buffers: Uint8Array[], depth = 0): un
     return out;
   }
   if (hasToJSON(data)) return deconstruct(data.toJSON(), buffers, depth + 1);
-  const out: Record<string, unknown> = {};
+  // No prototype: an own "__proto__" key (JSON.parse makes those) stays a plain key instead of
+  // hitting the inherited setter and vanishing from the encoded copy.
+  const out: Record<string, unknown> = Object.create(null);
   for (const key in data) {
     if (Object.hasOwn(data, key))
       out[key] = deconstruct((data as Record<string, unknown>)[key], buffers, depth + 1);

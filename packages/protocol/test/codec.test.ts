@@ -331,3 +331,15 @@ function normalise(value: unknown): unknown {
   }
   return JSON.parse(JSON.stringify(value) ?? "null");
 }
+
+test("an own __proto__ key survives encoding beside binary (regression from fast-check)", () => {
+  const payload = JSON.parse('{"__proto__":"kept","nested":{"__proto__":{"a":1}}}') as object;
+  const [header, ...attachments] = new Encoder().encode({
+    type: PacketType.EVENT,
+    nsp: "/",
+    data: ["e", payload, Buffer.from([1])],
+  });
+  assert.equal(attachments.length, 1);
+  assert.match(header as string, /"__proto__":"kept"/);
+  assert.match(header as string, /"nested":\{"__proto__":\{"a":1\}\}/);
+});

@@ -6,6 +6,28 @@ import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 
+const kClient = Symbol("volley.server.client");
+
+function clientOf(conn: unknown): Client {
+  return (conn as Record<symbol, Client>)[kClient]!;
+}
+
+function onConnMessage(this: unknown, data: string | Buffer): void {
+  clientOf(this)._ondata(data);
+}
+
+function onConnError(): void {
+  // The engine reports the close that follows; the error itself needs no action here.
+}
+
+function onConnClose(this: unknown, reason: string, description?: unknown): void {
+  clientOf(this)._onclose(reason, description);
+}
+
+function connectTimedOut(client: Client): void {
+  client._onConnectTimeout();
+}
+
 const COMPRESS = { compress: true } as const;
 const NO_COMPRESS = { compress: false } as const;
 
@@ -15,8 +37,11 @@ export class Client {
   /** The Engine.IO session. */
   readonly conn: EngineSession;
   private readonly decoder: DecoderLike;
-  /** Connected sockets by namespace name. */
-  private readonly nsps: Map<string, Socket> = new Map();
+  /**
+   * Connected sockets, one per namespace. A client is in one or a few namespaces: a short array (created
+   * on the first connect, exactly sized) costs far less per connection than a Map and is searched as fast.
+   */
+  private sockets: Socket[] | undefined;
   /** Namespaces whose CONNECT is being processed (middlewares may be async); created on demand. */
   private connecting: Set<string> | undefined;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
@@ -28,16 +53,19 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.decoder = new server._parser.Decoder(server._decoderOptions);
-    conn.on("message", (data) => this.ondata(data));
-    conn.on("error", () => {
-      // The engine reports the close that follows; the error itself needs no action here.
-    });
-    conn.on("close", (reason, description) => this.onclose(reason, description));
+    // Shared listeners that find this client on the session: no closures per connection.
+    (conn as unknown as Record<symbol, Client>)[kClient] = this;
+    conn.on("message", onConnMessage);
+    conn.on("error", onConnError);
+    conn.on("close", onConnClose);
     // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
-    this.connectTimer = setTimeout(() => {
-      this.connectTimer = undefined;
-      if (this.nsps.size === 0) this.close();
-    }, server._connectTimeout);
+    this.connectTimer = setTimeout(connectTimedOut, server._connectTimeout, this);
+  }
+
+  /** @internal */
+  _onConnectTimeout(): void {
+    this.connectTimer = undefined;
+    if (this.sockets === undefined) this.close();
   }
 
   get id(): string {
@@ -49,7 +77,8 @@ export class Client {
     return !this.closed;
   }
 
-  private ondata(data: string | Buffer): void {
+  /** @internal */
+  _ondata(data: string | Buffer): void {
     let packet: Packet | undefined;
     try {
       packet = this.decoder.add(data);
@@ -65,14 +94,14 @@ export class Client {
       this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
-    const socket = this.nsps.get(packet.nsp);
+    const socket = this.socketOf(packet.nsp);
     // Packets for a namespace this client is not in are ignored, as Socket.IO does.
     if (socket) socket._onpacket(packet);
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
     // A repeated CONNECT for a namespace joined or being joined is ignored.
-    if (this.nsps.has(name) || this.connecting?.has(name)) return;
+    if (this.socketOf(name) !== undefined || this.connecting?.has(name)) return;
     if (!this.connecting) this.connecting = new Set();
     this.connecting.add(name);
     const nsp = this.server._nsps.get(name);
@@ -101,7 +130,13 @@ export class Client {
 
   /** @internal */
   _addSocket(socket: Socket): void {
-    this.nsps.set(socket.nsp.name, socket);
+    const sockets = this.sockets;
+    if (sockets === undefined) this.sockets = [socket];
+    else {
+      const i = sockets.findIndex((s) => s.nsp.name === socket.nsp.name);
+      if (i < 0) sockets.push(socket);
+      else sockets[i] = socket;
+    }
     if (this.connectTimer) {
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
@@ -110,7 +145,23 @@ export class Client {
 
   /** @internal */
   _remove(socket: Socket): void {
-    if (this.nsps.get(socket.nsp.name) === socket) this.nsps.delete(socket.nsp.name);
+    const sockets = this.sockets;
+    const i = sockets === undefined ? -1 : sockets.indexOf(socket);
+    if (i < 0) return;
+    if (sockets!.length === 1) this.sockets = undefined;
+    else sockets!.splice(i, 1);
+  }
+
+  private socketOf(nsp: string): Socket | undefined {
+    const sockets = this.sockets;
+    if (sockets === undefined) return undefined;
+    for (let i = 0; i < sockets.length; i++) if (sockets[i]!.nsp.name === nsp) return sockets[i];
+    return undefined;
+  }
+
+  /** The connected sockets, copied: leaving removes entries while the caller walks them. */
+  private socketList(): Socket[] {
+    return this.sockets === undefined ? [] : this.sockets.slice();
   }
 
   /** @internal Encodes and sends one packet (acks, CONNECT replies, single-socket emits). */
@@ -153,8 +204,8 @@ export class Client {
 
   /** @internal `socket.disconnect(true)`: every socket leaves, then the connection closes. */
   _disconnect(): void {
-    for (const socket of [...this.nsps.values()]) socket.disconnect();
-    this.nsps.clear();
+    for (const socket of this.socketList()) socket.disconnect();
+    this.sockets = undefined;
     this.close();
   }
 
@@ -169,19 +220,20 @@ export class Client {
     if (this.closed) return;
     this.failReason = "parse error";
     const error = err instanceof ProtocolError ? err : new ProtocolError("INVALID_PAYLOAD", String(err));
-    for (const socket of this.nsps.values()) socket._onerror(error);
+    for (const socket of this.socketList()) socket._onerror(error);
     this.conn.close();
   }
 
-  private onclose(reason: string, description?: unknown): void {
+  /** @internal */
+  _onclose(reason: string, description?: unknown): void {
     if (this.closed) return;
     this.closed = true;
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.decoder.destroy();
     const why = (this.failReason ?? reason) as DisconnectReason;
-    for (const socket of [...this.nsps.values()]) socket._onclose(why, description);
-    this.nsps.clear();
+    for (const socket of this.socketList()) socket._onclose(why, description);
+    this.sockets = undefined;
   }
 }
 

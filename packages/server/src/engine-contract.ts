@@ -1,16 +1,25 @@
 // The slice of `@volley/engine` this package relies on, written down structurally so the server
 // layer depends on the contract, not on the engine's internals.
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
 /** A message packet encoded once for every transport (`engine.prepare`); `data` is the message itself. */
 export interface PreparedPacket {
   readonly data: string | Buffer;
 }
 
+/** What the server reads of the handshake request. */
+export interface HandshakeInfo {
+  readonly headers: IncomingHttpHeaders;
+  readonly url: string;
+  readonly secure: boolean;
+}
+
 /** One Engine.IO session, as the server layer uses it. */
 export interface EngineSession {
   readonly id: string;
   readonly request: IncomingMessage;
+  /** The engine's compact record of the handshake request: read instead of rebuilding `request`. */
+  readonly handshake?: HandshakeInfo;
   readonly transport: { readonly name: string };
   readonly readyState: string;
   readonly protocol: number;

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { type ParsedUrlQuery, parse as parseQuery } from "node:querystring";
+import type { HandshakeInfo } from "./engine-contract.js";
 
 /** What the server knows about a socket's connection, as Socket.IO's `socket.handshake`. */
 export interface Handshake {
@@ -23,20 +24,29 @@ export interface Handshake {
   auth: Record<string, unknown>;
 }
 
+/** The handshake request as an `IncomingMessage`, for sessions that offer no compact record. */
+export function handshakeInfoOf(req: IncomingMessage): HandshakeInfo {
+  return {
+    headers: req.headers,
+    url: req.url ?? "/",
+    secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
+  };
+}
+
 export function buildHandshake(
-  req: IncomingMessage,
+  req: HandshakeInfo,
   address: string,
   issued: number,
   auth: Record<string, unknown>,
 ): Handshake {
-  const url = req.url ?? "/";
+  const url = req.url || "/";
   const q = url.indexOf("?");
   return {
     headers: req.headers,
     time: new Date(issued).toString(),
     address,
     xdomain: req.headers.origin !== undefined,
-    secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
+    secure: req.secure,
     issued,
     url,
     query: q < 0 ? {} : parseQuery(url.slice(q + 1)),

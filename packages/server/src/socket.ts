@@ -6,7 +6,7 @@ import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
-import { buildHandshake, type Handshake } from "./handshake.js";
+import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import {
   type AckResult,
@@ -110,7 +110,9 @@ export class Socket<
   get handshake(): Handshake {
     if (!this.cachedHandshake) {
       const conn = this.client.conn;
-      this.cachedHandshake = buildHandshake(conn.request, conn.remoteAddress, this.issued, this.auth);
+      // The engine's compact record: no IncomingMessage is rebuilt for a handshake read.
+      const info = conn.handshake ?? handshakeInfoOf(conn.request);
+      this.cachedHandshake = buildHandshake(info, conn.remoteAddress, this.issued, this.auth);
     }
     return this.cachedHandshake;
   }

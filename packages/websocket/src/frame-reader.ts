@@ -4,6 +4,19 @@ import { applyMask } from "./mask.js";
 import { isControlOpcode, isKnownOpcode, MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import { isUtf8, Utf8Validator } from "./utf8.js";
 
+// Shared by every reader: header bytes are read and consumed synchronously (never across `write`
+// calls), and the masking key is expanded here only for the duration of one `applyMask` call.
+const scratch = Buffer.allocUnsafe(8);
+const maskKey = Buffer.allocUnsafe(4);
+
+function maskKeyBytes(key: number): Buffer {
+  maskKey[0] = key >>> 24;
+  maskKey[1] = key >>> 16;
+  maskKey[2] = key >>> 8;
+  maskKey[3] = key;
+  return maskKey;
+}
+
 /** What the reader hands up: whole messages, control frames, and the first error. */
 export interface FrameReaderSink {
   /**
@@ -70,7 +83,6 @@ export class FrameReader {
   /** Read position inside `chunks[0]`. */
   private offset = 0;
   private buffered = 0;
-  private readonly scratch = Buffer.allocUnsafe(8);
 
   // Current frame.
   private fin = false;
@@ -78,7 +90,8 @@ export class FrameReader {
   private opcode = 0;
   private masked = false;
   private payloadLength = 0;
-  private readonly maskingKey = Buffer.allocUnsafe(4);
+  /** The frame's masking key as a 32-bit word: a number costs no per-connection buffer. */
+  private maskingKey = 0;
   private payload: Buffer | null = null;
   private payloadOffset = 0;
   /** This frame carries part of an uncompressed text message: check UTF-8 as it arrives. */
@@ -98,7 +111,8 @@ export class FrameReader {
     this.isServer = options.isServer;
     this.maxPayload = options.maxPayload;
     this.inflater = options.inflater ?? null;
-    this.onInflated = this.onInflated.bind(this);
+    // Bound only when inflating can happen: idle connections without the extension carry no closure.
+    if (this.inflater !== null) this.onInflated = this.onInflated.bind(this);
   }
 
   /** Bytes received but not yet parsed. */
@@ -138,12 +152,12 @@ export class FrameReader {
         } else if (state === LENGTH_16) {
           if (this.buffered < 2) break;
           this.read(2);
-          this.payloadLength = this.scratch.readUInt16BE(0);
+          this.payloadLength = scratch.readUInt16BE(0);
           if (!this.afterLength()) break;
         } else if (state === LENGTH_64) {
           if (this.buffered < 8) break;
           this.read(8);
-          const high = this.scratch.readUInt32BE(0);
+          const high = scratch.readUInt32BE(0);
           if (high >= 0x80000000) {
             this.fail(protocolError("the most significant bit of a 64-bit payload length must be 0"));
             break;
@@ -153,12 +167,12 @@ export class FrameReader {
             this.fail(messageTooBig(this.maxPayload));
             break;
           }
-          this.payloadLength = high * 0x100000000 + this.scratch.readUInt32BE(4);
+          this.payloadLength = high * 0x100000000 + scratch.readUInt32BE(4);
           if (!this.afterLength()) break;
         } else if (state === MASKING_KEY) {
           if (this.buffered < 4) break;
           this.read(4);
-          this.scratch.copy(this.maskingKey, 0, 0, 4);
+          this.maskingKey = scratch.readInt32BE(0);
           this.state = PAYLOAD;
         } else if (state === PAYLOAD) {
           if (!this.readPayload()) break;
@@ -175,7 +189,7 @@ export class FrameReader {
   private read(n: number): void {
     for (let i = 0; i < n; i++) {
       const chunk = this.chunks[0]!;
-      this.scratch[i] = chunk[this.offset++]!;
+      scratch[i] = chunk[this.offset++]!;
       if (this.offset === chunk.length) this.shiftChunk();
     }
     this.buffered -= n;
@@ -189,8 +203,8 @@ export class FrameReader {
   /** Parses the first two header bytes and checks everything they can violate. */
   private readHeader(): boolean {
     this.read(2);
-    const b0 = this.scratch[0]!;
-    const b1 = this.scratch[1]!;
+    const b0 = scratch[0]!;
+    const b1 = scratch[1]!;
     const opcode = b0 & 0x0f;
     this.fin = (b0 & 0x80) !== 0;
     this.rsv1 = (b0 & 0x40) !== 0;
@@ -263,7 +277,7 @@ export class FrameReader {
         this.offset += length;
         this.buffered -= length;
         if (this.offset === first.length) this.shiftChunk();
-        if (this.masked) applyMask(payload, 0, length, this.maskingKey);
+        if (this.masked) applyMask(payload, 0, length, maskKeyBytes(this.maskingKey));
         if (this.checkUtf8 && !this.utf8.write(payload)) return this.fail(invalidUtf8());
         return this.frameComplete(payload);
       }
@@ -279,7 +293,7 @@ export class FrameReader {
       this.buffered -= n;
       this.payloadOffset += n;
       if (this.offset === chunk.length) this.shiftChunk();
-      if (this.masked) applyMask(payload, start, start + n, this.maskingKey, start);
+      if (this.masked) applyMask(payload, start, start + n, maskKeyBytes(this.maskingKey), start);
       // Fail fast: reject bad UTF-8 as soon as it arrives, not when the message completes.
       if (this.checkUtf8 && !this.utf8.write(payload, start, start + n)) return this.fail(invalidUtf8());
     }

@@ -336,7 +336,8 @@ export class WebSocketServer extends EventEmitter {
     });
     if (this.options.clientTracking !== false) {
       this.clients.add(ws);
-      ws.once("close", () => this.clients.delete(ws));
+      // Removed by the connection itself when it closes: no per-connection listener.
+      ws._trackedIn = this.clients;
     }
     cb(ws, req);
   }

@@ -128,6 +128,8 @@ export class WebSocket extends EventEmitter {
   // Created on first use: most server-side connections never need them.
   private browserListeners: Map<string, Map<unknown, (...args: unknown[]) => void>> | null = null;
   private handlers: Map<string, unknown> | null = null;
+  /** @internal The server's `clients` set this connection leaves when it closes. */
+  _trackedIn: Set<WebSocket> | null = null;
 
   /**
    * Opens a client connection (`ws:`/`wss:` URL). `protocols` lists the subprotocols to offer.
@@ -143,14 +145,6 @@ export class WebSocket extends EventEmitter {
     options?: ClientOptions,
   ) {
     super();
-    this.onSocketData = this.onSocketData.bind(this);
-    this.onSocketEnd = this.onSocketEnd.bind(this);
-    this.onSocketClose = this.onSocketClose.bind(this);
-    this.onSocketError = this.onSocketError.bind(this);
-    this.onSocketDrain = this.onSocketDrain.bind(this);
-    this.uncork = this.uncork.bind(this);
-    this.onCompressed = this.onCompressed.bind(this);
-    this.onCloseTimeout = this.onCloseTimeout.bind(this);
     if (address === null) {
       this.urlValue = "";
       return;
@@ -292,10 +286,11 @@ export class WebSocket extends EventEmitter {
     if (this.corked) return;
     this.corked = true;
     socket.cork();
-    process.nextTick(this.uncork);
+    process.nextTick(uncorkSocket, this);
   }
 
-  private uncork(): void {
+  /** @internal */
+  _uncork(): void {
     this.corked = false;
     this.socket?.uncork();
   }
@@ -444,12 +439,13 @@ export class WebSocket extends EventEmitter {
     const socket = this.socket;
     if (this.closeTimer !== null || this.state === WebSocket.CLOSED || socket === null || socket.destroyed)
       return;
-    this.closeTimer = setTimeout(this.onCloseTimeout, this.closeTimeout);
+    this.closeTimer = setTimeout(closeTimedOut, this.closeTimeout, this);
     // The socket itself keeps the process alive while it is open; the timer must not outlive it.
     this.closeTimer.unref();
   }
 
-  private onCloseTimeout(): void {
+  /** @internal */
+  _onCloseTimeout(): void {
     this.closeTimer = null;
     this.socket?.destroy();
   }
@@ -465,7 +461,9 @@ export class WebSocket extends EventEmitter {
     this.protocolValue = setup.protocol;
     this.extensionsValue = setup.extensions;
     this.deflate = setup.deflate;
-    this.reader = new FrameReader(this.createSink(), {
+    // Bound only with permessage-deflate: zlib calls back without a receiver.
+    if (setup.deflate !== null) this.onCompressed = this.onCompressed.bind(this);
+    this.reader = new FrameReader(new ReaderSink(this), {
       isServer: setup.isServer,
       maxPayload: setup.maxPayload,
       inflater: setup.deflate,
@@ -475,30 +473,26 @@ export class WebSocket extends EventEmitter {
     net.setNoDelay?.(true);
     // Bytes after the handshake belong to the first frames; delivered after the caller has attached listeners.
     if (head.length > 0) socket.unshift(head);
-    socket.on("data", this.onSocketData);
-    socket.on("end", this.onSocketEnd);
-    socket.on("close", this.onSocketClose);
-    socket.on("error", this.onSocketError);
-    socket.on("drain", this.onSocketDrain);
+    // Shared listeners find their WebSocket on the socket: no per-connection bound functions.
+    (socket as OwnedSocket)[kWebSocket] = this;
+    socket.on("data", socketData);
+    socket.on("end", socketEnd);
+    socket.on("close", socketClose);
+    socket.on("error", socketError);
+    socket.on("drain", socketDrain);
     if (socket.isPaused()) socket.resume();
     this.state = WebSocket.OPEN;
   }
 
-  private createSink(): FrameReaderSink {
-    return {
-      onMessage: (fragments, length, isBinary) => this.receiveMessage(fragments, length, isBinary),
-      onPing: (payload) => {
-        if (this.autoPong && this.state === WebSocket.OPEN)
-          this.writeFrame(Opcode.Pong, payload, false, undefined);
-        this.emit("ping", payload);
-      },
-      onPong: (payload) => this.emit("pong", payload),
-      onClose: (code, reason) => this.receiveClose(code, reason),
-      onError: (error) => this.failConnection(error),
-    };
+  /** @internal A ping from the frame reader: answered at once when `autoPong` is on. */
+  _receivePing(payload: Buffer): void {
+    if (this.autoPong && this.state === WebSocket.OPEN)
+      this.writeFrame(Opcode.Pong, payload, false, undefined);
+    this.emit("ping", payload);
   }
 
-  private receiveMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
+  /** @internal */
+  _receiveMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
     const type = this.binaryTypeValue;
     if (type === "fragments") {
       this.emit("message", fragments.slice(), isBinary);
@@ -509,7 +503,8 @@ export class WebSocket extends EventEmitter {
     else this.emit("message", toArrayBuffer(data), isBinary);
   }
 
-  private receiveClose(code: number, reason: Buffer): void {
+  /** @internal */
+  _receiveClose(code: number, reason: Buffer): void {
     this.closeFrameReceived = true;
     this.closeCode = code;
     this.closeReason = reason;
@@ -524,7 +519,8 @@ export class WebSocket extends EventEmitter {
   }
 
   /** RFC 6455 §7.1.7: send a close frame with the error's code, stop reading, close the socket. */
-  private failConnection(error: WebSocketError): void {
+  /** @internal */
+  _failConnection(error: WebSocketError): void {
     if (!this.closeFrameSent && this.state === WebSocket.OPEN) {
       const reason = Buffer.from(error.message.slice(0, MAX_CONTROL_PAYLOAD - 2));
       this.sendCloseFrame(error.closeCode, reason.length <= MAX_CONTROL_PAYLOAD - 2 ? reason : EMPTY);
@@ -536,26 +532,31 @@ export class WebSocket extends EventEmitter {
     this.emitError(error);
   }
 
-  private onSocketData(chunk: Buffer): void {
+  /** @internal */
+  _onSocketData(chunk: Buffer): void {
     this.reader?.write(chunk);
   }
 
-  private onSocketEnd(): void {
+  /** @internal */
+  _onSocketEnd(): void {
     if (this.state === WebSocket.OPEN) this.state = WebSocket.CLOSING;
     this.socket?.end();
   }
 
-  private onSocketError(): void {
+  /** @internal */
+  _onSocketError(): void {
     // Network errors end the connection; `close` (1006) reports it.
     if (this.state === WebSocket.OPEN) this.state = WebSocket.CLOSING;
     this.socket?.destroy();
   }
 
-  private onSocketDrain(): void {
+  /** @internal */
+  _onSocketDrain(): void {
     this.emit("drain");
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  _onSocketClose(): void {
     this.state = WebSocket.CLOSED;
     if (this.closeTimer !== null) {
       clearTimeout(this.closeTimer);
@@ -568,6 +569,7 @@ export class WebSocket extends EventEmitter {
     this.queuedBytes = 0;
     this.compressing = false;
     for (const item of queue) if (item.callback !== undefined) item.callback(notOpen(WebSocket.CLOSED));
+    this._trackedIn?.delete(this);
     const code = this.closeFrameReceived ? this.closeCode : CloseCode.Abnormal;
     this.emit("close", code, this.closeReason);
   }
@@ -694,6 +696,52 @@ export class WebSocket extends EventEmitter {
     if (wrapper === undefined) return;
     byListener!.delete(listener);
     this.off(type, wrapper);
+  }
+}
+
+const kWebSocket = Symbol("webSocket");
+type OwnedSocket = Duplex & { [kWebSocket]: WebSocket };
+
+// Socket listeners shared by every connection: `this` is the socket, which points at its WebSocket.
+function socketData(this: Duplex, chunk: Buffer): void {
+  (this as OwnedSocket)[kWebSocket]._onSocketData(chunk);
+}
+function socketEnd(this: Duplex): void {
+  (this as OwnedSocket)[kWebSocket]._onSocketEnd();
+}
+function socketClose(this: Duplex): void {
+  (this as OwnedSocket)[kWebSocket]._onSocketClose();
+}
+function socketError(this: Duplex): void {
+  (this as OwnedSocket)[kWebSocket]._onSocketError();
+}
+function socketDrain(this: Duplex): void {
+  (this as OwnedSocket)[kWebSocket]._onSocketDrain();
+}
+function uncorkSocket(ws: WebSocket): void {
+  ws._uncork();
+}
+function closeTimedOut(ws: WebSocket): void {
+  ws._onCloseTimeout();
+}
+
+/** The frame reader's sink: one small object per connection instead of five closures. */
+class ReaderSink implements FrameReaderSink {
+  constructor(private readonly ws: WebSocket) {}
+  onMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
+    this.ws._receiveMessage(fragments, length, isBinary);
+  }
+  onPing(payload: Buffer): void {
+    this.ws._receivePing(payload);
+  }
+  onPong(payload: Buffer): void {
+    this.ws.emit("pong", payload);
+  }
+  onClose(code: number, reason: Buffer): void {
+    this.ws._receiveClose(code, reason);
+  }
+  onError(error: WebSocketError): void {
+    this.ws._failConnection(error);
   }
 }
 
