@@ -309,14 +309,12 @@ export class Socket<
 
   /** Listener called with `(event, ...args)` for every incoming event. */
   onAny(listener: AnyListener): this {
-    if (!this.anyIncoming) this.anyIncoming = [];
-    this.anyIncoming.push(listener);
+    this.anyIncoming = addListener(this.anyIncoming, listener, false);
     return this;
   }
 
   prependAny(listener: AnyListener): this {
-    if (!this.anyIncoming) this.anyIncoming = [];
-    this.anyIncoming.unshift(listener);
+    this.anyIncoming = addListener(this.anyIncoming, listener, true);
     return this;
   }
 
@@ -332,14 +330,12 @@ export class Socket<
 
   /** Listener called with `(event, ...args)` for every outgoing event. */
   onAnyOutgoing(listener: AnyListener): this {
-    if (!this._anyOutgoing) this._anyOutgoing = [];
-    this._anyOutgoing.push(listener);
+    this._anyOutgoing = addListener(this._anyOutgoing, listener, false);
     return this;
   }
 
   prependAnyOutgoing(listener: AnyListener): this {
-    if (!this._anyOutgoing) this._anyOutgoing = [];
-    this._anyOutgoing.unshift(listener);
+    this._anyOutgoing = addListener(this._anyOutgoing, listener, true);
     return this;
   }
 
@@ -560,6 +556,18 @@ export class Socket<
     this.acks = undefined;
     this.call(emitLocal, ["disconnect", reason, description]);
   }
+}
+
+// Catch-all listener lists are created on first use and dropped when empty: idle sockets carry none.
+function addListener(
+  list: AnyListener[] | undefined,
+  listener: AnyListener,
+  atFront: boolean,
+): AnyListener[] {
+  if (!list) return [listener];
+  if (atFront) list.unshift(listener);
+  else list.push(listener);
+  return list;
 }
 
 function removeListener(list: AnyListener[] | undefined, listener: AnyListener | undefined) {
