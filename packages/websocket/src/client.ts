@@ -22,6 +22,12 @@ import {
   WEBSOCKET_VERSION,
 } from "./handshake.js";
 import type { ConnectionSetup } from "./websocket.js";
+import {
+  DEFAULT_MAX_FRAGMENTS,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_MAX_UNPARSED_BYTES,
+  limitOption,
+} from "./limits.js";
 import { sharedClientLimiter } from "./zlib-limiter.js";
 
 /** Options of `new WebSocket(url, protocols, options)`. */
@@ -34,6 +40,10 @@ export interface ClientOptions {
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Largest accepted message in bytes (after inflation); 0 disables the limit. Default 1048576 (1 MiB). */
   maxPayload?: number;
+  /** Most frames one message may span; more closes with 1009. 0 disables. Default 16384. */
+  maxFragments?: number;
+  /** Most received bytes held unparsed before reading pauses. 0 disables. Default 65536. */
+  maxUnparsedBytes?: number;
   /** Milliseconds allowed for the opening handshake. Default 30000. */
   handshakeTimeout?: number;
   /** Milliseconds to wait for the closing handshake before destroying the socket. Default 30000. */
@@ -51,7 +61,6 @@ export interface ClientOptions {
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
 
 /** What the handshake reports back to the connection object. */
@@ -104,7 +113,13 @@ export function openClientHandshake(
         ? options.perMessageDeflate
         : {};
   if (deflateOptions !== null) validateDeflateOptions(deflateOptions);
-  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const maxPayload = limitOption("maxPayload", options.maxPayload, DEFAULT_MAX_PAYLOAD);
+  const maxFragments = limitOption("maxFragments", options.maxFragments, DEFAULT_MAX_FRAGMENTS);
+  const maxUnparsedBytes = limitOption(
+    "maxUnparsedBytes",
+    options.maxUnparsedBytes,
+    DEFAULT_MAX_UNPARSED_BYTES,
+  );
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
 
   const key = randomBytes(16).toString("base64");
@@ -223,6 +238,8 @@ export function openClientHandshake(
     target.open(socket, head, {
       isServer: false,
       maxPayload,
+      maxFragments,
+      maxUnparsedBytes,
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       autoPong: options.autoPong ?? true,
       protocol: protocol ?? "",

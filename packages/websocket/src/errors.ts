@@ -6,8 +6,10 @@ export type WebSocketErrorCode =
   | "PROTOCOL_ERROR"
   /** A text message or close reason was not valid UTF-8 (close 1007). */
   | "INVALID_UTF8"
-  /** A message, or its inflated size, exceeded `maxPayload` (close 1009). */
+  /** A message, or its inflated size, exceeded `maxPayload`, or had more than `maxFragments` frames (close 1009). */
   | "MESSAGE_TOO_BIG"
+  /** The peer sent more than `maxUnparsedBytes` while reading was paused for it (close 1008). */
+  | "INPUT_OVERFLOW"
   /** permessage-deflate data could not be inflated (close 1007). */
   | "INVALID_COMPRESSED_DATA"
   /** The opening handshake failed (server: an HTTP error was sent; client: the response was bad). */
@@ -57,6 +59,22 @@ export function messageTooBig(maxPayload: number): WebSocketError {
     "MESSAGE_TOO_BIG",
     `message exceeds maxPayload (${maxPayload} bytes)`,
     CloseCode.MessageTooBig,
+  );
+}
+
+export function tooManyFragments(maxFragments: number): WebSocketError {
+  return new WebSocketError(
+    "MESSAGE_TOO_BIG",
+    `message exceeds maxFragments (${maxFragments} frames)`,
+    CloseCode.MessageTooBig,
+  );
+}
+
+export function inputOverflow(maxUnparsedBytes: number): WebSocketError {
+  return new WebSocketError(
+    "INPUT_OVERFLOW",
+    `unparsed input exceeds maxUnparsedBytes (${maxUnparsedBytes} bytes)`,
+    CloseCode.PolicyViolation,
   );
 }
 

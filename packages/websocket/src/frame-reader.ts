@@ -1,5 +1,12 @@
 import { CloseCode, isValidCloseCode } from "./close-codes.js";
-import { invalidUtf8, messageTooBig, protocolError, type WebSocketError } from "./errors.js";
+import {
+  inputOverflow,
+  invalidUtf8,
+  messageTooBig,
+  protocolError,
+  tooManyFragments,
+  type WebSocketError,
+} from "./errors.js";
 import { applyMask } from "./mask.js";
 import { isControlOpcode, isKnownOpcode, MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import { isUtf8, Utf8Validator } from "./utf8.js";
@@ -30,6 +37,8 @@ export interface FrameReaderSink {
   onClose(code: number, reason: Buffer): void;
   /** The connection must be failed with `error.closeCode`. The reader stops after it. */
   onError(error: WebSocketError): void;
+  /** Unparsed input fell back within `maxUnparsedBytes` after `write` returned false: read again. */
+  onDrain(): void;
 }
 
 /** Decompression of permessage-deflate frames (RFC 7692), supplied when the extension was negotiated. */
@@ -50,6 +59,10 @@ export interface FrameReaderOptions {
   isServer: boolean;
   /** Largest message in bytes (after inflation); 0 means no limit. */
   maxPayload: number;
+  /** Most frames one message may span; 0 means no limit. */
+  maxFragments: number;
+  /** Most received bytes held unparsed before `write` asks the caller to pause; 0 means no limit. */
+  maxUnparsedBytes: number;
   /** Present when permessage-deflate was negotiated: RSV1 then marks a compressed message. */
   inflater?: Inflater | null;
 }
@@ -66,6 +79,16 @@ const STOPPED = 6;
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
+ * Fragments shorter than this are copied into a shared gathering buffer instead of being kept as
+ * their own Buffer (≈100 bytes of heap each): memory then follows the bytes received, not the number
+ * of pieces they came in.
+ */
+const GATHER_BELOW = 4096;
+/** First and largest size of a gathering buffer; a message fills a chain of them, doubling in size. */
+const GATHER_FIRST = 256;
+const GATHER_MAX = 64 * 1024;
+
+/**
  * A streaming RFC 6455 frame parser: a state machine fed socket chunks as they come. Chunks are queued
  * and read in place; a payload is sliced from its chunk when it lies within one, or copied piece by
  * piece into a buffer of its announced size, unmasked and (for text) UTF-8 checked as the pieces
@@ -75,6 +98,8 @@ export class FrameReader {
   private readonly sink: FrameReaderSink;
   private readonly isServer: boolean;
   private readonly maxPayload: number;
+  private readonly maxFragments: number;
+  private readonly maxUnparsedBytes: number;
   private readonly inflater: Inflater | null;
 
   private state = HEADER;
@@ -83,6 +108,8 @@ export class FrameReader {
   /** Read position inside `chunks[0]`. */
   private offset = 0;
   private buffered = 0;
+  /** `write` returned false: the caller paused its source until `onDrain`. */
+  private overLimit = false;
 
   // Current frame.
   private fin = false;
@@ -103,13 +130,21 @@ export class FrameReader {
   private validateText = false;
   private wireLength = 0;
   private messageLength = 0;
+  /** Data frames of the current message so far, checked against `maxFragments`. */
+  private frameCount = 0;
   private readonly fragments: Buffer[] = [];
+  /** The gathering buffer small fragments are copied into, and how much of it is used. */
+  private gathering: Buffer | null = null;
+  private gathered = 0;
+  private nextGatherSize = GATHER_FIRST;
   private readonly utf8 = new Utf8Validator();
 
   constructor(sink: FrameReaderSink, options: FrameReaderOptions) {
     this.sink = sink;
     this.isServer = options.isServer;
     this.maxPayload = options.maxPayload;
+    this.maxFragments = options.maxFragments;
+    this.maxUnparsedBytes = options.maxUnparsedBytes;
     this.inflater = options.inflater ?? null;
     // Bound only when inflating can happen: idle connections without the extension carry no closure.
     if (this.inflater !== null) this.onInflated = this.onInflated.bind(this);
@@ -125,21 +160,43 @@ export class FrameReader {
     return this.state === STOPPED;
   }
 
-  /** Feeds a chunk from the socket. */
-  write(chunk: Buffer): void {
-    if (this.state === STOPPED || chunk.length === 0) return;
+  /**
+   * Feeds a chunk from the socket. Returns false when more than `maxUnparsedBytes` now waits to be
+   * parsed (input behind a frame being inflated): stop reading until the sink's `onDrain`. A chunk
+   * written while still over the limit (the source ignored the pause) fails the connection.
+   */
+  write(chunk: Buffer): boolean {
+    if (this.state === STOPPED || chunk.length === 0) return true;
+    if (this.overLimit) {
+      this.fail(inputOverflow(this.maxUnparsedBytes));
+      return true;
+    }
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (!this.processing && this.state !== INFLATING) this.process();
+    if (this.maxUnparsedBytes > 0 && this.buffered > this.maxUnparsedBytes && this.state !== STOPPED) {
+      this.overLimit = true;
+      return false;
+    }
+    return true;
   }
 
   /** Stops parsing and drops queued input. */
   stop(): void {
     this.state = STOPPED;
     this.chunks.length = 0;
-    this.fragments.length = 0;
     this.buffered = 0;
+    this.overLimit = false;
     this.payload = null;
+    this.resetMessage();
+  }
+
+  private resetMessage(): void {
+    this.fragments.length = 0;
+    this.gathering = null;
+    this.gathered = 0;
+    this.nextGatherSize = GATHER_FIRST;
+    this.frameCount = 0;
   }
 
   private process(): void {
@@ -236,6 +293,7 @@ export class FrameReader {
       this.validateText = opcode === Opcode.Text && !this.rsv1;
       this.wireLength = 0;
       this.messageLength = 0;
+      this.frameCount = 0;
     }
     // RFC 6455 §5.1: clients mask every frame; servers mask none.
     if (this.isServer && !this.masked) return this.fail(protocolError("client frames must be masked"));
@@ -257,6 +315,8 @@ export class FrameReader {
       this.wireLength += this.payloadLength;
       if (this.maxPayload > 0 && this.wireLength > this.maxPayload)
         return this.fail(messageTooBig(this.maxPayload));
+      if (this.maxFragments > 0 && ++this.frameCount > this.maxFragments)
+        return this.fail(tooManyFragments(this.maxFragments));
     }
     this.state = this.masked ? MASKING_KEY : PAYLOAD;
     this.payload = null;
@@ -320,9 +380,47 @@ export class FrameReader {
       return false;
     }
     this.messageLength += payload.length;
-    if (payload.length > 0 || this.fragments.length === 0) this.fragments.push(payload);
+    // A whole message in one frame is handed up in place; pieces of a fragmented one are gathered.
+    if (this.fin && this.fragments.length === 0 && this.gathering === null) this.fragments.push(payload);
+    else this.gather(payload);
     if (this.fin) return this.deliver();
     return true;
+  }
+
+  /**
+   * Keeps one piece of the current message. Small pieces are copied into the gathering buffer (a new,
+   * larger one when it is full, never larger than what `maxPayload` still allows); large pieces are
+   * kept as they are, or copied when they are a small view of a much larger socket chunk, so that
+   * what a message pins stays proportional to its bytes.
+   */
+  private gather(piece: Buffer): void {
+    const n = piece.length;
+    if (n === 0) return;
+    if (n >= GATHER_BELOW) {
+      this.sealGathering();
+      this.fragments.push(piece.buffer.byteLength > 2 * n ? Buffer.from(piece) : piece);
+      return;
+    }
+    let target = this.gathering;
+    if (target === null || this.gathered + n > target.length) {
+      this.sealGathering();
+      let size = this.nextGatherSize;
+      // `messageLength` already counts this piece, so `room` ≥ n.
+      if (this.maxPayload > 0) size = Math.min(size, this.maxPayload - this.messageLength + n);
+      target = Buffer.allocUnsafe(Math.max(size, n));
+      this.gathering = target;
+      this.nextGatherSize = Math.min(this.nextGatherSize * 2, GATHER_MAX);
+    }
+    piece.copy(target, this.gathered);
+    this.gathered += n;
+  }
+
+  /** Moves the used part of the gathering buffer into `fragments`. */
+  private sealGathering(): void {
+    if (this.gathering === null) return;
+    this.fragments.push(this.gathering.subarray(0, this.gathered));
+    this.gathering = null;
+    this.gathered = 0;
   }
 
   private closeFrame(payload: Buffer): boolean {
@@ -357,23 +455,30 @@ export class FrameReader {
         this.fail(invalidUtf8());
         return;
       }
-      this.fragments.push(chunk);
+      if (this.fin && output.length === 1 && this.fragments.length === 0 && this.gathering === null)
+        this.fragments.push(chunk);
+      else this.gather(chunk);
     }
     this.state = HEADER;
     if (this.fin && !this.deliver()) return;
     if (!this.processing) this.process();
+    if (this.overLimit && this.buffered <= this.maxUnparsedBytes && this.state !== STOPPED) {
+      this.overLimit = false;
+      this.sink.onDrain();
+    }
   }
 
   private deliver(): boolean {
     const isBinary = this.messageOpcode === Opcode.Binary;
     if (!isBinary && !this.utf8.end())
       return this.fail(invalidUtf8("text message ends inside a UTF-8 sequence"));
+    this.sealGathering();
     if (this.fragments.length === 0) this.fragments.push(EMPTY);
     const length = this.messageLength;
     this.messageOpcode = 0;
     this.messageLength = 0;
     this.sink.onMessage(this.fragments, length, isBinary);
-    this.fragments.length = 0;
+    this.resetMessage();
     return this.state === HEADER;
   }
 

@@ -19,7 +19,13 @@ import {
   parseExtensions,
   parseProtocols,
 } from "./handshake.js";
-import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_PAYLOAD, WebSocket } from "./websocket.js";
+import {
+  DEFAULT_MAX_FRAGMENTS,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_MAX_UNPARSED_BYTES,
+  limitOption,
+} from "./limits.js";
+import { DEFAULT_CLOSE_TIMEOUT, WebSocket } from "./websocket.js";
 import { ZlibLimiter } from "./zlib-limiter.js";
 
 /** What `verifyClient` is given. */
@@ -56,6 +62,16 @@ export interface WebSocketServerOptions {
   path?: string;
   /** Largest accepted message in bytes (after inflation); 0 disables the limit. Default 1048576 (1 MiB). */
   maxPayload?: number;
+  /**
+   * Most frames one message may be split into; more closes the connection with 1009
+   * (`message exceeds maxFragments (16384 frames)`). 0 disables the limit. Default 16384.
+   */
+  maxFragments?: number;
+  /**
+   * Most received bytes a connection holds unparsed (input arriving while a compressed frame is
+   * inflated); past it the socket is paused until the parser catches up. 0 disables. Default 65536.
+   */
+  maxUnparsedBytes?: number;
   /** Accept permessage-deflate (RFC 7692). Default `false` (it costs ~300 KB of zlib state per connection). */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Picks a subprotocol from the client's list; return false for none. Default: the first offered. */
@@ -93,6 +109,8 @@ export class WebSocketServer extends EventEmitter {
   readonly clients: Set<WebSocket>;
   readonly options: Readonly<WebSocketServerOptions>;
   private readonly maxPayload: number;
+  private readonly maxFragments: number;
+  private readonly maxUnparsedBytes: number;
   private readonly deflateOptions: PerMessageDeflateOptions | null;
   /** Caps zlib work across this server's connections (`perMessageDeflate.concurrencyLimit`). */
   private readonly zlibLimiter: ZlibLimiter | null = null;
@@ -110,11 +128,14 @@ export class WebSocketServer extends EventEmitter {
         'exactly one of "port", "server" or "noServer" must be given',
       );
     }
-    if (options.maxPayload !== undefined && !(options.maxPayload >= 0)) {
-      throw new WebSocketError("INVALID_ARGUMENT", "maxPayload must be a number ≥ 0");
-    }
     this.options = options;
-    this.maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+    this.maxPayload = limitOption("maxPayload", options.maxPayload, DEFAULT_MAX_PAYLOAD);
+    this.maxFragments = limitOption("maxFragments", options.maxFragments, DEFAULT_MAX_FRAGMENTS);
+    this.maxUnparsedBytes = limitOption(
+      "maxUnparsedBytes",
+      options.maxUnparsedBytes,
+      DEFAULT_MAX_UNPARSED_BYTES,
+    );
     this.deflateOptions =
       options.perMessageDeflate === true ? {} : options.perMessageDeflate ? options.perMessageDeflate : null;
     if (this.deflateOptions !== null) {
@@ -328,6 +349,8 @@ export class WebSocketServer extends EventEmitter {
     ws.setSocket(socket, head, {
       isServer: true,
       maxPayload: this.maxPayload,
+      maxFragments: this.maxFragments,
+      maxUnparsedBytes: this.maxUnparsedBytes,
       closeTimeout: this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       autoPong: this.options.autoPong ?? true,
       protocol,

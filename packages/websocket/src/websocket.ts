@@ -11,8 +11,8 @@ import { encodeFrame } from "./frame-writer.js";
 import { MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import type { PreparedMessage } from "./prepared-message.js";
 
-/** Default `maxPayload`: 1 MiB. */
-export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export { DEFAULT_MAX_PAYLOAD } from "./limits.js";
+
 /** Default `closeTimeout`: how long to wait for the close handshake before destroying the socket. */
 export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 
@@ -42,6 +42,8 @@ type WriteCallback = ((error: Error | null | undefined) => void) | undefined;
 export interface ConnectionSetup {
   isServer: boolean;
   maxPayload: number;
+  maxFragments: number;
+  maxUnparsedBytes: number;
   closeTimeout: number;
   autoPong: boolean;
   protocol: string;
@@ -466,6 +468,8 @@ export class WebSocket extends EventEmitter {
     this.reader = new FrameReader(new ReaderSink(this), {
       isServer: setup.isServer,
       maxPayload: setup.maxPayload,
+      maxFragments: setup.maxFragments,
+      maxUnparsedBytes: setup.maxUnparsedBytes,
       inflater: setup.deflate,
     });
     const net = socket as Duplex & { setNoDelay?(noDelay: boolean): void; setTimeout?(ms: number): void };
@@ -534,7 +538,13 @@ export class WebSocket extends EventEmitter {
 
   /** @internal */
   _onSocketData(chunk: Buffer): void {
-    this.reader?.write(chunk);
+    // Back-pressure: too much input waits behind an inflation, so stop reading until it is parsed.
+    if (this.reader !== null && !this.reader.write(chunk)) this.socket?.pause();
+  }
+
+  /** @internal The reader caught up after asking for a pause. */
+  _onReaderDrain(): void {
+    this.socket?.resume();
   }
 
   /** @internal */
@@ -742,6 +752,9 @@ class ReaderSink implements FrameReaderSink {
   }
   onError(error: WebSocketError): void {
     this.ws._failConnection(error);
+  }
+  onDrain(): void {
+    this.ws._onReaderDrain();
   }
 }
 

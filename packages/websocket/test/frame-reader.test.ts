@@ -22,8 +22,12 @@ function collect(isServer: boolean, maxPayload = 0) {
     onPong: (payload) => events.push(["pong", Buffer.from(payload)]),
     onClose: (code, reason) => events.push(["close", code, reason.toString()]),
     onError: (error: WebSocketError) => events.push(["error", error.closeCode, error.message]),
+    onDrain: () => {},
   };
-  return { reader: new FrameReader(sink, { isServer, maxPayload }), events };
+  return {
+    reader: new FrameReader(sink, { isServer, maxPayload, maxFragments: 0, maxUnparsedBytes: 0 }),
+    events,
+  };
 }
 
 /** Feeds `bytes` whole, then one byte at a time, then in chunks of 7, and checks all agree. */
@@ -121,9 +125,10 @@ describe("FrameReader", () => {
         onPing() {},
         onPong() {},
         onClose() {},
+        onDrain() {},
         onError: (error) => assert.fail(error),
       },
-      { isServer: true, maxPayload: 0 },
+      { isServer: true, maxPayload: 0, maxFragments: 0, maxUnparsedBytes: 0 },
     );
     reader.write(chunk);
     assert.equal(delivered.length, 1);
@@ -145,9 +150,10 @@ describe("FrameReader", () => {
         onPing() {},
         onPong() {},
         onClose() {},
+        onDrain() {},
         onError: (error) => assert.fail(error),
       },
-      { isServer: true, maxPayload: 0 },
+      { isServer: true, maxPayload: 0, maxFragments: 0, maxUnparsedBytes: 0 },
     );
     // Socket-read-like pieces: the header with part of the payload, then the rest in two reads.
     for (const [start, end] of [

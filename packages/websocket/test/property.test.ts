@@ -61,10 +61,11 @@ test("fragmented, masked, randomly split streams parse back to the same messages
               received.push({ binary: isBinary, data: Buffer.concat(fragments, length) }),
             onPing: () => {},
             onPong: () => {},
+            onDrain: () => {},
             onClose: () => assert.fail("unexpected close"),
             onError: (error) => assert.fail(error.message),
           },
-          { isServer: true, maxPayload: 0 },
+          { isServer: true, maxPayload: 0, maxFragments: 0, maxUnparsedBytes: 0 },
         );
         for (const chunk of cut(Buffer.concat(frames), splitPoints)) reader.write(Buffer.from(chunk));
         assert.deepEqual(
@@ -139,10 +140,11 @@ test("random bytes never throw out of the reader: they parse or fail with a clos
           onMessage: () => {},
           onPing: () => {},
           onPong: () => {},
+          onDrain: () => {},
           onClose: () => {},
           onError: (error) => codes.push(error.closeCode),
         },
-        { isServer, maxPayload: 1000 },
+        { isServer, maxPayload: 1000, maxFragments: 0, maxUnparsedBytes: 0 },
       );
       for (let i = 0; i < bytes.length; i += 13) reader.write(Buffer.from(bytes.subarray(i, i + 13)));
       assert.ok(codes.length <= 1);

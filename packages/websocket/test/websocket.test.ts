@@ -129,10 +129,9 @@ test("binaryType fragments and arraybuffer; addEventListener with once", async (
   socket.write(rawFrame(Opcode.Binary, "ab", { fin: false }));
   socket.write(rawFrame(Opcode.Continuation, "cd"));
   const [fragments] = (await message) as [Buffer[]];
-  assert.deepEqual(
-    fragments.map((f) => f.toString()),
-    ["ab", "cd"],
-  );
+  // An array of pieces whose concatenation is the message (small frames are gathered together).
+  assert.ok(Array.isArray(fragments));
+  assert.equal(Buffer.concat(fragments).toString(), "abcd");
   ws.binaryType = "arraybuffer";
   const events: unknown[] = [];
   ws.addEventListener("message", (event: { data: unknown }) => events.push(event.data), { once: true });
