@@ -155,6 +155,11 @@ export class FrameReader {
     return this.buffered;
   }
 
+  /** True while a compressed frame is being inflated: input waits until it is done. */
+  get inflating(): boolean {
+    return this.state === INFLATING;
+  }
+
   /** True after a close frame or an error: later input is ignored (RFC 6455 §5.5.1, §7.1.7). */
   get stopped(): boolean {
     return this.state === STOPPED;
