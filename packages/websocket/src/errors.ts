@@ -81,3 +81,14 @@ export function inputOverflow(maxUnparsedBytes: number): WebSocketError {
 export function handshakeError(message: string, statusCode?: number): WebSocketError {
   return new WebSocketError("HANDSHAKE_FAILED", message, CloseCode.Abnormal, statusCode);
 }
+
+const READY_STATES = ["CONNECTING", "OPEN", "CLOSING", "CLOSED"] as const;
+
+/** `send` and friends on a connection that is not open (`state` is its `readyState`). */
+export function notOpen(state: number): WebSocketError {
+  return new WebSocketError(
+    "NOT_OPEN",
+    `WebSocket is not open: readyState ${state} (${READY_STATES[state]})`,
+    CloseCode.Abnormal,
+  );
+}

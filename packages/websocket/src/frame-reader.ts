@@ -8,6 +8,7 @@ import {
   type WebSocketError,
 } from "./errors.js";
 import { applyMask } from "./mask.js";
+import { MessagePieces } from "./message-pieces.js";
 import { isControlOpcode, isKnownOpcode, MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import { isUtf8, Utf8Validator } from "./utf8.js";
 
@@ -79,16 +80,6 @@ const STOPPED = 6;
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /**
- * Fragments shorter than this are copied into a shared gathering buffer instead of being kept as
- * their own Buffer (≈100 bytes of heap each): memory then follows the bytes received, not the number
- * of pieces they came in.
- */
-const GATHER_BELOW = 4096;
-/** First and largest size of a gathering buffer; a message fills a chain of them, doubling in size. */
-const GATHER_FIRST = 256;
-const GATHER_MAX = 64 * 1024;
-
-/**
  * A streaming RFC 6455 frame parser: a state machine fed socket chunks as they come. Chunks are queued
  * and read in place; a payload is sliced from its chunk when it lies within one, or copied piece by
  * piece into a buffer of its announced size, unmasked and (for text) UTF-8 checked as the pieces
@@ -132,11 +123,7 @@ export class FrameReader {
   private messageLength = 0;
   /** Data frames of the current message so far, checked against `maxFragments`. */
   private frameCount = 0;
-  private readonly fragments: Buffer[] = [];
-  /** The gathering buffer small fragments are copied into, and how much of it is used. */
-  private gathering: Buffer | null = null;
-  private gathered = 0;
-  private nextGatherSize = GATHER_FIRST;
+  private readonly pieces = new MessagePieces();
   private readonly utf8 = new Utf8Validator();
 
   constructor(sink: FrameReaderSink, options: FrameReaderOptions) {
@@ -197,10 +184,7 @@ export class FrameReader {
   }
 
   private resetMessage(): void {
-    this.fragments.length = 0;
-    this.gathering = null;
-    this.gathered = 0;
-    this.nextGatherSize = GATHER_FIRST;
+    this.pieces.reset();
     this.frameCount = 0;
   }
 
@@ -386,46 +370,15 @@ export class FrameReader {
     }
     this.messageLength += payload.length;
     // A whole message in one frame is handed up in place; pieces of a fragmented one are gathered.
-    if (this.fin && this.fragments.length === 0 && this.gathering === null) this.fragments.push(payload);
-    else this.gather(payload);
+    if (this.fin && this.pieces.isEmpty) this.pieces.keepInPlace(payload);
+    else this.pieces.gather(payload, this.room(payload.length));
     if (this.fin) return this.deliver();
     return true;
   }
 
-  /**
-   * Keeps one piece of the current message. Small pieces are copied into the gathering buffer (a new,
-   * larger one when it is full, never larger than what `maxPayload` still allows); large pieces are
-   * kept as they are, or copied when they are a small view of a much larger socket chunk, so that
-   * what a message pins stays proportional to its bytes.
-   */
-  private gather(piece: Buffer): void {
-    const n = piece.length;
-    if (n === 0) return;
-    if (n >= GATHER_BELOW) {
-      this.sealGathering();
-      this.fragments.push(piece.buffer.byteLength > 2 * n ? Buffer.from(piece) : piece);
-      return;
-    }
-    let target = this.gathering;
-    if (target === null || this.gathered + n > target.length) {
-      this.sealGathering();
-      let size = this.nextGatherSize;
-      // `messageLength` already counts this piece, so `room` ≥ n.
-      if (this.maxPayload > 0) size = Math.min(size, this.maxPayload - this.messageLength + n);
-      target = Buffer.allocUnsafe(Math.max(size, n));
-      this.gathering = target;
-      this.nextGatherSize = Math.min(this.nextGatherSize * 2, GATHER_MAX);
-    }
-    piece.copy(target, this.gathered);
-    this.gathered += n;
-  }
-
-  /** Moves the used part of the gathering buffer into `fragments`. */
-  private sealGathering(): void {
-    if (this.gathering === null) return;
-    this.fragments.push(this.gathering.subarray(0, this.gathered));
-    this.gathering = null;
-    this.gathered = 0;
+  /** What the message may still grow by, counting the piece of `n` bytes just added; 0 = unlimited. */
+  private room(n: number): number {
+    return this.maxPayload > 0 ? this.maxPayload - this.messageLength + n : 0;
   }
 
   private closeFrame(payload: Buffer): boolean {
@@ -460,9 +413,8 @@ export class FrameReader {
         this.fail(invalidUtf8());
         return;
       }
-      if (this.fin && output.length === 1 && this.fragments.length === 0 && this.gathering === null)
-        this.fragments.push(chunk);
-      else this.gather(chunk);
+      if (this.fin && output.length === 1 && this.pieces.isEmpty) this.pieces.keepInPlace(chunk);
+      else this.pieces.gather(chunk, this.room(chunk.length));
     }
     this.state = HEADER;
     if (this.fin && !this.deliver()) return;
@@ -477,12 +429,13 @@ export class FrameReader {
     const isBinary = this.messageOpcode === Opcode.Binary;
     if (!isBinary && !this.utf8.end())
       return this.fail(invalidUtf8("text message ends inside a UTF-8 sequence"));
-    this.sealGathering();
-    if (this.fragments.length === 0) this.fragments.push(EMPTY);
+    const pieces = this.pieces;
+    pieces.seal();
+    if (pieces.list.length === 0) pieces.keepInPlace(EMPTY);
     const length = this.messageLength;
     this.messageOpcode = 0;
     this.messageLength = 0;
-    this.sink.onMessage(this.fragments, length, isBinary);
+    this.sink.onMessage(pieces.list, length, isBinary);
     this.resetMessage();
     return this.state === HEADER;
   }

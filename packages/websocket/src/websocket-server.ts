@@ -358,9 +358,8 @@ export class WebSocketServer extends EventEmitter {
       deflate,
     });
     if (this.options.clientTracking !== false) {
-      this.clients.add(ws);
       // Removed by the connection itself when it closes: no per-connection listener.
-      ws._trackedIn = this.clients;
+      ws.trackIn(this.clients);
     }
     cb(ws, req);
   }

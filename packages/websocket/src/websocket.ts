@@ -1,17 +1,28 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import type { AddEventListenerOptions } from "./browser-events.js";
+import { BrowserEvents } from "./browser-events.js";
 import { type ClientOptions, openClientHandshake } from "./client.js";
-import { CloseCode, isValidCloseCode } from "./close-codes.js";
+import { CloseCode } from "./close-codes.js";
+import {
+  CloseHandshake,
+  type CloseTimeoutTarget,
+  closePayload,
+  closeReasonBytes,
+  MAX_CLOSE_REASON,
+} from "./close-handshake.js";
 import type { PerMessageDeflate } from "./deflate.js";
-import { WebSocketError } from "./errors.js";
-import { CloseEvent, ErrorEvent, type EventListenerLike, MessageEvent, WebSocketEvent } from "./events.js";
-import { FrameReader, type FrameReaderSink } from "./frame-reader.js";
-import { encodeFrame } from "./frame-writer.js";
+import { notOpen, WebSocketError } from "./errors.js";
+import type { CloseEvent, ErrorEvent, EventListenerLike, MessageEvent, WebSocketEvent } from "./events.js";
+import { FrameReader } from "./frame-reader.js";
 import { MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import type { PreparedMessage } from "./prepared-message.js";
+import { type SendCallback, SendQueue, type SendQueueOwner } from "./send-queue.js";
+import { attachSocket, type ReaderHandler, ReaderSink, type SocketHandler } from "./socket-glue.js";
 
 export { DEFAULT_MAX_PAYLOAD } from "./limits.js";
+export type { SendCallback } from "./send-queue.js";
 
 /** Default `closeTimeout`: how long to wait for the close handshake before destroying the socket. */
 export const DEFAULT_CLOSE_TIMEOUT = 30_000;
@@ -34,10 +45,6 @@ export interface SendOptions {
   fin?: boolean;
 }
 
-export type SendCallback = (error?: Error) => void;
-/** `Writable.write`'s callback type; ours is called the same way. */
-type WriteCallback = ((error: Error | null | undefined) => void) | undefined;
-
 /** Settings a connection is set up with, on either side. */
 export interface ConnectionSetup {
   isServer: boolean;
@@ -53,17 +60,8 @@ export interface ConnectionSetup {
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
-/** A send waiting behind a message that is being compressed, so that frames keep their order. */
-interface QueuedFrame {
-  opcode: Opcode;
-  data: Buffer;
-  compress: boolean;
-  frames: Buffer[] | null;
-  callback: SendCallback | undefined;
-  fin: boolean;
-}
-
 function toBuffer(data: SendData): Buffer {
+  if (typeof data === "string") return Buffer.from(data);
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -73,26 +71,21 @@ function toBuffer(data: SendData): Buffer {
   );
 }
 
-function notOpen(state: number): WebSocketError {
-  return new WebSocketError(
-    "NOT_OPEN",
-    `WebSocket is not open: readyState ${state} (${READY_STATES[state]})`,
-    CloseCode.Abnormal,
-  );
-}
-
-const READY_STATES = ["CONNECTING", "OPEN", "CLOSING", "CLOSED"] as const;
-
 /**
  * One WebSocket connection (RFC 6455), server side (from `WebSocketServer`) or client side
- * (`new WebSocket(url)`), with the API of `ws` and the browser's properties.
+ * (`new WebSocket(url)`), with the API of `ws` and the browser's properties. The send queue, the
+ * closing handshake, the socket glue and the browser EventTarget surface live in their own modules;
+ * this class ties them to the connection's state.
  *
  * Events: `open`, `message(data, isBinary)`, `ping(payload)`, `pong(payload)`, `close(code, reason)`,
  * `error(err)` (only emitted when someone listens: a protocol violation never throws into the process),
  * `drain` (the socket's write buffer emptied after a write returned false), `upgrade(res)` and
  * `unexpected-response(req, res)` (client).
  */
-export class WebSocket extends EventEmitter {
+export class WebSocket
+  extends EventEmitter
+  implements SocketHandler, ReaderHandler, SendQueueOwner, CloseTimeoutTarget
+{
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
   static readonly CLOSING = 2;
@@ -110,28 +103,19 @@ export class WebSocket extends EventEmitter {
 
   private socket: Duplex | null = null;
   private reader: FrameReader | null = null;
+  private sender: SendQueue | null = null;
   private deflate: PerMessageDeflate | null = null;
   private isServer = false;
   private autoPong = true;
   private closeTimeout = DEFAULT_CLOSE_TIMEOUT;
-  private closeTimer: NodeJS.Timeout | null = null;
-  private closeFrameSent = false;
-  private closeFrameReceived = false;
-  private closeCode: number = CloseCode.Abnormal;
-  private closeReason: Buffer = EMPTY;
-
-  private corked = false;
+  private readonly closing = new CloseHandshake();
   /** A fragmented send is in progress: the next data frames are continuations. */
   private fragmenting = false;
-  private compressing = false;
-  private queue: QueuedFrame[] = [];
-  private queuedBytes = 0;
   private abortHandshake: ((error: WebSocketError) => void) | null = null;
-  // Created on first use: most server-side connections never need them.
-  private browserListeners: Map<string, Map<unknown, (...args: unknown[]) => void>> | null = null;
-  private handlers: Map<string, unknown> | null = null;
-  /** @internal The server's `clients` set this connection leaves when it closes. */
-  _trackedIn: Set<WebSocket> | null = null;
+  // Created on first use: most server-side connections never need it.
+  private browserEvents: BrowserEvents | null = null;
+  /** The set (a server's `clients`) this connection leaves when it closes. */
+  private trackedIn: Set<WebSocket> | null = null;
 
   /**
    * Opens a client connection (`ws:`/`wss:` URL). `protocols` lists the subprotocols to offer.
@@ -187,7 +171,7 @@ export class WebSocket extends EventEmitter {
 
   /** Bytes accepted by `send` and friends but not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.queuedBytes + (this.socket === null ? 0 : this.socket.writableLength);
+    return (this.sender?.bufferedBytes ?? 0) + (this.socket === null ? 0 : this.socket.writableLength);
   }
 
   /** How binary messages are delivered: "nodebuffer" (default), "arraybuffer" or "fragments". */
@@ -211,19 +195,19 @@ export class WebSocket extends EventEmitter {
       cb = options;
       options = undefined;
     }
-    if (this.state !== WebSocket.OPEN) {
+    const sender = this.sender;
+    if (this.state !== WebSocket.OPEN || sender === null) {
       this.rejectSend(cb);
       return;
     }
     let opcode: Opcode = typeof data === "string" ? Opcode.Text : Opcode.Binary;
     if (options?.binary !== undefined) opcode = options.binary ? Opcode.Binary : Opcode.Text;
-    const payload = typeof data === "string" ? Buffer.from(data) : toBuffer(data);
+    const payload = toBuffer(data);
     const fin = options?.fin !== false;
     if (!fin || this.fragmenting) {
       if (this.fragmenting) opcode = Opcode.Continuation;
       this.fragmenting = !fin;
-      if (this.compressing) this.enqueue(opcode, payload, false, null, cb, fin);
-      else this.writeFrame(opcode, payload, false, cb, fin);
+      sender.sendData(opcode, payload, false, fin, cb);
       return;
     }
     const deflate = this.deflate;
@@ -232,8 +216,7 @@ export class WebSocket extends EventEmitter {
       options?.compress !== false &&
       deflate.canCompress &&
       payload.length >= deflate.threshold;
-    if (compress || this.compressing) this.enqueue(opcode, payload, compress, null, cb);
-    else this.writeFrame(opcode, payload, false, cb);
+    sender.sendData(opcode, payload, compress, true, cb);
   }
 
   /**
@@ -241,14 +224,14 @@ export class WebSocket extends EventEmitter {
    * written as they are; a client, which must mask, frames the prepared payload itself.
    */
   sendPrepared(prepared: PreparedMessage, cb?: SendCallback): void {
-    if (this.state !== WebSocket.OPEN) {
+    const sender = this.sender;
+    if (this.state !== WebSocket.OPEN || sender === null) {
       this.rejectSend(cb);
       return;
     }
     const opcode = prepared.binary ? Opcode.Binary : Opcode.Text;
-    if (!this.isServer) this.writeFrame(opcode, prepared.payload, false, cb);
-    else if (this.compressing) this.enqueue(opcode, prepared.payload, false, prepared.frames, cb);
-    else this.writeFrames(prepared.frames, cb);
+    if (!this.isServer) sender.sendData(opcode, prepared.payload, false, true, cb);
+    else sender.sendFrames(opcode, prepared.payload, prepared.frames, cb);
   }
 
   /** Sends a ping (payload ≤ 125 bytes). A `mask` boolean argument is accepted for `ws` compatibility. */
@@ -262,20 +245,18 @@ export class WebSocket extends EventEmitter {
   }
 
   private sendControl(opcode: Opcode, data: SendData | undefined, cb: SendCallback | undefined): void {
-    const payload =
-      data === undefined ? EMPTY : typeof data === "string" ? Buffer.from(data) : toBuffer(data);
+    const payload = data === undefined ? EMPTY : toBuffer(data);
     if (payload.length > MAX_CONTROL_PAYLOAD) {
       throw new WebSocketError(
         "INVALID_ARGUMENT",
         `control frame payload exceeds ${MAX_CONTROL_PAYLOAD} bytes`,
       );
     }
-    if (this.state !== WebSocket.OPEN) {
+    if (this.state !== WebSocket.OPEN || this.sender === null) {
       this.rejectSend(cb);
       return;
     }
-    if (this.compressing) this.enqueue(opcode, payload, false, null, cb);
-    else this.writeFrame(opcode, payload, false, cb);
+    this.sender.sendControl(opcode, payload, cb);
   }
 
   private rejectSend(cb: SendCallback | undefined): void {
@@ -283,90 +264,9 @@ export class WebSocket extends EventEmitter {
     if (cb !== undefined) process.nextTick(cb, notOpen(this.state));
   }
 
-  /** Frames queued in one tick leave in one socket write: cork now, uncork on the next tick. */
-  private cork(socket: Duplex): void {
-    if (this.corked) return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(uncorkSocket, this);
-  }
-
-  /** @internal */
-  _uncork(): void {
-    this.corked = false;
-    this.socket?.uncork();
-  }
-
-  private writeFrame(
-    opcode: Opcode,
-    payload: Buffer,
-    rsv1: boolean,
-    cb: SendCallback | undefined,
-    fin = true,
-  ): void {
-    const socket = this.socket;
-    if (socket === null || socket.destroyed || !socket.writable) {
-      if (cb !== undefined) process.nextTick(cb, notOpen(this.state));
-      return;
-    }
-    this.cork(socket);
-    const frame = encodeFrame(opcode, payload, fin, rsv1, !this.isServer);
-    if (Array.isArray(frame)) {
-      socket.write(frame[0]);
-      socket.write(frame[1], cb as WriteCallback);
-    } else socket.write(frame, cb as WriteCallback);
-  }
-
-  private writeFrames(frames: Buffer[], cb: SendCallback | undefined): void {
-    const socket = this.socket;
-    if (socket === null || socket.destroyed || !socket.writable) {
-      if (cb !== undefined) process.nextTick(cb, notOpen(this.state));
-      return;
-    }
-    this.cork(socket);
-    const last = frames.length - 1;
-    for (let i = 0; i < last; i++) socket.write(frames[i]);
-    socket.write(frames[last], cb as WriteCallback);
-  }
-
-  private enqueue(
-    opcode: Opcode,
-    data: Buffer,
-    compress: boolean,
-    frames: Buffer[] | null,
-    callback: SendCallback | undefined,
-    fin = true,
-  ): void {
-    this.queue.push({ opcode, data, compress, frames, callback, fin });
-    this.queuedBytes += data.length;
-    if (!this.compressing) this.flushQueue();
-  }
-
-  /** Writes queued frames in order until one needs compressing, then waits for zlib. */
-  private flushQueue(): void {
-    while (this.queue.length > 0) {
-      const item = this.queue[0]!;
-      if (item.compress && this.deflate !== null) {
-        this.compressing = true;
-        this.deflate.compress(item.data, this.onCompressed);
-        return;
-      }
-      this.queue.shift();
-      this.queuedBytes -= item.data.length;
-      if (item.frames !== null) this.writeFrames(item.frames, item.callback);
-      else this.writeFrame(item.opcode, item.data, false, item.callback, item.fin);
-    }
-  }
-
-  private onCompressed(_error: WebSocketError | null, compressed: Buffer | null): void {
-    this.compressing = false;
-    const item = this.queue.shift();
-    if (item === undefined) return;
-    this.queuedBytes -= item.data.length;
-    // A failed compression (null) still delivers the message, uncompressed.
-    if (compressed === null) this.writeFrame(item.opcode, item.data, false, item.callback);
-    else this.writeFrame(item.opcode, compressed, true, item.callback);
-    this.flushQueue();
+  /** @internal For the send queue: a write the socket can no longer take. */
+  notWritableError(): WebSocketError {
+    return notOpen(this.state);
   }
 
   // ---------------------------------------------------------------- closing
@@ -374,31 +274,25 @@ export class WebSocket extends EventEmitter {
   /**
    * Starts the closing handshake (RFC 6455 §7.1.2) with `code` (1000, 1001–1003, 1007–1014 or
    * 3000–4999) and a reason of at most 123 bytes; the socket is destroyed if the peer does not
-   * complete it within `closeTimeout`. Throws `INVALID_ARGUMENT` for a code or reason that cannot be sent.
+   * complete it within `closeTimeout`. Frames queued before (even a message still being compressed)
+   * are written before the close frame. Throws `INVALID_ARGUMENT` for a code or reason that cannot be sent.
    */
   close(code?: number, reason?: string | Buffer): void {
-    if (code !== undefined && !isValidCloseCode(code)) {
-      throw new WebSocketError("INVALID_ARGUMENT", `invalid close code ${code}`);
-    }
-    const reasonBytes =
-      reason === undefined ? EMPTY : typeof reason === "string" ? Buffer.from(reason) : reason;
-    if (reasonBytes.length > MAX_CONTROL_PAYLOAD - 2) {
-      throw new WebSocketError("INVALID_ARGUMENT", `close reason exceeds ${MAX_CONTROL_PAYLOAD - 2} bytes`);
-    }
+    const reasonBytes = closeReasonBytes(code, reason);
     if (this.state === WebSocket.CLOSED) return;
     // Never opened (connecting, or a failed handshake about to report `close`): nothing to close
     // and nothing to time.
-    if (this.socket === null) {
+    if (this.socket === null || this.sender === null) {
       this.abortConnecting();
       return;
     }
-    if (this.closeFrameSent) {
-      if (this.closeFrameReceived) this.socket?.end();
+    if (this.closing.frameSent) {
+      if (this.closing.frameReceived) this.sender.endWhenFlushed();
       return;
     }
     this.state = WebSocket.CLOSING;
     this.sendCloseFrame(code ?? (reasonBytes.length > 0 ? CloseCode.Normal : undefined), reasonBytes);
-    if (this.closeFrameReceived) this.socket?.end();
+    if (this.closing.frameReceived) this.sender.endWhenFlushed();
     this.startCloseTimer();
   }
 
@@ -422,15 +316,8 @@ export class WebSocket extends EventEmitter {
   }
 
   private sendCloseFrame(code: number | undefined, reason: Buffer): void {
-    this.closeFrameSent = true;
-    let payload = EMPTY;
-    if (code !== undefined) {
-      payload = Buffer.allocUnsafe(2 + reason.length);
-      payload.writeUInt16BE(code, 0);
-      reason.copy(payload, 2);
-    }
-    if (this.compressing) this.enqueue(Opcode.Close, payload, false, null, undefined);
-    else this.writeFrame(Opcode.Close, payload, false, undefined);
+    this.closing.frameSent = true;
+    this.sender?.sendControl(Opcode.Close, closePayload(code, reason), undefined);
   }
 
   /**
@@ -439,20 +326,16 @@ export class WebSocket extends EventEmitter {
    */
   private startCloseTimer(): void {
     const socket = this.socket;
-    if (this.closeTimer !== null || this.state === WebSocket.CLOSED || socket === null || socket.destroyed)
-      return;
-    this.closeTimer = setTimeout(closeTimedOut, this.closeTimeout, this);
-    // The socket itself keeps the process alive while it is open; the timer must not outlive it.
-    this.closeTimer.unref();
+    if (this.state === WebSocket.CLOSED || socket === null || socket.destroyed) return;
+    this.closing.startTimer(this.closeTimeout, this);
   }
 
-  /** @internal */
-  _onCloseTimeout(): void {
-    this.closeTimer = null;
+  /** @internal The peer did not complete the closing handshake in time. */
+  onCloseTimeout(): void {
     this.socket?.destroy();
   }
 
-  // ---------------------------------------------------------------- receiving
+  // ---------------------------------------------------------------- the socket and the reader
 
   /** @internal Takes over an upgraded socket; called by the server and by the client handshake. */
   setSocket(socket: Duplex, head: Buffer, setup: ConnectionSetup): void {
@@ -463,8 +346,7 @@ export class WebSocket extends EventEmitter {
     this.protocolValue = setup.protocol;
     this.extensionsValue = setup.extensions;
     this.deflate = setup.deflate;
-    // Bound only with permessage-deflate: zlib calls back without a receiver.
-    if (setup.deflate !== null) this.onCompressed = this.onCompressed.bind(this);
+    this.sender = new SendQueue(socket, this, !setup.isServer, setup.deflate);
     this.reader = new FrameReader(new ReaderSink(this), {
       isServer: setup.isServer,
       maxPayload: setup.maxPayload,
@@ -477,26 +359,31 @@ export class WebSocket extends EventEmitter {
     net.setNoDelay?.(true);
     // Bytes after the handshake belong to the first frames; delivered after the caller has attached listeners.
     if (head.length > 0) socket.unshift(head);
-    // Shared listeners find their WebSocket on the socket: no per-connection bound functions.
-    (socket as OwnedSocket)[kWebSocket] = this;
-    socket.on("data", socketData);
-    socket.on("end", socketEnd);
-    socket.on("close", socketClose);
-    socket.on("error", socketError);
-    socket.on("drain", socketDrain);
+    attachSocket(socket, this);
     if (socket.isPaused()) socket.resume();
     this.state = WebSocket.OPEN;
   }
 
+  /** @internal The server's `clients` set, which this connection leaves when it closes. */
+  trackIn(clients: Set<WebSocket>): void {
+    clients.add(this);
+    this.trackedIn = clients;
+  }
+
   /** @internal A ping from the frame reader: answered at once when `autoPong` is on. */
-  _receivePing(payload: Buffer): void {
+  onReaderPing(payload: Buffer): void {
     if (this.autoPong && this.state === WebSocket.OPEN)
-      this.writeFrame(Opcode.Pong, payload, false, undefined);
+      this.sender?.sendControl(Opcode.Pong, payload, undefined);
     this.emit("ping", payload);
   }
 
   /** @internal */
-  _receiveMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
+  onReaderPong(payload: Buffer): void {
+    this.emit("pong", payload);
+  }
+
+  /** @internal */
+  onReaderMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
     const type = this.binaryTypeValue;
     if (type === "fragments") {
       this.emit("message", fragments.slice(), isBinary);
@@ -507,81 +394,70 @@ export class WebSocket extends EventEmitter {
     else this.emit("message", toArrayBuffer(data), isBinary);
   }
 
-  /** @internal */
-  _receiveClose(code: number, reason: Buffer): void {
-    this.closeFrameReceived = true;
-    this.closeCode = code;
-    this.closeReason = reason;
-    if (!this.closeFrameSent) {
+  /** @internal The peer's close frame. */
+  onReaderClose(code: number, reason: Buffer): void {
+    this.closing.received(code, reason);
+    if (!this.closing.frameSent) {
       this.state = WebSocket.CLOSING;
       // RFC 6455 §5.5.1: echo the status code (and, as ws does, the reason).
       this.sendCloseFrame(code === CloseCode.NoStatus ? undefined : code, reason);
     }
-    // RFC 6455 §7.1.1: both close frames exchanged, the TCP connection may go (the server first).
-    this.socket?.end();
+    // RFC 6455 §7.1.1: both close frames exchanged, the TCP connection may go (the server first),
+    // once everything queued before our close frame is written.
+    this.sender?.endWhenFlushed();
     this.startCloseTimer();
   }
 
-  /** RFC 6455 §7.1.7: send a close frame with the error's code, stop reading, close the socket. */
-  /** @internal */
-  _failConnection(error: WebSocketError): void {
-    if (!this.closeFrameSent && this.state === WebSocket.OPEN) {
-      const reason = Buffer.from(error.message.slice(0, MAX_CONTROL_PAYLOAD - 2));
-      this.sendCloseFrame(error.closeCode, reason.length <= MAX_CONTROL_PAYLOAD - 2 ? reason : EMPTY);
+  /** @internal RFC 6455 §7.1.7: send a close frame with the error's code, stop reading, close the socket. */
+  onReaderError(error: WebSocketError): void {
+    if (!this.closing.frameSent && this.state === WebSocket.OPEN) {
+      const reason = Buffer.from(error.message.slice(0, MAX_CLOSE_REASON));
+      this.sendCloseFrame(error.closeCode, reason.length <= MAX_CLOSE_REASON ? reason : EMPTY);
     }
     this.state = WebSocket.CLOSING;
-    this.closeCode = CloseCode.Abnormal;
-    this.socket?.end();
+    this.sender?.endWhenFlushed();
     this.startCloseTimer();
     this.emitError(error);
   }
 
-  /** @internal */
-  _onSocketData(chunk: Buffer): void {
-    // Back-pressure: too much input waits behind an inflation, so stop reading until it is parsed.
-    if (this.reader !== null && !this.reader.write(chunk)) this.socket?.pause();
-  }
-
-  /** @internal The reader caught up after asking for a pause. */
-  _onReaderDrain(): void {
+  /** @internal The reader caught up after asking for a pause (`maxUnparsedBytes`). */
+  onReaderDrain(): void {
     this.socket?.resume();
   }
 
   /** @internal */
-  _onSocketEnd(): void {
-    if (this.state === WebSocket.OPEN) this.state = WebSocket.CLOSING;
-    this.socket?.end();
+  onSocketData(chunk: Buffer): void {
+    // Back-pressure: too much input waits behind an inflation, so stop reading until it is parsed.
+    if (this.reader !== null && !this.reader.write(chunk)) this.socket?.pause();
   }
 
   /** @internal */
-  _onSocketError(): void {
+  onSocketEnd(): void {
+    if (this.state === WebSocket.OPEN) this.state = WebSocket.CLOSING;
+    this.sender?.endWhenFlushed();
+  }
+
+  /** @internal */
+  onSocketError(): void {
     // Network errors end the connection; `close` (1006) reports it.
     if (this.state === WebSocket.OPEN) this.state = WebSocket.CLOSING;
     this.socket?.destroy();
   }
 
   /** @internal */
-  _onSocketDrain(): void {
+  onSocketDrain(): void {
     this.emit("drain");
   }
 
   /** @internal */
-  _onSocketClose(): void {
+  onSocketClose(): void {
     this.state = WebSocket.CLOSED;
-    if (this.closeTimer !== null) {
-      clearTimeout(this.closeTimer);
-      this.closeTimer = null;
-    }
+    this.closing.clearTimer();
     this.reader?.stop();
     this.deflate?.close();
-    const queue = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.compressing = false;
-    for (const item of queue) if (item.callback !== undefined) item.callback(notOpen(WebSocket.CLOSED));
-    this._trackedIn?.delete(this);
-    const code = this.closeFrameReceived ? this.closeCode : CloseCode.Abnormal;
-    this.emit("close", code, this.closeReason);
+    this.sender?.rejectAll(notOpen(WebSocket.CLOSED));
+    this.trackedIn?.delete(this);
+    this.emit("close", this.closing.code, this.closing.reason);
   }
 
   // ---------------------------------------------------------------- client handshake hooks
@@ -614,154 +490,50 @@ export class WebSocket extends EventEmitter {
 
   // ---------------------------------------------------------------- browser-style API
 
+  private browser(): BrowserEvents {
+    this.browserEvents ??= new BrowserEvents({ emitter: this, wasClean: () => this.closing.wasClean });
+    return this.browserEvents;
+  }
+
   /** Browser-style `open` handler. */
   get onopen(): ((event: WebSocketEvent) => void) | null {
-    return this.getHandler("open") as ((event: WebSocketEvent) => void) | null;
+    return (this.browserEvents?.getHandler("open") ?? null) as ((event: WebSocketEvent) => void) | null;
   }
   set onopen(handler: ((event: WebSocketEvent) => void) | null) {
-    this.setHandler("open", handler);
+    this.browser().setHandler("open", handler);
   }
   /** Browser-style `message` handler: `event.data` is a string for text. */
   get onmessage(): ((event: MessageEvent) => void) | null {
-    return this.getHandler("message") as ((event: MessageEvent) => void) | null;
+    return (this.browserEvents?.getHandler("message") ?? null) as ((event: MessageEvent) => void) | null;
   }
   set onmessage(handler: ((event: MessageEvent) => void) | null) {
-    this.setHandler("message", handler);
+    this.browser().setHandler("message", handler);
   }
   /** Browser-style `close` handler: `{ code, reason, wasClean }`. */
   get onclose(): ((event: CloseEvent) => void) | null {
-    return this.getHandler("close") as ((event: CloseEvent) => void) | null;
+    return (this.browserEvents?.getHandler("close") ?? null) as ((event: CloseEvent) => void) | null;
   }
   set onclose(handler: ((event: CloseEvent) => void) | null) {
-    this.setHandler("close", handler);
+    this.browser().setHandler("close", handler);
   }
   /** Browser-style `error` handler: `{ error, message }`. */
   get onerror(): ((event: ErrorEvent) => void) | null {
-    return this.getHandler("error") as ((event: ErrorEvent) => void) | null;
+    return (this.browserEvents?.getHandler("error") ?? null) as ((event: ErrorEvent) => void) | null;
   }
   set onerror(handler: ((event: ErrorEvent) => void) | null) {
-    this.setHandler("error", handler);
-  }
-
-  private getHandler(type: string): unknown {
-    return this.handlers?.get(type) ?? null;
-  }
-
-  private setHandler(type: string, handler: unknown): void {
-    this.handlers ??= new Map();
-    const previous = this.handlers.get(type);
-    if (previous !== undefined) this.removeEventListener(type, previous as EventListenerLike<WebSocketEvent>);
-    this.handlers.delete(type);
-    if (typeof handler === "function") {
-      this.handlers.set(type, handler);
-      this.addEventListener(type, handler as EventListenerLike<WebSocketEvent>);
-    }
+    this.browser().setHandler("error", handler);
   }
 
   /** Browser-style listener registration for `open`, `message`, `close` and `error`. */
-  addEventListener(
-    type: string,
-    // biome-ignore lint/suspicious/noExplicitAny: listeners receive the event type of their `type`.
-    listener: EventListenerLike<any>,
-    options?: { once?: boolean },
-  ): void {
-    this.browserListeners ??= new Map();
-    let byListener = this.browserListeners.get(type);
-    if (byListener === undefined) {
-      byListener = new Map();
-      this.browserListeners.set(type, byListener);
-    }
-    if (byListener.has(listener)) return;
-    const call = (event: WebSocketEvent) => {
-      if (options?.once) this.removeEventListener(type, listener);
-      if (typeof listener === "function") listener.call(this, event);
-      else listener.handleEvent(event);
-    };
-    let wrapper: (...args: unknown[]) => void;
-    if (type === "message") {
-      wrapper = (data, isBinary) => call(new MessageEvent(isBinary ? (data as Buffer) : textOf(data), this));
-    } else if (type === "close") {
-      wrapper = (code, reason) =>
-        call(
-          new CloseEvent(
-            code as number,
-            (reason as Buffer).toString(),
-            this.closeFrameSent && this.closeFrameReceived,
-            this,
-          ),
-        );
-    } else if (type === "error") {
-      wrapper = (error) => call(new ErrorEvent(error as Error, this));
-    } else if (type === "open") {
-      wrapper = () => call(new WebSocketEvent("open", this));
-    } else return;
-    byListener.set(listener, wrapper);
-    this.on(type, wrapper);
+  // biome-ignore lint/suspicious/noExplicitAny: listeners receive the event type of their `type`.
+  addEventListener(type: string, listener: EventListenerLike<any>, options?: AddEventListenerOptions): void {
+    this.browser().add(type, listener, options);
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: as addEventListener.
   removeEventListener(type: string, listener: EventListenerLike<any>): void {
-    const byListener = this.browserListeners?.get(type);
-    const wrapper = byListener?.get(listener);
-    if (wrapper === undefined) return;
-    byListener!.delete(listener);
-    this.off(type, wrapper);
+    this.browserEvents?.remove(type, listener);
   }
-}
-
-const kWebSocket = Symbol("webSocket");
-type OwnedSocket = Duplex & { [kWebSocket]: WebSocket };
-
-// Socket listeners shared by every connection: `this` is the socket, which points at its WebSocket.
-function socketData(this: Duplex, chunk: Buffer): void {
-  (this as OwnedSocket)[kWebSocket]._onSocketData(chunk);
-}
-function socketEnd(this: Duplex): void {
-  (this as OwnedSocket)[kWebSocket]._onSocketEnd();
-}
-function socketClose(this: Duplex): void {
-  (this as OwnedSocket)[kWebSocket]._onSocketClose();
-}
-function socketError(this: Duplex): void {
-  (this as OwnedSocket)[kWebSocket]._onSocketError();
-}
-function socketDrain(this: Duplex): void {
-  (this as OwnedSocket)[kWebSocket]._onSocketDrain();
-}
-function uncorkSocket(ws: WebSocket): void {
-  ws._uncork();
-}
-function closeTimedOut(ws: WebSocket): void {
-  ws._onCloseTimeout();
-}
-
-/** The frame reader's sink: one small object per connection instead of five closures. */
-class ReaderSink implements FrameReaderSink {
-  constructor(private readonly ws: WebSocket) {}
-  onMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
-    this.ws._receiveMessage(fragments, length, isBinary);
-  }
-  onPing(payload: Buffer): void {
-    this.ws._receivePing(payload);
-  }
-  onPong(payload: Buffer): void {
-    this.ws.emit("pong", payload);
-  }
-  onClose(code: number, reason: Buffer): void {
-    this.ws._receiveClose(code, reason);
-  }
-  onError(error: WebSocketError): void {
-    this.ws._failConnection(error);
-  }
-  onDrain(): void {
-    this.ws._onReaderDrain();
-  }
-}
-
-function textOf(data: unknown): string {
-  if (Buffer.isBuffer(data)) return data.toString();
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString();
-  return Buffer.concat(data as Buffer[]).toString();
 }
 
 function toArrayBuffer(data: Buffer): ArrayBuffer {

@@ -1,0 +1,196 @@
+// The send side of a connection: frames leave in the order they were sent, corked per tick, waiting
+// behind a message that zlib is still compressing.
+import type { Duplex } from "node:stream";
+import type { PerMessageDeflate } from "./deflate.js";
+import type { WebSocketError } from "./errors.js";
+import { encodeFrame } from "./frame-writer.js";
+import type { Opcode } from "./opcode.js";
+
+export type SendCallback = (error?: Error) => void;
+/** `Writable.write`'s callback type; ours is called the same way. */
+type WriteCallback = ((error: Error | null | undefined) => void) | undefined;
+
+/** What the queue needs from its connection: the error for a write the socket can no longer take. */
+export interface SendQueueOwner {
+  notWritableError(): WebSocketError;
+}
+
+/** A send waiting behind a message that is being compressed, so that frames keep their order. */
+interface QueuedFrame {
+  opcode: Opcode;
+  data: Buffer;
+  compress: boolean;
+  /** Frames prepared by `prepareMessage`, written as they are. */
+  frames: Buffer[] | null;
+  callback: SendCallback | undefined;
+  fin: boolean;
+}
+
+/**
+ * One connection's outgoing frames. Writes go straight to the socket unless a compression is in
+ * flight; then everything queues behind it. `endWhenFlushed` lets the closing handshake wait until all
+ * queued frames were written, so that no message is lost behind zlib.
+ */
+export class SendQueue {
+  private readonly socket: Duplex;
+  private readonly owner: SendQueueOwner;
+  private readonly mask: boolean;
+  private readonly deflate: PerMessageDeflate | null;
+  private corked = false;
+  private compressing = false;
+  private queue: QueuedFrame[] = [];
+  private queuedBytes = 0;
+  /** End the socket once the queue is empty (the closing handshake is done with it). */
+  private endPending = false;
+
+  constructor(socket: Duplex, owner: SendQueueOwner, mask: boolean, deflate: PerMessageDeflate | null) {
+    this.socket = socket;
+    this.owner = owner;
+    this.mask = mask;
+    this.deflate = deflate;
+    // Bound only with permessage-deflate: zlib calls back without a receiver.
+    if (deflate !== null) this.onCompressed = this.onCompressed.bind(this);
+  }
+
+  /** Bytes accepted but not yet handed to the socket. */
+  get bufferedBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** A data message: compressed when `compress` (the caller checked the extension and threshold). */
+  sendData(
+    opcode: Opcode,
+    payload: Buffer,
+    compress: boolean,
+    fin: boolean,
+    cb: SendCallback | undefined,
+  ): void {
+    if (compress || this.compressing) this.enqueue(opcode, payload, compress, null, cb, fin);
+    else this.writeFrame(opcode, payload, false, cb, fin);
+  }
+
+  /** Frames framed once by `prepareMessage`, written as they are. */
+  sendFrames(opcode: Opcode, payload: Buffer, frames: Buffer[], cb: SendCallback | undefined): void {
+    if (this.compressing) this.enqueue(opcode, payload, false, frames, cb, true);
+    else this.writeFrames(frames, cb);
+  }
+
+  /** A control frame (or any frame that must not be compressed), in order with the rest. */
+  sendControl(opcode: Opcode, payload: Buffer, cb: SendCallback | undefined): void {
+    if (this.compressing) this.enqueue(opcode, payload, false, null, cb, true);
+    else this.writeFrame(opcode, payload, false, cb, true);
+  }
+
+  /**
+   * Ends the socket's write side once every queued frame has been handed to it (at once when idle):
+   * a message still in zlib and the close frame behind it are written first, never dropped.
+   */
+  endWhenFlushed(): void {
+    if (!this.compressing && this.queue.length === 0) this.socket.end();
+    else this.endPending = true;
+  }
+
+  /** The socket is gone: every queued send fails with `error`. */
+  rejectAll(error: WebSocketError): void {
+    const queue = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.compressing = false;
+    this.endPending = false;
+    for (const item of queue) if (item.callback !== undefined) item.callback(error);
+  }
+
+  /** Ends the tick's cork (see `cork`). */
+  uncork(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  /** Frames queued in one tick leave in one socket write: cork now, uncork on the next tick. */
+  private cork(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(uncorkQueue, this);
+  }
+
+  private writable(cb: SendCallback | undefined): boolean {
+    const socket = this.socket;
+    if (!socket.destroyed && socket.writable) return true;
+    if (cb !== undefined) process.nextTick(cb, this.owner.notWritableError());
+    return false;
+  }
+
+  private writeFrame(
+    opcode: Opcode,
+    payload: Buffer,
+    rsv1: boolean,
+    cb: SendCallback | undefined,
+    fin: boolean,
+  ): void {
+    if (!this.writable(cb)) return;
+    this.cork();
+    const frame = encodeFrame(opcode, payload, fin, rsv1, this.mask);
+    if (Array.isArray(frame)) {
+      this.socket.write(frame[0]);
+      this.socket.write(frame[1], cb as WriteCallback);
+    } else this.socket.write(frame, cb as WriteCallback);
+  }
+
+  private writeFrames(frames: Buffer[], cb: SendCallback | undefined): void {
+    if (!this.writable(cb)) return;
+    this.cork();
+    const last = frames.length - 1;
+    for (let i = 0; i < last; i++) this.socket.write(frames[i]);
+    this.socket.write(frames[last], cb as WriteCallback);
+  }
+
+  private enqueue(
+    opcode: Opcode,
+    data: Buffer,
+    compress: boolean,
+    frames: Buffer[] | null,
+    callback: SendCallback | undefined,
+    fin: boolean,
+  ): void {
+    this.queue.push({ opcode, data, compress, frames, callback, fin });
+    this.queuedBytes += data.length;
+    if (!this.compressing) this.flush();
+  }
+
+  /** Writes queued frames in order until one needs compressing, then waits for zlib. */
+  private flush(): void {
+    while (this.queue.length > 0) {
+      const item = this.queue[0]!;
+      if (item.compress && this.deflate !== null) {
+        this.compressing = true;
+        this.deflate.compress(item.data, this.onCompressed);
+        return;
+      }
+      this.queue.shift();
+      this.queuedBytes -= item.data.length;
+      if (item.frames !== null) this.writeFrames(item.frames, item.callback);
+      else this.writeFrame(item.opcode, item.data, false, item.callback, item.fin);
+    }
+    if (this.endPending) {
+      this.endPending = false;
+      this.socket.end();
+    }
+  }
+
+  private onCompressed(_error: WebSocketError | null, compressed: Buffer | null): void {
+    if (!this.compressing) return; // the socket closed meanwhile
+    this.compressing = false;
+    const item = this.queue.shift();
+    if (item === undefined) return;
+    this.queuedBytes -= item.data.length;
+    // A failed compression (null) still delivers the message, uncompressed.
+    if (compressed === null) this.writeFrame(item.opcode, item.data, false, item.callback, true);
+    else this.writeFrame(item.opcode, compressed, true, item.callback, true);
+    this.flush();
+  }
+}
+
+function uncorkQueue(queue: SendQueue): void {
+  queue.uncork();
+}
