@@ -50,7 +50,7 @@ export interface ClientOptions {
   closeTimeout?: number;
   /** Answer pings with pongs automatically. Default `true`. */
   autoPong?: boolean;
-  /** HTTP(S) agent for the handshake request. Default: none (a fresh connection). */
+  /** HTTP(S) agent for the handshake request. Default: none (a fresh connection, never pooled). */
   agent?: Agent;
   /** TLS (wss:) settings passed to `https.request`. */
   ca?: string | Buffer | Array<string | Buffer>;
@@ -165,7 +165,8 @@ export function openClientHandshake(
     path: `${url.pathname}${url.search}`,
     method: "GET",
     headers,
-    agent: options.agent,
+    // No shared agent: an upgrade's socket is never pooled, not even after a non-101 keep-alive answer.
+    agent: options.agent ?? false,
     ca: options.ca,
     cert: options.cert,
     key: options.key,
@@ -232,9 +233,15 @@ export function openClientHandshake(
     }
 
     settled = true;
-    finished = true;
     clearTimer();
     target.emitter.emit("upgrade", res);
+    // close()/terminate() from an `upgrade` listener aborted the attempt: never open.
+    if (finished) {
+      socket.destroy();
+      deflate?.close();
+      return;
+    }
+    finished = true;
     target.open(socket, head, {
       isServer: false,
       maxPayload,

@@ -247,6 +247,8 @@ export class PerMessageDeflate implements Inflater {
   private inflatedLength = 0;
   private inflateFin = false;
   private inflateError: WebSocketError | null = null;
+  /** The peer ended its DEFLATE stream (a block with BFINAL=1): the next message needs a new inflater. */
+  private inflateEnded = false;
   /** The inflate direction holds a limiter slot. */
   private inflateSlot = false;
 
@@ -274,6 +276,7 @@ export class PerMessageDeflate implements Inflater {
     this.onInflateData = this.onInflateData.bind(this);
     this.onInflateFlushed = this.onInflateFlushed.bind(this);
     this.onInflateError = this.onInflateError.bind(this);
+    this.onInflateEnd = this.onInflateEnd.bind(this);
     this.onDeflateData = this.onDeflateData.bind(this);
     this.onDeflateFlushed = this.onDeflateFlushed.bind(this);
     this.onDeflateError = this.onDeflateError.bind(this);
@@ -299,6 +302,7 @@ export class PerMessageDeflate implements Inflater {
       this.inflate = createInflateRaw({ windowBits: 15 });
       this.inflate.on("data", this.onInflateData);
       this.inflate.on("error", this.onInflateError);
+      this.inflate.on("end", this.onInflateEnd);
     }
     this.inflateOutput = [];
     this.inflate.write(payload);
@@ -334,8 +338,25 @@ export class PerMessageDeflate implements Inflater {
     this.inflateOutput.push(chunk);
   }
 
+  private onInflateEnd(): void {
+    this.inflateEnded = true;
+  }
+
   private onInflateFlushed(): void {
     this.releaseInflate();
+    // RFC 7692 §7.2.3: a message may end its DEFLATE data with a final block; zlib then ignores all
+    // later input, so the next message starts with a fresh inflater (the peer starts a fresh stream).
+    if (this.inflateEnded && this.inflateFin) {
+      this.inflateEnded = false;
+      const ended = this.inflate;
+      this.inflate = null;
+      if (ended !== null) {
+        // Nothing the old stream does can reach the next message any more.
+        ended.removeAllListeners();
+        ended.on("error", ignoreError);
+        ended.close();
+      }
+    }
     const callback = this.inflateCallback;
     if (callback === null) return;
     this.inflateCallback = null;
@@ -439,3 +460,5 @@ export class PerMessageDeflate implements Inflater {
     this.deflate = null;
   }
 }
+
+function ignoreError(): void {}
