@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { EventEmitter } from "node:events";
-import { type Agent, type ClientRequest, type IncomingMessage, request as httpRequest } from "node:http";
+import {
+  type Agent,
+  type ClientRequest,
+  type IncomingMessage,
+  request as httpRequest,
+  type RequestOptions,
+} from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
 import {
@@ -58,6 +64,15 @@ export interface ClientOptions {
   key?: string | Buffer;
   rejectUnauthorized?: boolean;
   servername?: string;
+  /** Creates the TCP/TLS connection for the handshake request, as `http.request` takes it. Default: Node's. */
+  createConnection?: RequestOptions["createConnection"];
+  /** Basic authentication, `"user:password"` (the URL's credentials win, as in `ws`). Default: none. */
+  auth?: string;
+  /**
+   * Called instead of `req.end()` once the handshake request is set up, to add headers or a body
+   * first; it must end the request itself. Default: `req.end()`.
+   */
+  finishRequest?: (req: ClientRequest, ws: EventEmitter) => void;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
@@ -93,8 +108,18 @@ export function openClientHandshake(
   }
   if (url.protocol === "http:") url.protocol = "ws:";
   else if (url.protocol === "https:") url.protocol = "wss:";
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw invalid(`URL scheme must be ws: or wss:, got ${url.protocol}`);
+  // `ws+unix:/path/to/socket:/request/path`, as `ws` spells a Unix domain socket URL.
+  const isUnix = url.protocol === "ws+unix:" || url.protocol === "wss+unix:";
+  if (url.protocol !== "ws:" && url.protocol !== "wss:" && !isUnix) {
+    throw invalid(`URL scheme must be ws:, wss:, ws+unix: or wss+unix:, got ${url.protocol}`);
+  }
+  let socketPath: string | undefined;
+  let unixRequestPath = "/";
+  if (isUnix) {
+    const colon = url.pathname.indexOf(":");
+    socketPath = colon === -1 ? url.pathname : url.pathname.slice(0, colon);
+    if (colon !== -1 && colon + 1 < url.pathname.length) unixRequestPath = url.pathname.slice(colon + 1);
+    if (socketPath === "") throw invalid("ws+unix: URL must name a socket path");
   }
   // RFC 6455 §3: fragments are meaningless in WebSocket URIs.
   if (url.hash !== "") throw invalid("URL must not contain a fragment");
@@ -137,9 +162,11 @@ export function openClientHandshake(
   if (url.username !== "" || url.password !== "") {
     const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     headers.Authorization = `Basic ${Buffer.from(credentials).toString("base64")}`;
+  } else if (options.auth !== undefined) {
+    headers.Authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
   }
 
-  const secure = url.protocol === "wss:";
+  const secure = url.protocol === "wss:" || url.protocol === "wss+unix:";
   const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   // `settled`: the handshake's outcome is known (opened, failed, or handed to `unexpected-response`).
   // `finished`: the connection opened or failed; after `unexpected-response` it can still be aborted.
@@ -160,13 +187,19 @@ export function openClientHandshake(
   };
 
   const req: ClientRequest = (secure ? httpsRequest : httpRequest)({
-    hostname,
-    port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
-    path: `${url.pathname}${url.search}`,
+    ...(socketPath !== undefined
+      ? { socketPath, path: `${unixRequestPath}${url.search}` }
+      : {
+          hostname,
+          port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+          path: `${url.pathname}${url.search}`,
+        }),
+    createConnection: options.createConnection,
     method: "GET",
     headers,
     // No shared agent: an upgrade's socket is never pooled, not even after a non-101 keep-alive answer.
-    agent: options.agent ?? false,
+    // (With `createConnection`, Node requires no agent at all; it then opens an unpooled connection too.)
+    agent: options.agent ?? (options.createConnection !== undefined ? undefined : false),
     ca: options.ca,
     cert: options.cert,
     key: options.key,
@@ -254,7 +287,8 @@ export function openClientHandshake(
       deflate,
     });
   });
-  req.end();
+  if (options.finishRequest !== undefined) options.finishRequest(req, target.emitter);
+  else req.end();
 
   return { url: url.href, abort: fail };
 }

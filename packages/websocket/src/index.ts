@@ -1,12 +1,14 @@
 // @volley/websocket: RFC 6455 WebSockets with RFC 7692 permessage-deflate, server and Node client.
 // This file is the package's public face: only what is exported here is API.
 
+export type { AddEventListenerOptions } from "./browser-events.js";
 export type { ClientOptions } from "./client.js";
 export { CloseCode, isValidCloseCode } from "./close-codes.js";
 export type { PerMessageDeflateOptions } from "./deflate.js";
 export { WebSocketError, type WebSocketErrorCode } from "./errors.js";
 export { CloseEvent, ErrorEvent, MessageEvent, WebSocketEvent } from "./events.js";
 export { Opcode } from "./opcode.js";
+export { createWebSocketStream } from "./stream.js";
 export { type PreparedMessage, prepareMessage } from "./prepared-message.js";
 export {
   type BinaryType,

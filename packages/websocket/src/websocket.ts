@@ -30,8 +30,19 @@ export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 /** How received binary data is handed to listeners. */
 export type BinaryType = "nodebuffer" | "arraybuffer" | "fragments";
 
-/** What `send` accepts: strings go as text, everything else as binary unless `binary` says otherwise. */
-export type SendData = string | Buffer | Uint8Array | ArrayBuffer | ArrayBufferView;
+/**
+ * What `send` accepts: strings (and numbers, sent as their decimal text, as `ws` does) go as text,
+ * everything else as binary unless `binary` says otherwise; `undefined`/`null` send an empty message.
+ */
+export type SendData =
+  | string
+  | number
+  | Buffer
+  | Uint8Array
+  | ArrayBuffer
+  | ArrayBufferView
+  | null
+  | undefined;
 
 export interface SendOptions {
   /** Send as a binary frame (true) or a text frame (false). Default: false for strings, true otherwise. */
@@ -62,6 +73,8 @@ const EMPTY: Buffer = Buffer.alloc(0);
 
 function toBuffer(data: SendData): Buffer {
   if (typeof data === "string") return Buffer.from(data);
+  if (typeof data === "number") return Buffer.from(String(data));
+  if (data === undefined || data === null) return EMPTY;
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof ArrayBuffer) return Buffer.from(data);
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -114,6 +127,12 @@ export class WebSocket
   private abortHandshake: ((error: WebSocketError) => void) | null = null;
   // Created on first use: most server-side connections never need it.
   private browserEvents: BrowserEvents | null = null;
+  /** `pause()` was called: the socket stays paused until `resume()`. */
+  private userPaused = false;
+  /** The frame reader asked for a pause (`maxUnparsedBytes`) and has not drained yet. */
+  private readerPaused = false;
+  /** Bytes passed to `send` after closing on a connection that never had a socket (as `ws` counts them). */
+  private bytesAfterClose = 0;
   /** The set (a server's `clients`) this connection leaves when it closes. */
   private trackedIn: Set<WebSocket> | null = null;
 
@@ -171,7 +190,27 @@ export class WebSocket
 
   /** Bytes accepted by `send` and friends but not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return (this.sender?.bufferedBytes ?? 0) + (this.socket === null ? 0 : this.socket.writableLength);
+    if (this.socket === null) return this.bytesAfterClose;
+    return (this.sender?.bufferedBytes ?? 0) + this.socket.writableLength;
+  }
+
+  /** Whether `pause()` holds incoming data back. */
+  get isPaused(): boolean {
+    return this.userPaused;
+  }
+
+  /** Stops reading from the socket (no `message` events from new data) until `resume()`; no-op unless open or closing. */
+  pause(): void {
+    if (this.socket === null || this.state === WebSocket.CLOSED) return;
+    this.userPaused = true;
+    this.socket.pause();
+  }
+
+  /** Undoes `pause()` (reading stays paused while the parser is catching up on `maxUnparsedBytes`). */
+  resume(): void {
+    if (this.socket === null || this.state === WebSocket.CLOSED) return;
+    this.userPaused = false;
+    if (!this.readerPaused) this.socket.resume();
   }
 
   /** How binary messages are delivered: "nodebuffer" (default), "arraybuffer" or "fragments". */
@@ -197,10 +236,11 @@ export class WebSocket
     }
     const sender = this.sender;
     if (this.state !== WebSocket.OPEN || sender === null) {
-      this.rejectSend(cb);
+      this.rejectSend(cb, data);
       return;
     }
-    let opcode: Opcode = typeof data === "string" ? Opcode.Text : Opcode.Binary;
+    const isText = typeof data === "string" || typeof data === "number";
+    let opcode: Opcode = isText ? Opcode.Text : Opcode.Binary;
     if (options?.binary !== undefined) opcode = options.binary ? Opcode.Binary : Opcode.Text;
     const payload = toBuffer(data);
     const fin = options?.fin !== false;
@@ -253,14 +293,15 @@ export class WebSocket
       );
     }
     if (this.state !== WebSocket.OPEN || this.sender === null) {
-      this.rejectSend(cb);
+      this.rejectSend(cb, payload);
       return;
     }
     this.sender.sendControl(opcode, payload, cb);
   }
 
-  private rejectSend(cb: SendCallback | undefined): void {
+  private rejectSend(cb: SendCallback | undefined, data?: SendData): void {
     if (this.state === WebSocket.CONNECTING) throw notOpen(this.state);
+    if (this.socket === null && data !== undefined) this.bytesAfterClose += toBuffer(data).length;
     if (cb !== undefined) process.nextTick(cb, notOpen(this.state));
   }
 
@@ -422,13 +463,17 @@ export class WebSocket
 
   /** @internal The reader caught up after asking for a pause (`maxUnparsedBytes`). */
   onReaderDrain(): void {
-    this.socket?.resume();
+    this.readerPaused = false;
+    if (!this.userPaused) this.socket?.resume();
   }
 
   /** @internal */
   onSocketData(chunk: Buffer): void {
     // Back-pressure: too much input waits behind an inflation, so stop reading until it is parsed.
-    if (this.reader !== null && !this.reader.write(chunk)) this.socket?.pause();
+    if (this.reader !== null && !this.reader.write(chunk)) {
+      this.readerPaused = true;
+      this.socket?.pause();
+    }
   }
 
   /** @internal */

@@ -1,0 +1,216 @@
+// Issue 13 item 4: the wider `ws` API, checked against the real `ws` package where there is a peer.
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { test } from "node:test";
+import WsWebSocket, { WebSocketServer as WsServer } from "ws";
+import { createWebSocketStream, WebSocket, WebSocketServer } from "../src/index.js";
+import { closed, startServer, startWsServer, stopServer } from "./helpers.js";
+
+test("send/ping/pong with numbers and empty data, as ws: numbers as text, undefined as an empty binary message", async () => {
+  const { wss, url } = await startWsServer();
+  const received: Array<[string, boolean]> = [];
+  const pings: string[] = [];
+  const done = new Promise<void>((resolve) =>
+    wss.on("connection", (ws) => {
+      ws.on("ping", (data) => pings.push(String(data)));
+      ws.on("message", (data, isBinary) => {
+        received.push([String(data), isBinary]);
+        if (received.length === 4) resolve();
+      });
+    }),
+  );
+  const client = new WebSocket(url);
+  await once(client, "open");
+  client.ping(42);
+  client.send(42);
+  client.send(undefined);
+  client.send("");
+  client.send(Buffer.alloc(0));
+  await done;
+  assert.deepEqual(received, [
+    ["42", false],
+    ["", true],
+    ["", false],
+    ["", true],
+  ]);
+  assert.deepEqual(pings, ["42"]);
+  client.close();
+  await closed(client);
+  await stopServer(wss);
+});
+
+test("after close: send's callback gets ws's error message, and bufferedAmount counts the data when no socket was ever made", async () => {
+  const { wss, url } = await startServer();
+  const client = new WebSocket(url);
+  await once(client, "open");
+  client.close();
+  const error = await new Promise<Error | undefined>((resolve) => client.send("late", resolve));
+  assert.equal(error?.message, "WebSocket is not open: readyState 2 (CLOSING)");
+  await closed(client);
+  const [wsMessage] = await new Promise<[string]>((resolve) => {
+    const peer = new WsWebSocket(url);
+    peer.on("open", () => {
+      peer.close();
+      peer.send("late", (err) => resolve([err!.message]));
+    });
+  });
+  assert.equal(error?.message, wsMessage, "the same message as ws");
+
+  // Never connected: the bytes are counted, as ws does.
+  const never = new WebSocket("ws://127.0.0.1:1");
+  never.on("error", () => {});
+  never.close();
+  await closed(never);
+  never.send("12345");
+  assert.equal(never.bufferedAmount, 5);
+  await stopServer(wss);
+});
+
+test("pause()/resume()/isPaused hold messages back and release them (to a ws server)", async () => {
+  const { wss, url } = await startWsServer();
+  wss.on("connection", (ws) => ws.on("message", (data) => ws.send(data)));
+  const client = new WebSocket(url);
+  await once(client, "open");
+  const received: string[] = [];
+  client.on("message", (data) => received.push(String(data)));
+  client.pause();
+  assert.equal(client.isPaused, true);
+  const pong = once(client, "pong");
+  // A ping's pong is held too: once the ws server answers it, everything before it is in the socket.
+  client.send("a");
+  client.send("b");
+  client.ping();
+  // While paused nothing is read, so the pong cannot arrive: give the round trip a turn via a second client.
+  const probe = new WsWebSocket(url);
+  await once(probe, "open");
+  probe.send("probe");
+  await once(probe, "message");
+  assert.deepEqual(received, []);
+  client.resume();
+  assert.equal(client.isPaused, false);
+  await pong;
+  assert.deepEqual(received, ["a", "b"]);
+  probe.close();
+  client.close();
+  await closed(client);
+  await stopServer(wss);
+});
+
+test("createWebSocketStream: pipe through a ws echo server; end() closes without a code (1005), as ws's does", async () => {
+  const { wss, url } = await startWsServer();
+  const serverClosed = new Promise<number>((resolve) =>
+    wss.on("connection", (ws) => {
+      ws.on("message", (data) => ws.send(String(data).toUpperCase()));
+      ws.on("close", (code) => resolve(code));
+    }),
+  );
+  const client = new WebSocket(url);
+  const duplex = createWebSocketStream(client, { encoding: "utf8" });
+  const chunks: string[] = [];
+  duplex.on("data", (chunk: string) => {
+    chunks.push(chunk);
+    if (chunks.length === 2) duplex.end();
+  });
+  duplex.write("hello");
+  duplex.write("world");
+  await once(duplex, "end");
+  assert.deepEqual(chunks, ["HELLO", "WORLD"]);
+  assert.equal(await serverClosed, 1005);
+  await stopServer(wss);
+});
+
+test("createWebSocketStream with stream.pipeline on our server side, ws as the client", async () => {
+  const { wss, url } = await startServer();
+  wss.on("connection", (ws) => {
+    const duplex = createWebSocketStream(ws);
+    void pipeline(duplex, duplex).catch(() => {});
+  });
+  const peer = new WsWebSocket(url);
+  await once(peer, "open");
+  peer.send(Buffer.from("echo me"));
+  const [data] = (await once(peer, "message")) as [Buffer];
+  assert.equal(String(data), "echo me");
+  peer.close();
+  await once(peer, "close");
+  await stopServer(wss);
+});
+
+test("client options: auth, finishRequest, createConnection", async () => {
+  const seen: Array<{ authorization?: string; extra?: string }> = [];
+  const server = createServer();
+  const wss = new WebSocketServer({ server });
+  wss.on("connection", (_ws, req) =>
+    seen.push({ authorization: req.headers.authorization, extra: req.headers["x-extra"] as string }),
+  );
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  let created = 0;
+  const client = new WebSocket(`ws://127.0.0.1:${port}/`, {
+    auth: "alice:secret",
+    finishRequest: (req) => {
+      req.setHeader("X-Extra", "1");
+      req.end();
+    },
+    createConnection: (options: { port?: number | string | null; host?: string | null }) => {
+      created++;
+      return connect(Number(options.port), options.host ?? "127.0.0.1");
+    },
+  });
+  await once(client, "open");
+  assert.equal(created, 1);
+  assert.deepEqual(seen, [
+    { authorization: `Basic ${Buffer.from("alice:secret").toString("base64")}`, extra: "1" },
+  ]);
+  client.close();
+  await closed(client);
+  for (const ws of wss.clients) ws.terminate();
+  wss.close();
+  server.close();
+  await once(server, "close");
+});
+
+test("ws+unix: URLs reach a server on a Unix domain socket (ws's server, and ws's client to ours)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "volley-ws-"));
+  const socketPath = join(dir, "s.sock");
+  const server = createServer();
+  const wss = new WsServer({ server });
+  const paths: string[] = [];
+  wss.on("connection", (ws, req) => {
+    paths.push(req.url ?? "");
+    ws.on("message", (data) => ws.send(data));
+  });
+  server.listen(socketPath);
+  await once(server, "listening");
+  const client = new WebSocket(`ws+unix:${socketPath}:/chat?room=1`);
+  await once(client, "open");
+  const reply = once(client, "message");
+  client.send("over unix");
+  assert.equal(String((await reply)[0]), "over unix");
+  assert.deepEqual(paths, ["/chat?room=1"]);
+  client.close();
+  await closed(client);
+  for (const ws of wss.clients) ws.terminate();
+  wss.close();
+  server.close();
+  await once(server, "close");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("clientTracking: false keeps no clients set entries", async () => {
+  const { wss, url } = await startServer({ clientTracking: false });
+  const connected = once(wss, "connection");
+  const client = new WebSocket(url);
+  await once(client, "open");
+  await connected;
+  assert.equal(wss.clients.size, 0);
+  client.close();
+  await closed(client);
+  await stopServer(wss);
+});
