@@ -73,6 +73,15 @@ export interface ClientOptions {
    * first; it must end the request itself. Default: `req.end()`.
    */
   finishRequest?: (req: ClientRequest, ws: EventEmitter) => void;
+  /**
+   * Fills the 4-byte masking key of each frame (e.g. zeros, to skip masking costs in a trusted
+   * environment). Default: a fresh random key per frame (RFC 6455 §5.3).
+   */
+  generateMask?: (mask: Buffer) => void;
+  /** Follow 3xx answers to the handshake (emitting `redirect(url, req)`). Default `false`. */
+  followRedirects?: boolean;
+  /** With `followRedirects`, the most redirects followed before failing. Default 10. */
+  maxRedirects?: number;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
@@ -83,6 +92,20 @@ export interface HandshakeTarget {
   emitter: EventEmitter;
   open(socket: Duplex, head: Buffer, setup: ConnectionSetup): void;
   fail(error: WebSocketError): void;
+  /** The handshake follows a redirect to `url`. */
+  redirected(url: string): void;
+}
+
+const DEFAULT_MAX_REDIRECTS = 10;
+
+/** Request headers for another host: credentials are not passed on (as `ws` does). */
+function withoutCredentials(headers: Record<string, string> | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (lower !== "authorization" && lower !== "cookie") kept[name] = value;
+  }
+  return kept;
 }
 
 function invalid(message: string): WebSocketError {
@@ -99,6 +122,7 @@ export function openClientHandshake(
   address: string | URL,
   protocols: string | string[],
   options: ClientOptions,
+  redirects = 0,
 ): { url: string; abort(error: WebSocketError): void } {
   let url: URL;
   try {
@@ -216,6 +240,36 @@ export function openClientHandshake(
   req.on("error", (error: Error) => fail(handshakeError(`handshake request failed: ${error.message}`)));
   req.on("response", (res: IncomingMessage) => {
     if (settled) return;
+    const status = res.statusCode ?? 0;
+    const location = res.headers.location;
+    if (options.followRedirects === true && status >= 300 && status < 400 && location !== undefined) {
+      res.resume();
+      if (redirects >= (options.maxRedirects ?? DEFAULT_MAX_REDIRECTS)) {
+        fail(handshakeError("Maximum redirects exceeded", status));
+        return;
+      }
+      let next: ReturnType<typeof openClientHandshake>;
+      try {
+        const nextUrl = new URL(location, url);
+        const nextOptions =
+          nextUrl.host === url.host
+            ? options
+            : { ...options, headers: withoutCredentials(options.headers), auth: undefined };
+        target.emitter.emit("redirect", nextUrl.href, req);
+        settled = true;
+        finished = true;
+        clearTimer();
+        req.destroy();
+        next = openClientHandshake(target, nextUrl, protocols, nextOptions, redirects + 1);
+      } catch (error) {
+        finished = false;
+        fail(handshakeError(`invalid redirect: ${(error as Error).message}`, status));
+        return;
+      }
+      current.abort = next.abort;
+      target.redirected(next.url);
+      return;
+    }
     if (target.emitter.listenerCount("unexpected-response") > 0) {
       // The listener owns the response now; close()/terminate() still end the connection attempt.
       settled = true;
@@ -224,7 +278,7 @@ export function openClientHandshake(
       return;
     }
     res.resume();
-    fail(handshakeError(`unexpected server response: ${res.statusCode}`, res.statusCode));
+    fail(handshakeError(`Unexpected server response: ${res.statusCode}`, res.statusCode));
   });
   req.on("upgrade", (res: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (settled) {
@@ -280,6 +334,7 @@ export function openClientHandshake(
       maxPayload,
       maxFragments,
       maxUnparsedBytes,
+      generateMask: options.generateMask ?? null,
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       autoPong: options.autoPong ?? true,
       protocol: protocol ?? "",
@@ -290,5 +345,7 @@ export function openClientHandshake(
   if (options.finishRequest !== undefined) options.finishRequest(req, target.emitter);
   else req.end();
 
-  return { url: url.href, abort: fail };
+  // A redirect replaces the request: `abort` then reaches the newest one.
+  const current = { abort: fail };
+  return { url: url.href, abort: (error) => current.abort(error) };
 }

@@ -17,6 +17,9 @@ export function frameHeaderSize(length: number, masked: boolean): number {
  * Writes a frame header at `offset` and returns the offset after it. With `masked`, a fresh masking
  * key is written last and stays readable at `returned - 4`.
  */
+/** Fills a 4-byte masking key (the client's `generateMask` option). */
+export type MaskGenerator = (mask: Buffer) => void;
+
 export function writeFrameHeader(
   target: Buffer,
   offset: number,
@@ -25,6 +28,7 @@ export function writeFrameHeader(
   rsv1: boolean,
   length: number,
   masked: boolean,
+  generateMask: MaskGenerator | null = null,
 ): number {
   target[offset] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
   const maskBit = masked ? 0x80 : 0;
@@ -43,7 +47,8 @@ export function writeFrameHeader(
     offset += 10;
   }
   if (masked) {
-    writeMaskingKey(target, offset);
+    if (generateMask !== null) generateMask(target.subarray(offset, offset + 4));
+    else writeMaskingKey(target, offset);
     offset += 4;
   }
   return offset;
@@ -60,6 +65,7 @@ export function encodeFrame(
   fin: boolean,
   rsv1: boolean,
   masked: boolean,
+  generateMask: MaskGenerator | null = null,
 ): Buffer | [Buffer, Buffer] {
   const length = payload.length;
   const headerSize = frameHeaderSize(length, masked);
@@ -69,7 +75,7 @@ export function encodeFrame(
     return [header, payload];
   }
   const frame = Buffer.allocUnsafe(headerSize + length);
-  const start = writeFrameHeader(frame, 0, opcode, fin, rsv1, length, masked);
+  const start = writeFrameHeader(frame, 0, opcode, fin, rsv1, length, masked, generateMask);
   payload.copy(frame, start);
   if (masked) applyMask(frame, start, start + length, frame.subarray(start - 4, start));
   return frame;

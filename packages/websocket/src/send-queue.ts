@@ -3,7 +3,7 @@
 import type { Duplex } from "node:stream";
 import type { PerMessageDeflate } from "./deflate.js";
 import type { WebSocketError } from "./errors.js";
-import { encodeFrame } from "./frame-writer.js";
+import { encodeFrame, type MaskGenerator } from "./frame-writer.js";
 import type { Opcode } from "./opcode.js";
 
 export type SendCallback = (error?: Error) => void;
@@ -36,6 +36,7 @@ export class SendQueue {
   private readonly owner: SendQueueOwner;
   private readonly mask: boolean;
   private readonly deflate: PerMessageDeflate | null;
+  private readonly generateMask: MaskGenerator | null;
   private corked = false;
   private compressing = false;
   private queue: QueuedFrame[] = [];
@@ -43,8 +44,15 @@ export class SendQueue {
   /** End the socket once the queue is empty (the closing handshake is done with it). */
   private endPending = false;
 
-  constructor(socket: Duplex, owner: SendQueueOwner, mask: boolean, deflate: PerMessageDeflate | null) {
+  constructor(
+    socket: Duplex,
+    owner: SendQueueOwner,
+    mask: boolean,
+    deflate: PerMessageDeflate | null,
+    generateMask: MaskGenerator | null = null,
+  ) {
     this.socket = socket;
+    this.generateMask = generateMask;
     this.owner = owner;
     this.mask = mask;
     this.deflate = deflate;
@@ -130,7 +138,7 @@ export class SendQueue {
   ): void {
     if (!this.writable(cb)) return;
     this.cork();
-    const frame = encodeFrame(opcode, payload, fin, rsv1, this.mask);
+    const frame = encodeFrame(opcode, payload, fin, rsv1, this.mask, this.generateMask);
     if (Array.isArray(frame)) {
       this.socket.write(frame[0]);
       this.socket.write(frame[1], cb as WriteCallback);

@@ -16,6 +16,7 @@ import type { PerMessageDeflate } from "./deflate.js";
 import { notOpen, WebSocketError } from "./errors.js";
 import type { CloseEvent, ErrorEvent, EventListenerLike, MessageEvent, WebSocketEvent } from "./events.js";
 import { FrameReader } from "./frame-reader.js";
+import type { MaskGenerator } from "./frame-writer.js";
 import { MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import type { PreparedMessage } from "./prepared-message.js";
 import { type SendCallback, SendQueue, type SendQueueOwner } from "./send-queue.js";
@@ -67,6 +68,8 @@ export interface ConnectionSetup {
   protocol: string;
   extensions: string;
   deflate: PerMessageDeflate | null;
+  /** Client side: fills each frame's masking key instead of the default random one. */
+  generateMask?: MaskGenerator | null;
 }
 
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -112,7 +115,7 @@ export class WebSocket
   private binaryTypeValue: BinaryType = "nodebuffer";
   private protocolValue = "";
   private extensionsValue = "";
-  private readonly urlValue: string;
+  private urlValue: string;
 
   private socket: Duplex | null = null;
   private reader: FrameReader | null = null;
@@ -387,7 +390,7 @@ export class WebSocket
     this.protocolValue = setup.protocol;
     this.extensionsValue = setup.extensions;
     this.deflate = setup.deflate;
-    this.sender = new SendQueue(socket, this, !setup.isServer, setup.deflate);
+    this.sender = new SendQueue(socket, this, !setup.isServer, setup.deflate, setup.generateMask ?? null);
     this.reader = new FrameReader(new ReaderSink(this), {
       isServer: setup.isServer,
       maxPayload: setup.maxPayload,
@@ -514,6 +517,9 @@ export class WebSocket
         this.abortHandshake = null;
         this.setSocket(socket, head, setup);
         this.emit("open");
+      },
+      redirected: (url: string) => {
+        this.urlValue = url;
       },
       fail: (error: WebSocketError) => {
         this.abortHandshake = null;

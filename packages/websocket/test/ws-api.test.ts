@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { test } from "node:test";
 import WsWebSocket, { WebSocketServer as WsServer } from "ws";
 import { createWebSocketStream, WebSocket, WebSocketServer } from "../src/index.js";
-import { closed, startServer, startWsServer, stopServer } from "./helpers.js";
+import { closed, startRawServer, startServer, startWsServer, stopServer } from "./helpers.js";
 
 test("send/ping/pong with numbers and empty data, as ws: numbers as text, undefined as an empty binary message", async () => {
   const { wss, url } = await startWsServer();
@@ -213,4 +213,89 @@ test("clientTracking: false keeps no clients set entries", async () => {
   client.close();
   await closed(client);
   await stopServer(wss);
+});
+
+test("generateMask fills each frame's masking key (zeros here: the payload goes out as it is)", async () => {
+  const received: Buffer[] = [];
+  let gotFrame = () => {};
+  const frameArrived = new Promise<void>((resolve) => {
+    gotFrame = resolve;
+  });
+  const { server, url } = await startRawServer((socket) => {
+    socket.on("data", (chunk: Buffer) => {
+      received.push(chunk);
+      if (Buffer.concat(received).length >= 2 + 4 + 5) gotFrame();
+    });
+    socket.resume();
+  });
+  const client = new WebSocket(url, { perMessageDeflate: false, generateMask: (mask) => mask.fill(0) });
+  client.on("open", () => client.send("hello"));
+  await frameArrived;
+  const frame = Buffer.concat(received);
+  assert.equal(frame[1]! & 0x80, 0x80, "still flagged as masked");
+  assert.deepEqual([...frame.subarray(2, 6)], [0, 0, 0, 0]);
+  assert.equal(frame.subarray(6, 11).toString(), "hello");
+  client.terminate();
+  await closed(client);
+  server.close();
+});
+
+/** A server whose `/loop` redirects to itself, `/old` to `/new`, and `/new` accepts WebSockets. */
+async function redirectingServer() {
+  const server = createServer();
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    if (req.url === "/new") {
+      wss.handleUpgrade(req, socket, head, (ws) => ws.on("message", (data) => ws.send(data)));
+      return;
+    }
+    const location = req.url === "/loop" ? "/loop" : "/new";
+    socket.end(
+      `HTTP/1.1 302 Found\r\nLocation: ${location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  return { server, wss, base: `ws://127.0.0.1:${port}` };
+}
+
+test("followRedirects/maxRedirects: follows 3xx like ws (redirect event, new url), stops at the limit, off by default", async () => {
+  const { server, wss, base } = await redirectingServer();
+  const client = new WebSocket(`${base}/old`, { followRedirects: true });
+  const redirects: string[] = [];
+  client.on("redirect", (url: string) => redirects.push(url));
+  await once(client, "open");
+  assert.deepEqual(redirects, [`${base}/new`]);
+  assert.equal(client.url, `${base}/new`);
+  const peer = new WsWebSocket(`${base}/old`, { followRedirects: true });
+  await once(peer, "open");
+  assert.equal(client.url, peer.url, "the same final url as ws");
+  peer.close();
+  client.close();
+  await closed(client);
+
+  const looping = new WebSocket(`${base}/loop`, { followRedirects: true, maxRedirects: 3 });
+  const loopErrors: Error[] = [];
+  looping.on("error", (error) => loopErrors.push(error));
+  let loopRedirects = 0;
+  looping.on("redirect", () => loopRedirects++);
+  assert.equal((await closed(looping))[0], 1006);
+  assert.equal(loopRedirects, 3);
+  assert.equal(loopErrors[0]?.message, "Maximum redirects exceeded");
+
+  const notFollowing = new WebSocket(`${base}/old`);
+  const errors: Error[] = [];
+  notFollowing.on("error", (error) => errors.push(error));
+  await closed(notFollowing);
+  assert.equal(errors[0]?.message, "Unexpected server response: 302");
+  const wsErrors: Error[] = [];
+  const wsPeer = new WsWebSocket(`${base}/old`);
+  wsPeer.on("error", (error) => wsErrors.push(error));
+  await closed(wsPeer);
+  assert.equal(errors[0]?.message, wsErrors[0]?.message, "ws's message");
+
+  for (const ws of wss.clients) ws.terminate();
+  server.close();
+  await once(server, "close");
 });
