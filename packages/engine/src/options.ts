@@ -30,6 +30,16 @@ export interface EngineServerOptions {
   maxHttpBufferSize?: number;
   /** Most packets accepted in one polling POST body. Default: 1000. */
   maxPacketsPerPayload?: number;
+  /**
+   * Bytes of an oversized polling POST (over `maxHttpBufferSize`) read and dropped so the client sees the 413
+   * instead of a reset connection. Past it the 413 is written at once and the connection cut. Default: 8 MiB.
+   */
+  maxDiscardBytes?: number;
+  /**
+   * Milliseconds an oversized polling POST may keep uploading (its body dropped) before the 413 is written
+   * and the connection cut. Default: 10000.
+   */
+  discardTimeout?: number;
   /** Transports accepted, in order of preference. Default: ["polling", "websocket"]. */
   transports?: TransportName[];
   /** Whether polling sessions may upgrade to websocket. Default: true. */
@@ -71,6 +81,8 @@ export interface ResolvedOptions {
   upgradeTimeout: number;
   maxHttpBufferSize: number;
   maxPacketsPerPayload: number;
+  maxDiscardBytes: number;
+  discardTimeout: number;
   transports: TransportName[];
   allowUpgrades: boolean;
   allowRequest: ((req: IncomingMessage, cb: AllowRequestCallback) => void) | undefined;
@@ -124,6 +136,8 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
     upgradeTimeout: positive("upgradeTimeout", options.upgradeTimeout, 10000),
     maxHttpBufferSize: positive("maxHttpBufferSize", options.maxHttpBufferSize, 1e6),
     maxPacketsPerPayload: positive("maxPacketsPerPayload", options.maxPacketsPerPayload, 1000),
+    maxDiscardBytes: positive("maxDiscardBytes", options.maxDiscardBytes, 8 * 1024 * 1024),
+    discardTimeout: positive("discardTimeout", options.discardTimeout, 10000),
     transports: [...transports],
     allowUpgrades: options.allowUpgrades ?? true,
     allowRequest: options.allowRequest,
