@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
@@ -63,6 +64,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** @internal Sessions waiting for a pong. */
   readonly pongTimers: TimerList<EngineSocket>;
   private readonly flushQueue = new FlushQueue();
+  /** Connection caps and handshake rates, checked before `allowRequest`. */
+  private readonly admission: Admission;
   private wss: WebSocketServerLike | undefined;
   private readonly prepareFrame: PrepareFrame | undefined;
   private closed = false;
@@ -77,6 +80,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.pingTimers = new TimerList(pingInterval, clock, (session) => session.onPingDue());
     this.pongTimers = new TimerList(pingTimeout, clock, (session) => session.onPongOverdue());
     this.prepareFrame = this.options.wsEngine === undefined ? defaultPrepareFrame : undefined;
+    this.admission = new Admission(this.options);
   }
 
   /** Number of open sessions. */
@@ -149,6 +153,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.acceptWebSocket(req, socket, head, sid);
         return;
       }
+      const limited = this.admission.check(req, this.sessions.size);
+      if (limited !== undefined) {
+        this.refuseUpgrade(req, socket, limited);
+        return;
+      }
       this.checkAllowRequest(req, (refusal) => {
         if (refusal !== undefined) this.refuseUpgrade(req, socket, refusal);
         else this.acceptWebSocket(req, socket, head, null);
@@ -196,6 +205,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** @internal */
   onSessionClose(session: EngineSocket): void {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    this.admission.closed(session);
   }
 
   // ---- requests ----
@@ -212,6 +222,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       const session = this.lookupSession(sid, req)!;
       this.applyHeaderListeners(req, res, false);
       (session.transport as PollingTransport).onRequest(req, res);
+      return;
+    }
+    const limited = this.admission.check(req, this.sessions.size);
+    if (limited !== undefined) {
+      this.refuse(req, res, limited);
       return;
     }
     this.checkAllowRequest(req, (refusal) => {
@@ -353,6 +368,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.pendingIds.delete(req);
     const session = new EngineSocket(this, id, req, transport);
     this.sessions.set(id, session);
+    this.admission.opened(session, req);
     return session;
   }
 

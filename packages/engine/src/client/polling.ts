@@ -1,5 +1,5 @@
 import type { Packet } from "../parser/index.js";
-import type { EngineClientError } from "./errors.js";
+import { type EngineClientError, retryAfterOf } from "./errors.js";
 import { decodePayload, encodePayload } from "./packet-codec.js";
 import { Transport } from "./transport.js";
 
@@ -81,6 +81,7 @@ export class PollingTransport extends Transport {
     const controller = new AbortController();
     const opts = this._opts;
     if (!closing) this.#requests.add(controller);
+    let retryAfter: number | undefined;
     try {
       const response = await fetch(this._uri("http", opts.timestampRequests !== false), {
         method: body ? "POST" : "GET",
@@ -92,10 +93,11 @@ export class PollingTransport extends Transport {
       });
       const text = await response.text();
       if (response.ok) return text;
+      retryAfter = retryAfterOf(response.status, response.headers.get("retry-after"), text);
       throw response.status;
     } catch (error) {
       if (!closing && this.readyState !== "closed" && !controller.signal.aborted)
-        this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", error);
+        this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", error, undefined, retryAfter);
     } finally {
       this.#requests.delete(controller);
     }

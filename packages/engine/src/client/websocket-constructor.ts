@@ -15,6 +15,24 @@ export interface WebSocketLike {
   onerror: ((event: any) => void) | null;
   send(data: string | ArrayBufferLike | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
+  /**
+   * Node implementations (`ws`, `@volley/websocket`): a non-101 answer to the handshake. The listener owns
+   * the response and must end the request.
+   */
+  on?(event: "unexpected-response", listener: (req: RefusedRequest, res: RefusalResponse) => void): unknown;
+}
+
+/** The handshake request of a refused Node WebSocket (only `destroy` is used). */
+export interface RefusedRequest {
+  destroy(): void;
+}
+
+/** The refusal of a Node WebSocket handshake (an `http.IncomingMessage`; the parts used). */
+export interface RefusalResponse {
+  statusCode?: number;
+  headers: Record<string, string | string[] | undefined>;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "error" | "close", listener: () => void): unknown;
 }
 
 /** Node-side constructor options (ignored by browsers): handshake headers and permessage-deflate. */
