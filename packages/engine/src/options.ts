@@ -2,7 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { AddressSet } from "./client-address.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { CookieOptions } from "./cookie.js";
-import type { CorsOptions } from "./cors.js";
+import type { CorsOptions, CorsOptionsDelegate } from "./cors.js";
+import { type AllowedOrigins, type OriginCheck, originCheck } from "./origin-check.js";
 import type { RateLimit } from "./token-bucket.js";
 import type { WebSocketServerConstructor } from "./transports/websocket-like.js";
 
@@ -77,8 +78,18 @@ export interface EngineServerOptions {
   allowUpgrades?: boolean;
   /** Called on every handshake; answer `cb(null, true)` to accept. Default: accept all. */
   allowRequest?: (req: IncomingMessage, cb: AllowRequestCallback) => void;
-  /** CORS for polling requests (socket.io's option shape). Default: false (no CORS headers). */
-  cors?: CorsOptions | false;
+  /**
+   * CORS for polling requests (socket.io's option shape), or a delegate `(req, cb) => cb(null, options)`
+   * deciding per request (engine.io's). Also the default of `allowedOrigins`. Default: false (no CORS headers).
+   */
+  cors?: CorsOptions | CorsOptionsDelegate | false;
+  /**
+   * Origins allowed to open a WebSocket (checked on every upgrade; refusal: HTTP 403 `{"code":4,...}`): a
+   * string, RegExp or array of them, `"*"`/`true` for any, or `(origin, req) => boolean | Promise<boolean>`.
+   * Requests without `Origin` and same-origin ones pass, except with the function form. Default: the
+   * origins of `cors.origin` (no check without `cors` or when it allows any origin).
+   */
+  allowedOrigins?: AllowedOrigins;
   /** Session cookie set on the handshake response. `true` means the defaults of {@link CookieOptions}. Default: false. */
   cookie?: CookieOptions | boolean;
   /** permessage-deflate for the websocket transport (passed to the WebSocket server). Default: false. */
@@ -124,7 +135,9 @@ export interface ResolvedOptions {
   transports: TransportName[];
   allowUpgrades: boolean;
   allowRequest: ((req: IncomingMessage, cb: AllowRequestCallback) => void) | undefined;
-  cors: CorsOptions | false;
+  cors: CorsOptions | CorsOptionsDelegate | false;
+  /** Undefined when every origin may open a WebSocket. */
+  originCheck: OriginCheck | undefined;
   cookie: CookieOptions | false;
   perMessageDeflate: boolean | Record<string, unknown>;
   httpCompressionThreshold: number | false;
@@ -218,6 +231,7 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
     allowUpgrades: options.allowUpgrades ?? true,
     allowRequest: options.allowRequest,
     cors: options.cors ?? false,
+    originCheck: originCheck(options.allowedOrigins, options.cors ?? false),
     cookie: cookie === true ? {} : cookie,
     perMessageDeflate: options.perMessageDeflate ?? false,
     httpCompressionThreshold:

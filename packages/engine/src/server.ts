@@ -148,6 +148,29 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.refuseUpgrade(req, socket, error);
         return;
       }
+      const check = this.options.originCheck;
+      if (check === undefined) this.onUpgradeRequest(req, socket, head, query);
+      else
+        check(req, (allowed, source) => {
+          if (allowed) this.onUpgradeRequest(req, socket, head, query);
+          else {
+            const message = `origin not allowed (${source})`;
+            const context = { name: "ORIGIN_NOT_ALLOWED", origin: req.headers.origin };
+            this.refuseUpgrade(
+              req,
+              socket,
+              new EngineRequestError(EngineErrorCode.FORBIDDEN, context, message),
+            );
+          }
+        });
+    } catch (err) {
+      this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
+    }
+  }
+
+  /** An upgrade that passed the checks of every request: join its session, or open a new one. */
+  private onUpgradeRequest(req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+    try {
       const sid = query.get("sid");
       if (sid !== null) {
         this.acceptWebSocket(req, socket, head, sid);

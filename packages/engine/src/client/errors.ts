@@ -39,30 +39,12 @@ export class EngineClientError extends Error {
   constructor(code: EngineClientErrorCode, description?: unknown, context?: unknown, retryAfter?: number) {
     super(code.toLowerCase().replace("_", " "));
     // Plain assignments: declared fields would be emitted twice (once as class fields).
-    Object.assign(this, { code, description, context, type: /^PO|^W/.test(code) ? "TransportError" : code });
-    if (retryAfter !== undefined) Object.assign(this, { retryAfter });
+    Object.assign(this, {
+      code,
+      description,
+      context,
+      type: /^PO|^W/.test(code) ? "TransportError" : code,
+      retryAfter,
+    });
   }
-}
-
-/**
- * The wait (ms) a refusal asks for: only on 429/503, from the body's `retryAfter` (seconds; readable
- * cross-origin) or the `Retry-After` header (seconds or an HTTP date). Undefined when there is none.
- */
-export function retryAfterOf(
-  status: number,
-  header: string | null | undefined,
-  body: string,
-): number | undefined {
-  if (status !== 429 && status !== 503) return undefined;
-  try {
-    const seconds = (JSON.parse(body) as { retryAfter?: unknown }).retryAfter;
-    if (typeof seconds === "number" && seconds >= 0 && Number.isFinite(seconds)) return seconds * 1000;
-  } catch {
-    // Not our JSON body: the header may still say.
-  }
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }

@@ -1,5 +1,5 @@
 import type { Packet } from "../parser/index.js";
-import { type EngineClientError, retryAfterOf } from "./errors.js";
+import type { EngineClientError } from "./errors.js";
 import { decodePayload, encodePayload } from "./packet-codec.js";
 import { Transport } from "./transport.js";
 
@@ -93,7 +93,11 @@ export class PollingTransport extends Transport {
       });
       const text = await response.text();
       if (response.ok) return text;
-      retryAfter = retryAfterOf(response.status, response.headers.get("retry-after"), text);
+      // A refusal by a server limit says how long to wait in its JSON body (seconds): unlike the
+      // Retry-After header, a browser lets scripts read it cross-origin.
+      try {
+        retryAfter = JSON.parse(text).retryAfter * 1000 || undefined;
+      } catch {}
       throw response.status;
     } catch (error) {
       if (!closing && this.readyState !== "closed" && !controller.signal.aborted)

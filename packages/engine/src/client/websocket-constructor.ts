@@ -15,11 +15,8 @@ export interface WebSocketLike {
   onerror: ((event: any) => void) | null;
   send(data: string | ArrayBufferLike | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
-  /**
-   * Node implementations (`ws`, `@volley/websocket`): a non-101 answer to the handshake. The listener owns
-   * the response and must end the request.
-   */
-  on?(event: "unexpected-response", listener: (req: RefusedRequest, res: RefusalResponse) => void): unknown;
+  /** Set (Node, our WebSocket) when the server refused the handshake: its status and the wait it asked for. */
+  refusal?: { status: number; retryAfter?: number };
 }
 
 /** The handshake request of a refused Node WebSocket (only `destroy` is used). */

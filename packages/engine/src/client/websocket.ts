@@ -2,17 +2,7 @@ import type { Packet } from "../parser/index.js";
 import { encodePacket } from "./packet-codec.js";
 import { loadNodeWebSocket } from "./node-websocket.js";
 import { Transport } from "./transport.js";
-import { retryAfterOf } from "./errors.js";
-import {
-  isNode,
-  type RefusalResponse,
-  type RefusedRequest,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from "./websocket-constructor.js";
-
-/** Most bytes of a refused handshake's body read (for its `retryAfter`). */
-const MAX_REFUSAL_BODY = 4096;
+import { isNode, type WebSocketConstructor, type WebSocketLike } from "./websocket-constructor.js";
 
 /** WebSocket transport: one Engine.IO packet per frame, binary as binary frames unless `forceBase64`. */
 export class WebSocketTransport extends Transport {
@@ -52,38 +42,13 @@ export class WebSocketTransport extends Transport {
     if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer";
     ws.onopen = () => this._onOpen();
     ws.onmessage = (event: { data: string | ArrayBuffer | Uint8Array }) => this._onData(event.data);
-    ws.onerror = (event: unknown) => this._onError("WEBSOCKET_ERROR", event);
+    ws.onerror = (event: unknown) =>
+      this._onError("WEBSOCKET_ERROR", ws.refusal?.status ?? event, undefined, ws.refusal?.retryAfter);
     ws.onclose = (event: unknown) => {
       if (this.readyState !== "closed")
         this._onClose({ description: "websocket connection closed", context: event });
     };
-    // Node: read a refusal's status and Retry-After (browsers hide both from scripts).
-    if (isNode && typeof ws.on === "function") {
-      ws.on("unexpected-response", (req, res) => this.#onRefused(req, res));
-    }
     this.#ws = ws;
-  }
-
-  /** The server answered the handshake with an HTTP error: report it with the wait it asked for. */
-  #onRefused(req: RefusedRequest, res: RefusalResponse): void {
-    const status = res.statusCode ?? 0;
-    let body = "";
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      const header = res.headers["retry-after"];
-      const retryAfter = retryAfterOf(status, Array.isArray(header) ? header[0] : header, body);
-      if (this.readyState !== "closed") this._onError("WEBSOCKET_ERROR", status, undefined, retryAfter);
-      req.destroy();
-    };
-    res.on("data", (chunk) => {
-      body += new TextDecoder().decode(chunk);
-      if (body.length > MAX_REFUSAL_BODY) finish();
-    });
-    res.on("end", finish);
-    res.on("error", finish);
-    res.on("close", finish);
   }
 
   protected _write(packets: Packet[]): void {
