@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
@@ -46,9 +47,18 @@ export interface EngineServerEvents {
 
 /** Options of {@link EngineServer.attach}. */
 export interface AttachOptions {
+  /** Destroy upgrade requests outside the engine's path that nobody answered (engine.io's). Default: true. */
+  destroyUpgrade?: boolean;
   /** Milliseconds before destroying an upgrade request nobody else handled. Default: 1000. */
   destroyUpgradeTimeout?: number;
 }
+
+/** A middleware of {@link EngineServer.use}: Connect's shape; `next(err)` refuses the request (400). */
+export type EngineMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
 
 /**
  * An Engine.IO 4 server: handshakes, polling and websocket transports, upgrades, heartbeats.
@@ -83,9 +93,34 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.admission = new Admission(this.options);
   }
 
+  /** The HTTP server of the last {@link attach}, if any (engine.io's `httpServer`). */
+  httpServer: HttpServer | undefined = undefined;
+  private readonly middlewares: EngineMiddleware[] = [];
+
   /** Number of open sessions. */
   get clientsCount(): number {
     return this.sessions.size;
+  }
+
+  /** The options with defaults filled in (engine.io's name for {@link options}). */
+  get opts(): ResolvedOptions {
+    return this.options;
+  }
+
+  /** The transports a session on `transport` may upgrade to (engine.io's `upgrades()`). */
+  upgrades(transport: string): string[] {
+    if (!this.options.allowUpgrades || transport !== "polling") return [];
+    return this.options.transports.includes("websocket") ? ["websocket"] : [];
+  }
+
+  /**
+   * Adds a Connect-style middleware run on every request and upgrade under the path, before the engine
+   * handles it (e.g. `express-session`). A middleware may answer the request itself; `next(err)` refuses it
+   * with 400 (`context.name` "MIDDLEWARE_FAILURE").
+   */
+  use(middleware: EngineMiddleware): this {
+    this.middlewares.push(middleware);
+    return this;
   }
 
   /**
@@ -93,7 +128,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
    * the server had before, every other upgrade to the other `upgrade` listeners.
    */
   attach(server: HttpServer, options: AttachOptions = {}): this {
+    const destroyUpgrade = options.destroyUpgrade ?? true;
     const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
+    this.httpServer = server;
     const previous = server.listeners("request").slice() as Array<
       (req: IncomingMessage, res: ServerResponse) => void
     >;
@@ -110,13 +147,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.handleUpgrade(req, socket, head);
         return;
       }
+      if (!destroyUpgrade) return;
       // Nobody else may want it: do not leave the socket open forever.
       setTimeout(() => {
         if (socket.writable && (socket as { bytesWritten?: number }).bytesWritten === 0) socket.destroy();
       }, destroyUpgradeTimeout).unref();
     });
-    server.once("close", () => {
-      void this.close();
+    // The HTTP server closing ends the sessions, not the engine: listen() again and it serves again.
+    server.on("close", () => {
+      void this.closeSessions();
     });
     return this;
   }
@@ -130,17 +169,52 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   /** Handles one HTTP request of the polling transport (or a CORS preflight). Never throws. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.middlewares.length > 0) {
+      this.runMiddlewares(req, res, (err) => {
+        if (err !== undefined) this.refuse(req, res, middlewareFailure(err));
+        else this.dispatchRequest(req, res);
+      });
+      return;
+    }
+    this.dispatchRequest(req, res);
+  }
+
+  private dispatchRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
       const cors = this.options.cors;
       if (cors) applyCors(cors, req, res, () => this.onHttpRequest(req, res));
       else this.onHttpRequest(req, res);
     } catch (err) {
+      // A user's listener threw: that is the application's error, not a bad request.
+      if (thrownByListener(err)) throw err;
       this.refuse(req, res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
     }
   }
 
   /** Handles one WebSocket upgrade request (a new session, or the upgrade of a polling one). Never throws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.middlewares.length > 0) {
+      // Middlewares see a response bound to the upgrade's socket: one that answers ends the upgrade.
+      const res = new ServerResponse(req);
+      res.assignSocket(socket as Socket);
+      // No HTTP parser owns an upgrade's socket: once a middleware's answer is out, end it here.
+      const endSocket = (): void => {
+        socket.end();
+      };
+      res.once("finish", endSocket);
+      this.runMiddlewares(req, res, (err) => {
+        if (res.headersSent || res.writableEnded) return;
+        res.off("finish", endSocket);
+        res.detachSocket(socket as Socket);
+        if (err !== undefined) this.refuseUpgrade(req, socket, middlewareFailure(err));
+        else this.dispatchUpgrade(req, socket, head);
+      });
+      return;
+    }
+    this.dispatchUpgrade(req, socket, head);
+  }
+
+  private dispatchUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       const query = queryOf(req);
       const error = this.verify(req, query, true);
@@ -164,6 +238,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
           }
         });
     } catch (err) {
+      if (thrownByListener(err)) throw err;
       this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
     }
   }
@@ -186,6 +261,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         else this.acceptWebSocket(req, socket, head, null);
       });
     } catch (err) {
+      if (thrownByListener(err)) throw err;
       this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
     }
   }
@@ -201,6 +277,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.closeSessions();
+  }
+
+  /** Closes every session and the WebSocket server (made again on the next upgrade); the engine stays usable. */
+  private async closeSessions(): Promise<void> {
     for (const session of [...this.sessions.values()]) session.shutdown("server shutting down");
     const wss = this.wss;
     this.wss = undefined;
@@ -283,11 +364,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       if (!upgrade && session.transport.name !== "polling") {
         return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", sid });
       }
+      // A websocket for a session already on websocket is accepted and then closed (as engine.io does):
+      // a refusal here would make the `ws` client throw.
       if (
         upgrade &&
+        session.transport.name !== "websocket" &&
         (!this.options.allowUpgrades ||
           session.readyState !== "open" ||
-          session.upgraded ||
           session.upgrading ||
           session.transport.name !== "polling")
       ) {
@@ -299,6 +382,39 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       return new EngineRequestError(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
     }
     return undefined;
+  }
+
+  /** Runs the `use()` middlewares in order; `done(err)` after the last one or the first failure. */
+  private runMiddlewares(req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void): void {
+    const middlewares = this.middlewares;
+    let index = 0;
+    const next = (err?: unknown): void => {
+      if (err !== undefined && err !== null) {
+        done(err);
+        return;
+      }
+      const middleware = middlewares[index++];
+      if (middleware === undefined) {
+        done();
+        return;
+      }
+      try {
+        middleware(req, res, next);
+      } catch (thrown) {
+        done(thrown);
+      }
+    };
+    next();
+  }
+
+  /** `connection` listeners run outside the request's error handling: what they throw reaches the caller. */
+  private emitConnection(session: EngineSocket): void {
+    try {
+      this.emit("connection", session);
+    } catch (err) {
+      if (typeof err === "object" && err !== null) listenerErrors.add(err);
+      throw err;
+    }
   }
 
   /** Runs `allowRequest` (once, errors caught) and calls back with a refusal or undefined. */
@@ -336,9 +452,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const session = this.createSession(req, transport);
     if (options.cookie) res.setHeader("Set-Cookie", serializeCookie(options.cookie, session.id));
     this.applyHeaderListeners(req, res, true);
-    const upgrades = options.allowUpgrades && options.transports.includes("websocket") ? ["websocket"] : [];
-    session.open(upgrades);
-    this.emit("connection", session);
+    session.open(this.upgrades("polling"));
+    this.emitConnection(session);
     session.releaseRequest();
     // The handshake GET is the first poll: it carries the open packet and whatever the listeners sent.
     transport.onRequest(req, res);
@@ -364,7 +479,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         }
         const session = this.createSession(req, transport);
         session.open([]);
-        this.emit("connection", session);
+        this.emitConnection(session);
         session.releaseRequest();
         session.runScheduledFlush();
         return;
@@ -457,4 +572,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     if (this.listenerCount("connection_error") === 0) return;
     this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
   }
+}
+
+/** What `connection` listeners threw: the request's error handling passes these on untouched. */
+const listenerErrors = new WeakSet<object>();
+
+function thrownByListener(err: unknown): boolean {
+  return typeof err === "object" && err !== null && listenerErrors.has(err);
+}
+
+function middlewareFailure(err: unknown): EngineRequestError {
+  return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error: err });
 }

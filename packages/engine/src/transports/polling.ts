@@ -143,7 +143,7 @@ export class PollingTransport implements Transport {
       return;
     }
     // Answer before dispatching: a handler that closes the session must not leave this request hanging.
-    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2 });
+    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2, "Cache-Control": "no-store" });
     res.end("ok");
     for (let i = 0; i < packets.length; i++) {
       if (this.ended) break;
@@ -212,6 +212,7 @@ export class PollingTransport implements Transport {
       res.writeHead(200, {
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Length": Buffer.byteLength(body),
+        "Cache-Control": "no-store",
       });
       res.end(body, done);
       return;
@@ -226,6 +227,7 @@ export class PollingTransport implements Transport {
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Encoding": encoding,
         "Content-Length": compressed.length,
+        "Cache-Control": "no-store",
         Vary: "Accept-Encoding",
       });
       res.end(compressed, done);
