@@ -349,20 +349,32 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     if (transport === null || !this.options.transports.includes(transport as TransportName)) {
       return new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
     }
-    if ((transport === "websocket") !== upgrade) {
-      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport });
+    const sid = query.get("sid");
+    // A request that cannot be of its transport: engine.io's names (with a sid, checked below).
+    const mismatch = (transport === "websocket") !== upgrade;
+    if (mismatch && sid === null) {
+      const context =
+        transport === "websocket"
+          ? { name: "TRANSPORT_HANDSHAKE_ERROR" }
+          : { name: "TRANSPORT_MISMATCH", transport };
+      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, context);
     }
     const protocol = query.get("EIO");
     if (protocol !== "4") {
-      return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol });
+      // A number when it is one, as engine.io reports it.
+      const revision = protocol !== null && /^\d+$/.test(protocol) ? Number(protocol) : protocol;
+      return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: revision });
     }
     if (this.closed) return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
-    const sid = query.get("sid");
     if (sid !== null) {
       const session = this.lookupSession(sid, req);
       if (session === undefined) return new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid });
-      if (!upgrade && session.transport.name !== "polling") {
-        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", sid });
+      if (mismatch || (!upgrade && session.transport.name !== "polling")) {
+        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, {
+          name: "TRANSPORT_MISMATCH",
+          transport,
+          previousTransport: session.transport.name,
+        });
       }
       // A websocket for a session already on websocket is accepted and then closed (as engine.io does):
       // a refusal here would make the `ws` client throw.
@@ -434,7 +446,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       if (success) next(undefined);
       else {
         const message = typeof err === "string" && err.length > 0 ? err : undefined;
-        next(new EngineRequestError(EngineErrorCode.FORBIDDEN, { name: "FORBIDDEN" }, message));
+        // engine.io's context: what allowRequest answered.
+        next(new EngineRequestError(EngineErrorCode.FORBIDDEN, { message: err }, message));
       }
     };
     try {

@@ -243,3 +243,77 @@ describe("engine.io API", () => {
     void engine.close();
   });
 });
+
+describe("connection_error as engine.io emits it", () => {
+  interface Seen {
+    code: number;
+    message: string;
+    context: Record<string, unknown>;
+    status: number;
+    body: unknown;
+  }
+
+  /** The same bad requests against a server; what its connection_error listener and the client saw. */
+  async function badRequests(
+    engine: { on(event: "connection_error", cb: (e: Seen) => void): unknown },
+    port: number,
+  ): Promise<Seen[]> {
+    const seen: Seen[] = [];
+    let last: Seen | undefined;
+    engine.on("connection_error", (e) => {
+      last = { code: e.code, message: e.message, context: { ...e.context }, status: 0, body: undefined };
+    });
+    const sid = JSON.parse(
+      (await rawRequest(port, "GET", "/engine.io/?EIO=4&transport=polling")).body.split(RS)[0]!.slice(1),
+    ).sid as string;
+    const requests: Array<[string, string]> = [
+      ["GET", "/engine.io/?EIO=4&transport=carrier-pigeon"],
+      ["GET", "/engine.io/?EIO=4&transport=polling&sid=nope"],
+      ["POST", "/engine.io/?EIO=4&transport=polling"],
+      ["GET", "/engine.io/?EIO=4&transport=websocket"],
+      ["GET", "/engine.io/?EIO=3&transport=polling"],
+      ["GET", `/engine.io/?EIO=4&transport=websocket&sid=${sid}`],
+    ];
+    for (const [method, path] of requests) {
+      last = undefined;
+      const res = await rawRequest(port, method, path, method === "POST" ? "4x" : undefined);
+      assert.ok(last, `${method} ${path}: no connection_error`);
+      seen.push({ ...(last as Seen), status: res.status, body: JSON.parse(res.body) });
+    }
+    return seen;
+  }
+
+  test("codes, messages, context and answers match engine.io's for the same bad requests", async () => {
+    const http = createServer();
+    const reference = new ReferenceServer({ allowRequest: (req, cb) => cb(null, req.method !== "PUT") });
+    reference.attach(http);
+    const port = await listen(http);
+    const f = await startEngine({ allowRequest: (req, cb) => cb(null, req.method !== "PUT") });
+    try {
+      const theirs = await badRequests(reference as never, port);
+      const mine = await badRequests(f.engine as never, f.port);
+      assert.deepEqual(mine, theirs);
+    } finally {
+      reference.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await f.close();
+    }
+  });
+
+  test("allowRequest refusals: code 4, 403, the message, and context { message }", async () => {
+    const f = await startEngine({ allowRequest: (_req, cb) => cb("not you", false) });
+    try {
+      const errors: Array<{ code: number; message: string; context: unknown }> = [];
+      f.engine.on("connection_error", (e) =>
+        errors.push({ code: e.code, message: e.message, context: e.context }),
+      );
+      const res = await rawRequest(f.port, "GET", "/engine.io/?EIO=4&transport=polling");
+      assert.equal(res.status, 403);
+      assert.deepEqual(JSON.parse(res.body), { code: 4, message: "not you" });
+      assert.deepEqual(errors, [{ code: 4, message: "not you", context: { message: "not you" } }]);
+    } finally {
+      await f.close();
+    }
+  });
+});
