@@ -258,7 +258,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       }
       this.checkAllowRequest(req, (refusal) => {
         if (refusal !== undefined) this.refuseUpgrade(req, socket, refusal);
-        else this.acceptWebSocket(req, socket, head, null);
+        else
+          this.newSessionId(req, (failure) => {
+            if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
+            else this.acceptWebSocket(req, socket, head, null);
+          });
       });
     } catch (err) {
       if (thrownByListener(err)) throw err;
@@ -296,8 +300,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     return this.sessions.get(sid);
   }
 
-  /** Makes the id of a new session; override to add node affinity. Must stay unguessable. */
-  protected generateId(_req: IncomingMessage): string {
+  /**
+   * Makes the id of a new session; override (or assign, as with engine.io) to add node affinity. May return a
+   * promise, which is awaited; a rejection refuses the handshake (400, `context.name` "ID_GENERATION_ERROR").
+   * Must stay unguessable. Default: 120 random bits, base64url.
+   */
+  protected generateId(_req: IncomingMessage): string | Promise<string> {
     return generateSessionId();
   }
 
@@ -335,7 +343,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     }
     this.checkAllowRequest(req, (refusal) => {
       if (refusal !== undefined) this.refuse(req, res, refusal);
-      else this.openPollingSession(req, res);
+      else
+        this.newSessionId(req, (failure) => {
+          if (failure !== undefined) this.refuse(req, res, failure);
+          else this.openPollingSession(req, res);
+        });
     });
   }
 
@@ -482,7 +494,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       );
       return;
     }
-    if (sid === null) this.pendingIds.set(req, this.uniqueId(req));
     wss.handleUpgrade(req, socket, head, (ws: WebSocketLike) => {
       const transport = new WebSocketTransport(ws);
       if (sid === null) {
@@ -503,11 +514,26 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     });
   }
 
-  private uniqueId(req: IncomingMessage): string {
-    let id = this.generateId(req);
-    // 120 random bits do not collide; a custom generateId might.
-    while (this.sessions.has(id)) id = generateSessionId();
-    return id;
+  /** Runs `generateId` (awaiting a promise) and keeps the id for the session about to open. */
+  private newSessionId(req: IncomingMessage, next: (failure?: EngineRequestError) => void): void {
+    const fail = (error: unknown): void =>
+      next(new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error }));
+    let id: string | Promise<string>;
+    try {
+      id = this.generateId(req);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (typeof id === "string") {
+      this.pendingIds.set(req, id);
+      next();
+      return;
+    }
+    Promise.resolve(id).then((value) => {
+      if (typeof value === "string") this.pendingIds.set(req, value);
+      next();
+    }, fail);
   }
 
   private createSession(
@@ -515,8 +541,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     transport: PollingTransport | WebSocketTransport,
   ): EngineSocket {
     let id = this.pendingIds.get(req);
-    if (id === undefined || this.sessions.has(id)) id = this.uniqueId(req);
     this.pendingIds.delete(req);
+    // 120 random bits do not collide; a custom generateId might.
+    while (id === undefined || id === "" || this.sessions.has(id)) id = generateSessionId();
     const session = new EngineSocket(this, id, req, transport);
     this.sessions.set(id, session);
     this.admission.opened(session, req);

@@ -317,3 +317,39 @@ describe("connection_error as engine.io emits it", () => {
     }
   });
 });
+
+describe("generateId", () => {
+  test("an async generateId is awaited (polling and websocket); a rejection refuses with ID_GENERATION_ERROR", async () => {
+    let n = 0;
+    class CustomIds extends EngineServer {
+      protected override async generateId(req: IncomingMessage): Promise<string> {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (req.headers["x-fail"]) throw new Error("no id today");
+        return `custom-${++n}`;
+      }
+    }
+    const http = createServer();
+    const engine = new CustomIds({ cookie: true }).attach(http);
+    const port = await listen(http);
+    try {
+      const errors: unknown[] = [];
+      engine.on("connection_error", (e) => errors.push(e.context.name));
+      const polling = await rawRequest(port, "GET", "/engine.io/?EIO=4&transport=polling");
+      assert.equal(JSON.parse(polling.body.split(RS)[0]!.slice(1)).sid, "custom-1");
+      assert.match(String(polling.headers["set-cookie"]), /io=custom-1/);
+      const client = new ReferenceClient(`http://127.0.0.1:${port}`, { transports: ["websocket"] });
+      await once(client as never, "open");
+      assert.equal(client.id, "custom-2");
+      client.close();
+      const failed = await rawRequest(port, "GET", "/engine.io/?EIO=4&transport=polling", undefined, {
+        "X-Fail": "1",
+      });
+      assert.equal(failed.status, 400);
+      assert.deepEqual(errors, ["ID_GENERATION_ERROR"]);
+    } finally {
+      await engine.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  });
+});
