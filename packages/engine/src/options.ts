@@ -31,6 +31,11 @@ export interface HandshakeRateOptions {
 export interface EngineServerOptions {
   /** Path the engine answers under; other paths are left to the application. Default: "/engine.io/". */
   path?: string;
+  /**
+   * Match every pathname under `path` + "/" (engine.io's default); `false` matches every pathname starting
+   * with `path`. Default: true.
+   */
+  addTrailingSlash?: boolean;
   /** Milliseconds between two server pings. Default: 25000. */
   pingInterval?: number;
   /** Milliseconds to wait for the pong before closing with "ping timeout". Default: 20000. */
@@ -118,6 +123,8 @@ export interface EngineServerOptions {
 /** Options with every default filled in; what the rest of the engine reads. */
 export interface ResolvedOptions {
   path: string;
+  /** What a request's pathname must start with (see `addTrailingSlash`). */
+  pathPrefix: string;
   pingInterval: number;
   pingTimeout: number;
   upgradeTimeout: number;
@@ -205,8 +212,10 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
     throw new TypeError("option handshakeRate must be { perAddress?, total? } or false");
   }
   const maxBufferedBytes = positive("maxBufferedBytes", options.maxBufferedBytes, 16 * 1024 * 1024);
+  const pathPrefix = options.addTrailingSlash === false || path.endsWith("/") ? path : `${path}/`;
   return {
     path,
+    pathPrefix,
     pingInterval: positive("pingInterval", options.pingInterval, 25000),
     pingTimeout,
     upgradeTimeout: positive("upgradeTimeout", options.upgradeTimeout, 10000),

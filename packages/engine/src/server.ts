@@ -160,11 +160,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     return this;
   }
 
-  /** Whether a request is under this engine's path. */
+  /**
+   * Whether a request is under this engine's path, as engine.io matches it: every pathname that starts with
+   * `path` plus "/" (`/engine.io/`, `/engine.io/default/`), and `path` itself; with `addTrailingSlash: false`,
+   * every pathname that starts with `path`.
+   */
   matches(req: IncomingMessage): boolean {
     const pathname = pathnameOf(req);
-    const path = this.options.path;
-    return pathname === path || (pathname.length === path.length + 1 && pathname === `${path}/`);
+    const prefix = this.options.pathPrefix;
+    return pathname.startsWith(prefix) || pathname === this.options.path;
   }
 
   /** Handles one HTTP request of the polling transport (or a CORS preflight). Never throws. */

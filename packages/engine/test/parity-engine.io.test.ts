@@ -353,3 +353,48 @@ describe("generateId", () => {
     }
   });
 });
+
+describe("path matching as engine.io", () => {
+  async function statuses(port: number): Promise<number[]> {
+    const paths = [
+      "/engine.io/?EIO=4&transport=polling",
+      "/engine.io/default/?EIO=4&transport=polling",
+      "/engine.io?EIO=4&transport=polling",
+      "/engine.iox/?EIO=4&transport=polling",
+      "/other/?EIO=4&transport=polling",
+    ];
+    const out: number[] = [];
+    for (const path of paths) out.push((await rawRequest(port, "GET", path)).status);
+    return out;
+  }
+
+  for (const addTrailingSlash of [true, false]) {
+    test(`addTrailingSlash: ${addTrailingSlash}: the same paths are served as by engine.io`, async () => {
+      const app = (_req: IncomingMessage, res: ServerResponse) => res.writeHead(404).end();
+      const refHttp = createServer(app);
+      const reference = new ReferenceServer();
+      reference.attach(refHttp, { addTrailingSlash } as never);
+      const refPort = await listen(refHttp);
+      const ourHttp = createServer(app);
+      const engine = new EngineServer({ addTrailingSlash }).attach(ourHttp);
+      const ourPort = await listen(ourHttp);
+      try {
+        const theirs = await statuses(refPort);
+        const mine = await statuses(ourPort);
+        // One difference by design: with the slash added, Volley also serves the bare path ("/engine.io").
+        if (addTrailingSlash) theirs[2] = 200;
+        assert.deepEqual(mine, theirs);
+        const client = new ReferenceClient(`http://127.0.0.1:${ourPort}`, { addTrailingSlash });
+        await once(client as never, "open");
+        client.close();
+      } finally {
+        reference.close();
+        await engine.close();
+        for (const h of [refHttp, ourHttp]) {
+          h.closeAllConnections();
+          await new Promise<void>((resolve) => h.close(() => resolve()));
+        }
+      }
+    });
+  }
+});
