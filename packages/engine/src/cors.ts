@@ -24,6 +24,15 @@ export interface CorsOptions {
   maxAge?: number;
 }
 
+/**
+ * The `cors` option's function form, as the `cors` package (and so engine.io) takes it: decide the options per
+ * request, `cb(null, options)`; `cb(err)` answers without CORS headers.
+ */
+export type CorsOptionsDelegate = (
+  req: IncomingMessage,
+  cb: (err: Error | null, options?: CorsOptions) => void,
+) => void;
+
 const DEFAULT_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE";
 
 function list(value: string | string[]): string {
@@ -31,7 +40,69 @@ function list(value: string | string[]): string {
 }
 
 function matches(origin: string, allowed: string | RegExp): boolean {
-  return typeof allowed === "string" ? origin === allowed : allowed.test(origin);
+  if (typeof allowed === "string") return origin === allowed;
+  allowed.lastIndex = 0; // a /g or /y pattern keeps state between tests
+  return allowed.test(origin);
+}
+
+/** Whether `origin` is allowed by an `origin` value (`true` and `"*"` allow any; `false` none). */
+export function originAllowed(allowed: CorsOrigin, origin: string): boolean {
+  if (allowed === true || allowed === "*") return true;
+  if (allowed === false) return false;
+  if (typeof allowed === "string" || allowed instanceof RegExp) return matches(origin, allowed);
+  for (const entry of allowed) if (matches(origin, entry)) return true;
+  return false;
+}
+
+/**
+ * Resolves the `cors` option for one request: the object itself, or the delegate's answer (an error or a
+ * throw means no CORS headers: `false`).
+ */
+export function resolveCors(
+  cors: CorsOptions | CorsOptionsDelegate,
+  req: IncomingMessage,
+  next: (options: CorsOptions | false) => void,
+): void {
+  if (typeof cors !== "function") {
+    next(cors);
+    return;
+  }
+  let answered = false;
+  const answer = (options: CorsOptions | false): void => {
+    if (answered) return;
+    answered = true;
+    next(options);
+  };
+  try {
+    cors(req, (err, options) => answer(err || options === undefined ? false : options));
+  } catch {
+    answer(false);
+  }
+}
+
+/** Resolves an `origin` value for one request (runs its function form). */
+export function resolveCorsOrigin(
+  options: CorsOptions,
+  origin: string | undefined,
+  next: (allowed: CorsOrigin) => void,
+): void {
+  const value = options.origin ?? "*";
+  if (typeof value !== "function") {
+    next(value);
+    return;
+  }
+  let answered = false;
+  const answer = (allowed: CorsOrigin): void => {
+    if (answered) return;
+    answered = true;
+    next(allowed);
+  };
+  try {
+    // A failing origin check answers without CORS headers: the browser refuses the response.
+    value(origin, (err, allowed) => answer(err ? false : (allowed ?? false)));
+  } catch {
+    answer(false);
+  }
 }
 
 /** The `Access-Control-Allow-Origin` value for a request, or undefined when it gets none. */
@@ -72,40 +143,25 @@ function setHeaders(
 
 /**
  * Puts the CORS headers on `res`, then either answers a preflight (`OPTIONS` → 204) or calls `next`.
- * `next` runs synchronously unless `origin` is a function.
+ * `next` runs synchronously unless `cors` or its `origin` is a function.
  */
 export function applyCors(
-  options: CorsOptions,
+  cors: CorsOptions | CorsOptionsDelegate,
   req: IncomingMessage,
   res: ServerResponse,
   next: () => void,
 ): void {
-  const finish = (allowed: CorsOrigin): void => {
-    setHeaders(options, allowed, req, res);
-    if (req.method === "OPTIONS") {
-      res.writeHead(204, { "Content-Length": "0" });
-      res.end();
-      return;
-    }
-    next();
-  };
-  const origin = options.origin ?? "*";
-  if (typeof origin !== "function") {
-    finish(origin);
-    return;
-  }
-  let answered = false;
-  try {
-    origin(req.headers.origin, (err, allowed) => {
-      if (answered) return;
-      answered = true;
-      // A failing origin check answers without CORS headers: the browser refuses the response.
-      finish(err ? false : (allowed ?? false));
-    });
-  } catch {
-    if (!answered) {
-      answered = true;
-      finish(false);
-    }
-  }
+  resolveCors(cors, req, (options) => {
+    const finish = (allowed: CorsOrigin): void => {
+      if (options !== false) setHeaders(options, allowed, req, res);
+      if (req.method === "OPTIONS") {
+        res.writeHead(204, { "Content-Length": "0" });
+        res.end();
+        return;
+      }
+      next();
+    };
+    if (options === false) finish(false);
+    else resolveCorsOrigin(options, req.headers.origin, finish);
+  });
 }

@@ -9,6 +9,10 @@ export const EngineErrorCode = {
   BAD_REQUEST: 3,
   FORBIDDEN: 4,
   UNSUPPORTED_PROTOCOL_VERSION: 5,
+  /** Volley: a handshake rate limit refused the handshake (HTTP 429, or 503 for the total rate). */
+  TOO_MANY_HANDSHAKES: 6,
+  /** Volley: a connection cap refused the handshake (HTTP 429 per address, 503 for the total). */
+  TOO_MANY_CONNECTIONS: 7,
 } as const;
 
 export type EngineErrorCode = (typeof EngineErrorCode)[keyof typeof EngineErrorCode];
@@ -21,6 +25,8 @@ export const EngineErrorMessage: Readonly<Record<EngineErrorCode, string>> = {
   3: "Bad request",
   4: "Forbidden",
   5: "Unsupported protocol version",
+  6: "Too many handshakes",
+  7: "Too many connections",
 };
 
 /**
@@ -30,8 +36,13 @@ export const EngineErrorMessage: Readonly<Record<EngineErrorCode, string>> = {
 export class EngineRequestError extends Error {
   override readonly name = "EngineRequestError";
   readonly code: EngineErrorCode;
-  /** HTTP status of the refusal: 400, except 403 for FORBIDDEN and 413 for an oversized body. */
+  /** HTTP status of the refusal: 400, except 403 for FORBIDDEN, 413 for an oversized body, 429/503 for limits. */
   readonly status: number;
+  /**
+   * Milliseconds the client should wait before trying again, for refusals by a limit: sent as
+   * `Retry-After: <seconds>` (rounded up) and as `retryAfter` (seconds) in the JSON body.
+   */
+  readonly retryAfterMs: number | undefined;
   /** Extra detail for `connection_error` listeners (never sent to the client). */
   readonly context: Record<string, unknown>;
 
@@ -40,11 +51,13 @@ export class EngineRequestError extends Error {
     context: Record<string, unknown> = {},
     message?: string,
     status?: number,
+    retryAfterMs?: number,
   ) {
     super(message ?? EngineErrorMessage[code]);
     this.code = code;
     this.status = status ?? (code === EngineErrorCode.FORBIDDEN ? 403 : 400);
     this.context = context;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

@@ -18,11 +18,14 @@ export {
 export { PreparedPacket } from "./prepared-packet.js";
 export { HandshakeRequest } from "./handshake-request.js";
 export type { Clock } from "./clock.js";
+export { hardenHttpServer, HTTP_HARDENING_DEFAULTS, type HttpHardeningOptions } from "./harden-http.js";
+export type { RateLimit } from "./token-bucket.js";
 export type {
   EngineServerOptions,
   TransportName,
   AllowRequestCallback,
   HttpCompressionOptions,
+  HandshakeRateOptions,
 } from "./options.js";
 export type { CorsOptions, CorsOrigin } from "./cors.js";
 export type { CookieOptions } from "./cookie.js";

@@ -1,6 +1,8 @@
 import { EventEmitter } from "node:events";
-import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
+import { type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
@@ -45,9 +47,18 @@ export interface EngineServerEvents {
 
 /** Options of {@link EngineServer.attach}. */
 export interface AttachOptions {
+  /** Destroy upgrade requests outside the engine's path that nobody answered (engine.io's). Default: true. */
+  destroyUpgrade?: boolean;
   /** Milliseconds before destroying an upgrade request nobody else handled. Default: 1000. */
   destroyUpgradeTimeout?: number;
 }
+
+/** A middleware of {@link EngineServer.use}: Connect's shape; `next(err)` refuses the request (400). */
+export type EngineMiddleware = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+) => void;
 
 /**
  * An Engine.IO 4 server: handshakes, polling and websocket transports, upgrades, heartbeats.
@@ -63,6 +74,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** @internal Sessions waiting for a pong. */
   readonly pongTimers: TimerList<EngineSocket>;
   private readonly flushQueue = new FlushQueue();
+  /** Connection caps and handshake rates, checked before `allowRequest`. */
+  private readonly admission: Admission;
   private wss: WebSocketServerLike | undefined;
   private readonly prepareFrame: PrepareFrame | undefined;
   private closed = false;
@@ -77,11 +90,37 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.pingTimers = new TimerList(pingInterval, clock, (session) => session.onPingDue());
     this.pongTimers = new TimerList(pingTimeout, clock, (session) => session.onPongOverdue());
     this.prepareFrame = this.options.wsEngine === undefined ? defaultPrepareFrame : undefined;
+    this.admission = new Admission(this.options);
   }
+
+  /** The HTTP server of the last {@link attach}, if any (engine.io's `httpServer`). */
+  httpServer: HttpServer | undefined = undefined;
+  private readonly middlewares: EngineMiddleware[] = [];
 
   /** Number of open sessions. */
   get clientsCount(): number {
     return this.sessions.size;
+  }
+
+  /** The options with defaults filled in (engine.io's name for {@link options}). */
+  get opts(): ResolvedOptions {
+    return this.options;
+  }
+
+  /** The transports a session on `transport` may upgrade to (engine.io's `upgrades()`). */
+  upgrades(transport: string): string[] {
+    if (!this.options.allowUpgrades || transport !== "polling") return [];
+    return this.options.transports.includes("websocket") ? ["websocket"] : [];
+  }
+
+  /**
+   * Adds a Connect-style middleware run on every request and upgrade under the path, before the engine
+   * handles it (e.g. `express-session`). A middleware may answer the request itself; `next(err)` refuses it
+   * with 400 (`context.name` "MIDDLEWARE_FAILURE").
+   */
+  use(middleware: EngineMiddleware): this {
+    this.middlewares.push(middleware);
+    return this;
   }
 
   /**
@@ -89,7 +128,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
    * the server had before, every other upgrade to the other `upgrade` listeners.
    */
   attach(server: HttpServer, options: AttachOptions = {}): this {
+    const destroyUpgrade = options.destroyUpgrade ?? true;
     const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
+    this.httpServer = server;
     const previous = server.listeners("request").slice() as Array<
       (req: IncomingMessage, res: ServerResponse) => void
     >;
@@ -106,37 +147,78 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.handleUpgrade(req, socket, head);
         return;
       }
+      if (!destroyUpgrade) return;
       // Nobody else may want it: do not leave the socket open forever.
       setTimeout(() => {
         if (socket.writable && (socket as { bytesWritten?: number }).bytesWritten === 0) socket.destroy();
       }, destroyUpgradeTimeout).unref();
     });
-    server.once("close", () => {
-      void this.close();
+    // The HTTP server closing ends the sessions, not the engine: listen() again and it serves again.
+    server.on("close", () => {
+      void this.closeSessions();
     });
     return this;
   }
 
-  /** Whether a request is under this engine's path. */
+  /**
+   * Whether a request is under this engine's path, as engine.io matches it: every pathname that starts with
+   * `path` plus "/" (`/engine.io/`, `/engine.io/default/`), and `path` itself; with `addTrailingSlash: false`,
+   * every pathname that starts with `path`.
+   */
   matches(req: IncomingMessage): boolean {
     const pathname = pathnameOf(req);
-    const path = this.options.path;
-    return pathname === path || (pathname.length === path.length + 1 && pathname === `${path}/`);
+    const prefix = this.options.pathPrefix;
+    return pathname.startsWith(prefix) || pathname === this.options.path;
   }
 
   /** Handles one HTTP request of the polling transport (or a CORS preflight). Never throws. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.middlewares.length > 0) {
+      this.runMiddlewares(req, res, (err) => {
+        if (err !== undefined) this.refuse(req, res, middlewareFailure(err));
+        else this.dispatchRequest(req, res);
+      });
+      return;
+    }
+    this.dispatchRequest(req, res);
+  }
+
+  private dispatchRequest(req: IncomingMessage, res: ServerResponse): void {
     try {
       const cors = this.options.cors;
       if (cors) applyCors(cors, req, res, () => this.onHttpRequest(req, res));
       else this.onHttpRequest(req, res);
     } catch (err) {
+      // A user's listener threw: that is the application's error, not a bad request.
+      if (thrownByListener(err)) throw err;
       this.refuse(req, res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
     }
   }
 
   /** Handles one WebSocket upgrade request (a new session, or the upgrade of a polling one). Never throws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.middlewares.length > 0) {
+      // Middlewares see a response bound to the upgrade's socket: one that answers ends the upgrade.
+      const res = new ServerResponse(req);
+      res.assignSocket(socket as Socket);
+      // No HTTP parser owns an upgrade's socket: once a middleware's answer is out, end it here.
+      const endSocket = (): void => {
+        socket.end();
+      };
+      res.once("finish", endSocket);
+      this.runMiddlewares(req, res, (err) => {
+        if (res.headersSent || res.writableEnded) return;
+        res.off("finish", endSocket);
+        res.detachSocket(socket as Socket);
+        if (err !== undefined) this.refuseUpgrade(req, socket, middlewareFailure(err));
+        else this.dispatchUpgrade(req, socket, head);
+      });
+      return;
+    }
+    this.dispatchUpgrade(req, socket, head);
+  }
+
+  private dispatchUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       const query = queryOf(req);
       const error = this.verify(req, query, true);
@@ -144,16 +226,50 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.refuseUpgrade(req, socket, error);
         return;
       }
+      const check = this.options.originCheck;
+      if (check === undefined) this.onUpgradeRequest(req, socket, head, query);
+      else
+        check(req, (allowed, source) => {
+          if (allowed) this.onUpgradeRequest(req, socket, head, query);
+          else {
+            const message = `origin not allowed (${source})`;
+            const context = { name: "ORIGIN_NOT_ALLOWED", origin: req.headers.origin };
+            this.refuseUpgrade(
+              req,
+              socket,
+              new EngineRequestError(EngineErrorCode.FORBIDDEN, context, message),
+            );
+          }
+        });
+    } catch (err) {
+      if (thrownByListener(err)) throw err;
+      this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
+    }
+  }
+
+  /** An upgrade that passed the checks of every request: join its session, or open a new one. */
+  private onUpgradeRequest(req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+    try {
       const sid = query.get("sid");
       if (sid !== null) {
         this.acceptWebSocket(req, socket, head, sid);
         return;
       }
+      const limited = this.admission.check(req, this.sessions.size);
+      if (limited !== undefined) {
+        this.refuseUpgrade(req, socket, limited);
+        return;
+      }
       this.checkAllowRequest(req, (refusal) => {
         if (refusal !== undefined) this.refuseUpgrade(req, socket, refusal);
-        else this.acceptWebSocket(req, socket, head, null);
+        else
+          this.newSessionId(req, (failure) => {
+            if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
+            else this.acceptWebSocket(req, socket, head, null);
+          });
       });
     } catch (err) {
+      if (thrownByListener(err)) throw err;
       this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
     }
   }
@@ -169,6 +285,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.closeSessions();
+  }
+
+  /** Closes every session and the WebSocket server (made again on the next upgrade); the engine stays usable. */
+  private async closeSessions(): Promise<void> {
     for (const session of [...this.sessions.values()]) session.shutdown("server shutting down");
     const wss = this.wss;
     this.wss = undefined;
@@ -183,8 +304,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     return this.sessions.get(sid);
   }
 
-  /** Makes the id of a new session; override to add node affinity. Must stay unguessable. */
-  protected generateId(_req: IncomingMessage): string {
+  /**
+   * Makes the id of a new session; override (or assign, as with engine.io) to add node affinity. May return a
+   * promise, which is awaited; a rejection refuses the handshake (400, `context.name` "ID_GENERATION_ERROR").
+   * Must stay unguessable. Default: 120 random bits, base64url.
+   */
+  protected generateId(_req: IncomingMessage): string | Promise<string> {
     return generateSessionId();
   }
 
@@ -196,6 +321,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** @internal */
   onSessionClose(session: EngineSocket): void {
     if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    this.admission.closed(session);
   }
 
   // ---- requests ----
@@ -214,9 +340,18 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       (session.transport as PollingTransport).onRequest(req, res);
       return;
     }
+    const limited = this.admission.check(req, this.sessions.size);
+    if (limited !== undefined) {
+      this.refuse(req, res, limited);
+      return;
+    }
     this.checkAllowRequest(req, (refusal) => {
       if (refusal !== undefined) this.refuse(req, res, refusal);
-      else this.openPollingSession(req, res);
+      else
+        this.newSessionId(req, (failure) => {
+          if (failure !== undefined) this.refuse(req, res, failure);
+          else this.openPollingSession(req, res);
+        });
     });
   }
 
@@ -230,26 +365,40 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     if (transport === null || !this.options.transports.includes(transport as TransportName)) {
       return new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
     }
-    if ((transport === "websocket") !== upgrade) {
-      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", transport });
+    const sid = query.get("sid");
+    // A request that cannot be of its transport: engine.io's names (with a sid, checked below).
+    const mismatch = (transport === "websocket") !== upgrade;
+    if (mismatch && sid === null) {
+      const context =
+        transport === "websocket"
+          ? { name: "TRANSPORT_HANDSHAKE_ERROR" }
+          : { name: "TRANSPORT_MISMATCH", transport };
+      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, context);
     }
     const protocol = query.get("EIO");
     if (protocol !== "4") {
-      return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol });
+      // A number when it is one, as engine.io reports it.
+      const revision = protocol !== null && /^\d+$/.test(protocol) ? Number(protocol) : protocol;
+      return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: revision });
     }
     if (this.closed) return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
-    const sid = query.get("sid");
     if (sid !== null) {
       const session = this.lookupSession(sid, req);
       if (session === undefined) return new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid });
-      if (!upgrade && session.transport.name !== "polling") {
-        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_MISMATCH", sid });
+      if (mismatch || (!upgrade && session.transport.name !== "polling")) {
+        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, {
+          name: "TRANSPORT_MISMATCH",
+          transport,
+          previousTransport: session.transport.name,
+        });
       }
+      // A websocket for a session already on websocket is accepted and then closed (as engine.io does):
+      // a refusal here would make the `ws` client throw.
       if (
         upgrade &&
+        session.transport.name !== "websocket" &&
         (!this.options.allowUpgrades ||
           session.readyState !== "open" ||
-          session.upgraded ||
           session.upgrading ||
           session.transport.name !== "polling")
       ) {
@@ -261,6 +410,39 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       return new EngineRequestError(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
     }
     return undefined;
+  }
+
+  /** Runs the `use()` middlewares in order; `done(err)` after the last one or the first failure. */
+  private runMiddlewares(req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void): void {
+    const middlewares = this.middlewares;
+    let index = 0;
+    const next = (err?: unknown): void => {
+      if (err !== undefined && err !== null) {
+        done(err);
+        return;
+      }
+      const middleware = middlewares[index++];
+      if (middleware === undefined) {
+        done();
+        return;
+      }
+      try {
+        middleware(req, res, next);
+      } catch (thrown) {
+        done(thrown);
+      }
+    };
+    next();
+  }
+
+  /** `connection` listeners run outside the request's error handling: what they throw reaches the caller. */
+  private emitConnection(session: EngineSocket): void {
+    try {
+      this.emit("connection", session);
+    } catch (err) {
+      if (typeof err === "object" && err !== null) listenerErrors.add(err);
+      throw err;
+    }
   }
 
   /** Runs `allowRequest` (once, errors caught) and calls back with a refusal or undefined. */
@@ -280,7 +462,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       if (success) next(undefined);
       else {
         const message = typeof err === "string" && err.length > 0 ? err : undefined;
-        next(new EngineRequestError(EngineErrorCode.FORBIDDEN, { name: "FORBIDDEN" }, message));
+        // engine.io's context: what allowRequest answered.
+        next(new EngineRequestError(EngineErrorCode.FORBIDDEN, { message: err }, message));
       }
     };
     try {
@@ -298,9 +481,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const session = this.createSession(req, transport);
     if (options.cookie) res.setHeader("Set-Cookie", serializeCookie(options.cookie, session.id));
     this.applyHeaderListeners(req, res, true);
-    const upgrades = options.allowUpgrades && options.transports.includes("websocket") ? ["websocket"] : [];
-    session.open(upgrades);
-    this.emit("connection", session);
+    session.open(this.upgrades("polling"));
+    this.emitConnection(session);
     session.releaseRequest();
     // The handshake GET is the first poll: it carries the open packet and whatever the listeners sent.
     transport.onRequest(req, res);
@@ -316,7 +498,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       );
       return;
     }
-    if (sid === null) this.pendingIds.set(req, this.uniqueId(req));
     wss.handleUpgrade(req, socket, head, (ws: WebSocketLike) => {
       const transport = new WebSocketTransport(ws);
       if (sid === null) {
@@ -326,7 +507,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         }
         const session = this.createSession(req, transport);
         session.open([]);
-        this.emit("connection", session);
+        this.emitConnection(session);
         session.releaseRequest();
         session.runScheduledFlush();
         return;
@@ -337,11 +518,26 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     });
   }
 
-  private uniqueId(req: IncomingMessage): string {
-    let id = this.generateId(req);
-    // 120 random bits do not collide; a custom generateId might.
-    while (this.sessions.has(id)) id = generateSessionId();
-    return id;
+  /** Runs `generateId` (awaiting a promise) and keeps the id for the session about to open. */
+  private newSessionId(req: IncomingMessage, next: (failure?: EngineRequestError) => void): void {
+    const fail = (error: unknown): void =>
+      next(new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error }));
+    let id: string | Promise<string>;
+    try {
+      id = this.generateId(req);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (typeof id === "string") {
+      this.pendingIds.set(req, id);
+      next();
+      return;
+    }
+    Promise.resolve(id).then((value) => {
+      if (typeof value === "string") this.pendingIds.set(req, value);
+      next();
+    }, fail);
   }
 
   private createSession(
@@ -349,10 +545,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     transport: PollingTransport | WebSocketTransport,
   ): EngineSocket {
     let id = this.pendingIds.get(req);
-    if (id === undefined || this.sessions.has(id)) id = this.uniqueId(req);
     this.pendingIds.delete(req);
+    // 120 random bits do not collide; a custom generateId might.
+    while (id === undefined || id === "" || this.sessions.has(id)) id = generateSessionId();
     const session = new EngineSocket(this, id, req, transport);
     this.sessions.set(id, session);
+    this.admission.opened(session, req);
     return session;
   }
 
@@ -418,4 +616,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     if (this.listenerCount("connection_error") === 0) return;
     this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
   }
+}
+
+/** What `connection` listeners threw: the request's error handling passes these on untouched. */
+const listenerErrors = new WeakSet<object>();
+
+function thrownByListener(err: unknown): boolean {
+  return typeof err === "object" && err !== null && listenerErrors.has(err);
+}
+
+function middlewareFailure(err: unknown): EngineRequestError {
+  return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error: err });
 }

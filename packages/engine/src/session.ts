@@ -203,10 +203,15 @@ export class EngineSocket
    */
   send(
     data: MessageData | Uint8Array | ArrayBuffer | ArrayBufferView,
-    options?: SendOptions,
+    options?: SendOptions | (() => void),
     cb?: () => void,
   ): this {
     if (this.readyState !== "open") return this;
+    // engine.io's `send(data, cb)`.
+    if (typeof options === "function") {
+      cb = options;
+      options = undefined;
+    }
     const payload: string | Uint8Array =
       typeof data === "string" || data instanceof Uint8Array ? data : toUint8Array(data);
     const packet: OutgoingPacket = { type: "message", data: payload };
@@ -219,7 +224,7 @@ export class EngineSocket
   /** Alias of {@link send}. */
   write(
     data: MessageData | Uint8Array | ArrayBuffer | ArrayBufferView,
-    options?: SendOptions,
+    options?: SendOptions | (() => void),
     cb?: () => void,
   ): this {
     return this.send(data, options, cb);
@@ -253,7 +258,11 @@ export class EngineSocket
 
   /** @internal A websocket connection for this session's sid: probe it, then switch (protocol "Upgrade"). */
   maybeUpgrade(transport: Transport): void {
-    if (this.readyState !== "open" || this.pendingUpgrade !== undefined || this.upgraded) {
+    if (
+      this.readyState !== "open" ||
+      this.pendingUpgrade !== undefined ||
+      this.transport.name !== "polling"
+    ) {
       transport.close();
       return;
     }
@@ -299,6 +308,8 @@ export class EngineSocket
         this.emit("heartbeat");
         break;
       case "close":
+        // The client is leaving: a GET it still has parked gets a noop (as engine.io), not a close packet.
+        if (transport.name === "polling") transport.discard?.();
         this.onClose("transport close");
         break;
       default:

@@ -81,6 +81,7 @@ export class PollingTransport extends Transport {
     const controller = new AbortController();
     const opts = this._opts;
     if (!closing) this.#requests.add(controller);
+    let retryAfter: number | undefined;
     try {
       const response = await fetch(this._uri("http", opts.timestampRequests !== false), {
         method: body ? "POST" : "GET",
@@ -92,10 +93,15 @@ export class PollingTransport extends Transport {
       });
       const text = await response.text();
       if (response.ok) return text;
+      // A refusal by a server limit says how long to wait in its JSON body (seconds): unlike the
+      // Retry-After header, a browser lets scripts read it cross-origin.
+      try {
+        retryAfter = JSON.parse(text).retryAfter * 1000 || undefined;
+      } catch {}
       throw response.status;
     } catch (error) {
       if (!closing && this.readyState !== "closed" && !controller.signal.aborted)
-        this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", error);
+        this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", error, undefined, retryAfter);
     } finally {
       this.#requests.delete(controller);
     }

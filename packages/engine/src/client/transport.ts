@@ -88,8 +88,13 @@ export abstract class Transport extends Emitter<TransportEvents> {
     this.emitReserved("packet", packet);
   }
 
-  protected _onError(code: EngineClientError["code"], description?: unknown, context?: unknown): void {
-    this.emitReserved("error", new EngineClientError(code, description, context));
+  protected _onError(
+    code: EngineClientError["code"],
+    description?: unknown,
+    context?: unknown,
+    retryAfter?: number,
+  ): void {
+    this.emitReserved("error", new EngineClientError(code, description, context, retryAfter));
   }
 
   protected _onClose(details?: CloseDetails): void {

@@ -15,6 +15,21 @@ export interface WebSocketLike {
   onerror: ((event: any) => void) | null;
   send(data: string | ArrayBufferLike | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
+  /** Set (Node, our WebSocket) when the server refused the handshake: its status and the wait it asked for. */
+  refusal?: { status: number; retryAfter?: number };
+}
+
+/** The handshake request of a refused Node WebSocket (only `destroy` is used). */
+export interface RefusedRequest {
+  destroy(): void;
+}
+
+/** The refusal of a Node WebSocket handshake (an `http.IncomingMessage`; the parts used). */
+export interface RefusalResponse {
+  statusCode?: number;
+  headers: Record<string, string | string[] | undefined>;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "error" | "close", listener: () => void): unknown;
 }
 
 /** Node-side constructor options (ignored by browsers): handshake headers and permessage-deflate. */

@@ -42,7 +42,8 @@ export class WebSocketTransport extends Transport {
     if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer";
     ws.onopen = () => this._onOpen();
     ws.onmessage = (event: { data: string | ArrayBuffer | Uint8Array }) => this._onData(event.data);
-    ws.onerror = (event: unknown) => this._onError("WEBSOCKET_ERROR", event);
+    ws.onerror = (event: unknown) =>
+      this._onError("WEBSOCKET_ERROR", ws.refusal?.status ?? event, undefined, ws.refusal?.retryAfter);
     ws.onclose = (event: unknown) => {
       if (this.readyState !== "closed")
         this._onClose({ description: "websocket connection closed", context: event });

@@ -9,6 +9,7 @@ import {
 import { EngineErrorCode, EngineRequestError } from "../errors.js";
 import { writeErrorResponse } from "../http-error.js";
 import { chooseEncoding, compress } from "../http-compression.js";
+import type { Clock } from "../clock.js";
 import type { Outgoing } from "../outgoing.js";
 import { PreparedPacket } from "../prepared-packet.js";
 import type { Transport, TransportHandler } from "./transport.js";
@@ -18,6 +19,11 @@ export interface PollingConfig {
   maxHttpBufferSize: number;
   maxPacketsPerPayload: number;
   httpCompressionThreshold: number | false;
+  /** Bytes of an oversized POST body read and dropped before its 413 is written. */
+  maxDiscardBytes: number;
+  /** Milliseconds an oversized POST may take to finish uploading before its 413 is written. */
+  discardTimeout: number;
+  clock: Clock;
 }
 
 const CLOSE_PAYLOAD = encodePacket({ type: "close" }, false) as string;
@@ -94,7 +100,7 @@ export class PollingTransport implements Transport {
     const limit = this.config.maxHttpBufferSize;
     const declared = Number(req.headers["content-length"]);
     if (declared > limit) {
-      refuseTooLarge(req, res, limit);
+      refuseTooLarge(req, res, this.config, declared - limit > this.config.maxDiscardBytes);
       return;
     }
     this.dataReq = req;
@@ -110,7 +116,8 @@ export class PollingTransport implements Transport {
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        refuseTooLarge(req, res, limit);
+        chunks.length = 0;
+        refuseTooLarge(req, res, this.config, false, size - limit);
         return;
       }
       chunks.push(chunk);
@@ -136,7 +143,7 @@ export class PollingTransport implements Transport {
       return;
     }
     // Answer before dispatching: a handler that closes the session must not leave this request hanging.
-    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2 });
+    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2, "Cache-Control": "no-store" });
     res.end("ok");
     for (let i = 0; i < packets.length; i++) {
       if (this.ended) break;
@@ -205,6 +212,7 @@ export class PollingTransport implements Transport {
       res.writeHead(200, {
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Length": Buffer.byteLength(body),
+        "Cache-Control": "no-store",
       });
       res.end(body, done);
       return;
@@ -219,6 +227,7 @@ export class PollingTransport implements Transport {
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Encoding": encoding,
         "Content-Length": compressed.length,
+        "Cache-Control": "no-store",
         Vary: "Accept-Encoding",
       });
       res.end(compressed, done);
@@ -226,18 +235,56 @@ export class PollingTransport implements Transport {
   }
 }
 
-/** Refuses an oversized POST with 413; the session itself is untouched (nothing else is lost). */
-function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
-  writeErrorResponse(
-    res,
-    new EngineRequestError(
-      EngineErrorCode.BAD_REQUEST,
-      { limit },
-      `payload exceeds maxHttpBufferSize (${limit} bytes)`,
-      413,
-    ),
-    true,
-  );
-  // Stop reading the rest of the body; "Connection: close" ends the socket once the answer is out.
-  req.pause();
+/**
+ * Refuses an oversized POST with 413; the session itself is untouched (nothing else is lost). The answer
+ * waits until the client has finished uploading: a server that answers and closes while the client still
+ * sends makes the client's TCP stack see a reset (EPIPE/ECONNRESET) instead of the status. The rest of the
+ * body is read and dropped, up to `maxDiscardBytes` and for at most `discardTimeout` ms; past either bound
+ * the 413 is written at once and the connection cut (`immediately` skips the wait: the declared length is
+ * already past the bound).
+ */
+function refuseTooLarge(
+  req: IncomingMessage,
+  res: ServerResponse,
+  config: PollingConfig,
+  immediately: boolean,
+  alreadyRead = 0,
+): void {
+  const limit = config.maxHttpBufferSize;
+  let timer: unknown;
+  let answered = false;
+  const answer = (): void => {
+    if (answered) return;
+    answered = true;
+    req.off("data", onData);
+    req.off("end", answer);
+    req.off("close", answer);
+    if (timer !== undefined) config.clock.clearTimeout(timer);
+    writeErrorResponse(
+      res,
+      new EngineRequestError(
+        EngineErrorCode.BAD_REQUEST,
+        { limit },
+        `payload exceeds maxHttpBufferSize (${limit} bytes)`,
+        413,
+      ),
+      true,
+    );
+    // Whatever is still arriving is not read: "Connection: close" ends the socket once the answer is out.
+    if (!req.complete) req.pause();
+  };
+  let discarded = alreadyRead;
+  const onData = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > config.maxDiscardBytes) answer();
+  };
+  if (immediately || req.complete) {
+    answer();
+    return;
+  }
+  timer = config.clock.setTimeout(answer, config.discardTimeout, undefined);
+  req.on("data", onData);
+  req.on("end", answer);
+  req.on("close", answer);
+  req.resume();
 }
