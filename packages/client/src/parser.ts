@@ -13,6 +13,16 @@ type Slot = [holder: object, key: string, num: unknown];
 
 const fail = (chunk: unknown) => new ClientError("PARSE_ERROR", undefined, chunk);
 
+/**
+ * Whether JSON text nests deeper than 1000 levels, `MAX_DEPTH` of @volley/protocol (the two decoders'
+ * agreement is pinned by test/parser.test.ts): escapes, then strings are removed, then the brackets left
+ * are counted.
+ */
+const tooDeep = (json: string, depth = 0) => {
+  for (const c of json.replace(/\\./g, "").replace(/"[^"]*"/g, ""))
+    if ((depth += +"[{".includes(c) - +"]}".includes(c)) > 1000) return true;
+};
+
 /** Encodes a packet as `[header + JSON, ...attachments]`; EVENT/ACK holding binary become BINARY_*. */
 export class Encoder {
   encode(packet: Packet): Array<string | Uint8Array> {
@@ -76,7 +86,7 @@ export class Decoder {
     const match = /^([0-6])(?:(\d+)-)?(?:(\/[^,]*),?)?(\d*)(.*)$/s.exec(chunk);
     const type = Number(match?.[1]);
     const binary = type === BINARY_EVENT || type === BINARY_ACK;
-    if (pending || !match || binary !== (match[2] !== undefined)) throw fail(chunk);
+    if (pending || !match || binary !== (match[2] !== undefined) || tooDeep(match[5]!)) throw fail(chunk);
     const slots: Slot[] = [];
     let data: unknown;
     try {
@@ -101,10 +111,7 @@ export class Decoder {
       // every attachment index exactly once
       (binary &&
         (slots.length !== attachments ||
-          slots
-            .map((slot) => slot[2])
-            .sort((a, b) => (a as number) - (b as number))
-            .some((num, i) => num !== i)))
+          slots.sort((a, b) => (a[2] as number) - (b[2] as number)).some((slot, i) => slot[2] !== i)))
     )
       throw fail(chunk);
     if (!binary) return packet;
