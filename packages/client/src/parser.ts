@@ -19,8 +19,10 @@ const fail = (chunk: unknown) => new ClientError("PARSE_ERROR", undefined, chunk
  * are counted.
  */
 const tooDeep = (json: string, depth = 0) => {
-  for (const c of json.replace(/\\./g, "").replace(/"[^"]*"/g, ""))
-    if ((depth += +"[{".includes(c) - +"]}".includes(c)) > 1000) return true;
+  for (const c of json.replace(/\\./g, "").replace(/"[^"]*"/g, "")) {
+    depth += +"[{".includes(c) - +"]}".includes(c);
+    if (depth > 1000) return true;
+  }
 };
 
 /** Encodes a packet as `[header + JSON, ...attachments]`; EVENT/ACK holding binary become BINARY_*. */

@@ -109,14 +109,13 @@ export class Client {
       nsp._add(this, auth);
       return;
     }
-    this.server._checkNamespace(name, auth, (dynamic) => {
+    this.server._checkNamespace(name, auth, (dynamic, refusal = "Invalid namespace") => {
       if (this.closed) return;
       if (dynamic) dynamic._add(this, auth);
-      else
-        this._writePacket(
-          { type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } },
-          false,
-        );
+      else {
+        this._settled(name);
+        this._writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: refusal } }, false);
+      }
     });
   }
 

@@ -18,6 +18,7 @@ import {
 } from "@volley/protocol";
 import { Adapter, type AdapterConstructor, type Room, type SocketId } from "./adapter.js";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
@@ -64,8 +65,18 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
   decoder?: DecoderOptions;
   /** Enables connection-state recovery (`true` = defaults). Default off. */
   connectionStateRecovery?: ConnectionStateRecoveryOptions | boolean;
-  /** Remove a dynamic child namespace when its last socket leaves. Default false. */
+  /**
+   * Remove a dynamic child namespace (created by `io.of(regex | fn)`) when its last socket leaves or its
+   * only join is refused. Default `true` (Socket.IO's default is `false`): names chosen by clients must
+   * not stay in memory after the clients leave.
+   */
   cleanupEmptyChildNamespaces?: boolean;
+  /**
+   * Most dynamic child namespaces alive at once (all parent namespaces together). A client asking for a new
+   * name beyond it gets a CONNECT_ERROR `too many dynamic namespaces: maxChildNamespaces (N) reached`; names
+   * already alive stay joinable. Default 1000.
+   */
+  maxChildNamespaces?: number;
 }
 
 /** Resolved recovery settings. @internal */
@@ -96,6 +107,7 @@ const SERVER_ONLY_OPTIONS = [
   "decoder",
   "connectionStateRecovery",
   "cleanupEmptyChildNamespaces",
+  "maxChildNamespaces",
 ] as const;
 
 type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
@@ -140,8 +152,8 @@ export class Server<
   readonly _recovery: RecoverySettings | undefined;
   /** @internal */
   readonly _connectTimeout: number;
-  /** @internal */
-  readonly _cleanupEmptyChildNamespaces: boolean;
+  /** @internal The live dynamic child namespaces and their limit. */
+  readonly _childNamespaces: ChildNamespaceRegistry;
   /**
    * @internal Whether a broadcast flagged `compress(true)` / `compress(false)` must be sent to a
    * websocket connection on its own instead of as the shared frame. The default WebSocket layer's
@@ -174,7 +186,10 @@ export class Server<
     this._decoderOptions = opts.decoder;
     this._adapterConstructor = opts.adapter ?? Adapter;
     this._recovery = resolveRecovery(opts.connectionStateRecovery);
-    this._cleanupEmptyChildNamespaces = opts.cleanupEmptyChildNamespaces === true;
+    this._childNamespaces = new ChildNamespaceRegistry({
+      cleanup: opts.cleanupEmptyChildNamespaces !== false,
+      max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
+    });
     const deflate = opts.perMessageDeflate !== undefined && opts.perMessageDeflate !== false;
     this._perConnectionCompress = { on: deflate, off: deflate && opts.wsEngine !== undefined };
     const engineOpts: Record<string, unknown> = { ...opts };
@@ -258,11 +273,17 @@ export class Server<
     return nsp;
   }
 
-  /** @internal Asks the dynamic matchers, in order, whether `name` is served. */
+  /**
+   * @internal Asks the dynamic matchers, in order, whether `name` is served; `done(false, reason)` when
+   * not (reason: the CONNECT_ERROR message, e.g. the `maxChildNamespaces` limit).
+   */
   _checkNamespace(
     name: string,
     auth: Record<string, unknown>,
-    done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | false) => void,
+    done: (
+      nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | false,
+      reason?: string,
+    ) => void,
   ): void {
     const matchers = [...this.parentNsps.keys()];
     let i = 0;
@@ -281,7 +302,10 @@ export class Server<
           return;
         }
         const existing = this._nsps.get(name);
-        done(existing ?? this.parentNsps.get(match)!._createChild(name));
+        if (existing) return done(existing);
+        const refusal = this._childNamespaces.refusal();
+        if (refusal) return done(false, refusal);
+        done(this.parentNsps.get(match)!._createChild(name));
       };
       try {
         match(name, auth, answer);
