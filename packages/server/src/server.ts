@@ -7,7 +7,7 @@ import {
 } from "node:http";
 import type { Http2SecureServer } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
-import { EngineServer, type EngineServerOptions } from "@volley/engine";
+import { type Clock, EngineServer, type EngineServerOptions } from "@volley/engine";
 import {
   type DecoderOptions,
   Encoder,
@@ -23,6 +23,7 @@ import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
 import { ClientBundle } from "./serve-client.js";
 import type { Socket } from "./socket.js";
 import type {
@@ -77,6 +78,11 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
    * already alive stay joinable. Default 1000.
    */
   maxChildNamespaces?: number;
+  /**
+   * Per-socket incoming event rate (a token bucket on the `clock`), or `false` for none. Default
+   * `{ rate: 100, burst: 200, onExceeded: "disconnect" }`; see {@link EventRateLimitOptions}.
+   */
+  eventRateLimit?: EventRateLimitOptions | false;
 }
 
 /** Resolved recovery settings. @internal */
@@ -108,6 +114,7 @@ const SERVER_ONLY_OPTIONS = [
   "connectionStateRecovery",
   "cleanupEmptyChildNamespaces",
   "maxChildNamespaces",
+  "eventRateLimit",
 ] as const;
 
 type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
@@ -152,6 +159,10 @@ export class Server<
   readonly _recovery: RecoverySettings | undefined;
   /** @internal */
   readonly _connectTimeout: number;
+  /** @internal The clock of every server-side timer: the engine's (`clock` option). */
+  readonly _clock: Clock;
+  /** @internal Per-socket incoming event rate; undefined when off. */
+  readonly _eventRate: EventRateSettings | undefined;
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
   /**
@@ -195,6 +206,8 @@ export class Server<
     const engineOpts: Record<string, unknown> = { ...opts };
     for (const key of SERVER_ONLY_OPTIONS) delete engineOpts[key];
     this.engine = new EngineServer({ ...(engineOpts as EngineServerOptions), path: `${path}/` });
+    this._clock = this.engine.options.clock;
+    this._eventRate = resolveEventRate(opts.eventRateLimit, this._clock);
     this.engine.on("connection", (session: EngineSession) => this.onconnection(session));
     this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
