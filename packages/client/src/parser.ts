@@ -13,18 +13,6 @@ type Slot = [holder: object, key: string, num: unknown];
 
 const fail = (chunk: unknown) => new ClientError("PARSE_ERROR", undefined, chunk);
 
-/**
- * Whether JSON text nests deeper than 1000 levels, `MAX_DEPTH` of @volley/protocol (the two decoders'
- * agreement is pinned by test/parser.test.ts): escapes, then strings are removed, then the brackets left
- * are counted.
- */
-const tooDeep = (json: string, depth = 0) => {
-  for (const c of json.replace(/\\./g, "").replace(/"[^"]*"/g, "")) {
-    depth += +"[{".includes(c) - +"]}".includes(c);
-    if (depth > 1000) return true;
-  }
-};
-
 /** Encodes a packet as `[header + JSON, ...attachments]`; EVENT/ACK holding binary become BINARY_*. */
 export class Encoder {
   encode(packet: Packet): Array<string | Uint8Array> {
@@ -88,7 +76,7 @@ export class Decoder {
     const match = /^([0-6])(?:(\d+)-)?(?:(\/[^,]*),?)?(\d*)(.*)$/s.exec(chunk);
     const type = Number(match?.[1]);
     const binary = type === BINARY_EVENT || type === BINARY_ACK;
-    if (pending || !match || binary !== (match[2] !== undefined) || tooDeep(match[5]!)) throw fail(chunk);
+    if (pending || !match || binary !== (match[2] !== undefined)) throw fail(chunk);
     const slots: Slot[] = [];
     let data: unknown;
     try {

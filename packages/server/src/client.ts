@@ -202,6 +202,25 @@ export class Client {
     for (const prepared of packets) conn.sendPrepared(prepared);
   }
 
+  /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */
+  _advise(hint: string): void {
+    if (!this.closed && this.conn.readyState === "open") this.conn.sendNoop(hint);
+  }
+
+  /** @internal Acknowledgements the server awaits from this client, all namespaces together. */
+  _pendingAcks(): number {
+    let n = 0;
+    for (const socket of this.socketList()) n += socket._pendingAcks();
+    return n;
+  }
+
+  /** @internal Graceful close: every socket leaves with "server shutting down", then the connection. */
+  _shutdown(): void {
+    for (const socket of this.socketList()) socket._onclose("server shutting down");
+    this.sockets = undefined;
+    this.close();
+  }
+
   /** @internal `socket.disconnect(true)`: every socket leaves, then the connection closes. */
   _disconnect(): void {
     for (const socket of this.socketList()) socket.disconnect();

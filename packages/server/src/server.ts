@@ -24,6 +24,7 @@ import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
+import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from "./graceful-close.js";
 import { ClientBundle } from "./serve-client.js";
 import type { Socket } from "./socket.js";
 import type {
@@ -180,6 +181,7 @@ export class Server<
   private readonly bundle: ClientBundle | undefined;
   private closing: Promise<void> | undefined;
   private ownHttpServer = false;
+  private refusingConnections = false;
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -423,17 +425,37 @@ export class Server<
   }
 
   /**
-   * Graceful shutdown: every socket leaves with "server shutting down", adapters close, the engine
-   * closes its sessions (clients see a transport close and may reconnect elsewhere), and the http
-   * server closes.
+   * Closes the server. Plain `io.close(cb?)` is Socket.IO's: every socket leaves at once with "server
+   * shutting down", adapters close, the engine closes its sessions and the http server closes.
+   *
+   * `io.close({ graceful: true | GracefulCloseOptions }, cb?)` first stops accepting connections, tells each
+   * client to come back after a jittered delay within `reconnectWindow` (an Engine.IO noop packet
+   * `6{"reconnectAfter":ms}`: the Volley client honours it, official clients ignore it), waits for the
+   * acknowledgements in flight (up to `ackTimeout`), closes the connections in batches, then closes as above.
+   * Recovery sessions are kept (the reason is recoverable), so clients reconnecting elsewhere recover.
    */
-  close(fn?: (err?: Error) => void): Promise<void> {
-    if (!this.closing) this.closing = this.doClose();
+  close(fn?: (err?: Error) => void): Promise<void>;
+  close(opts: CloseOptions, fn?: (err?: Error) => void): Promise<void>;
+  close(optsOrFn?: CloseOptions | ((err?: Error) => void), maybeFn?: (err?: Error) => void): Promise<void> {
+    const fn = typeof optsOrFn === "function" ? optsOrFn : maybeFn;
+    const graceful = typeof optsOrFn === "object" ? optsOrFn.graceful : undefined;
+    if (!this.closing) this.closing = this.doClose(graceful || undefined);
     if (fn) this.closing.then(() => fn(), fn);
     return this.closing;
   }
 
-  private async doClose(): Promise<void> {
+  private async doClose(graceful: GracefulCloseOptions | true | undefined): Promise<void> {
+    if (graceful) {
+      this.refusingConnections = true;
+      const clients = new Set<Client>();
+      for (const nsp of this._nsps.values())
+        for (const socket of nsp.sockets.values()) clients.add(socket.client);
+      try {
+        await closeGracefully([...clients], graceful, this._clock);
+      } catch (err) {
+        this._reportError(err);
+      }
+    }
     const adapters: Array<Promise<void> | void> = [];
     for (const nsp of this._nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
@@ -498,6 +520,11 @@ export class Server<
   }
 
   private onconnection(session: EngineSession): void {
+    // A graceful close is under way: new connections are not accepted.
+    if (this.refusingConnections) {
+      session.close();
+      return;
+    }
     new Client(this, session);
   }
 }

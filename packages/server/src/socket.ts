@@ -360,6 +360,11 @@ export class Socket<
     for (const listener of [...listeners]) this.call(listener, data);
   }
 
+  /** @internal Acknowledgements this socket still awaits from its client. */
+  _pendingAcks(): number {
+    return this.acks === undefined ? 0 : this.acks.size;
+  }
+
   /** @internal Registers an acknowledgement (also used by broadcasts with acks). */
   _registerAck(id: number, fn: AnyListener): void {
     if (!this.acks) this.acks = new Map();
