@@ -15,6 +15,11 @@ import { Server } from "volley";
 const N = Number(process.argv[2] ?? 5000);
 const WINDOW = Number(process.argv[3] ?? 10_000);
 
+/** The next `connect` or `disconnect` of a client socket. */
+function event(socket: Socket, name: "connect" | "disconnect"): Promise<void> {
+  return new Promise((resolve) => socket.once(name, () => resolve()));
+}
+
 async function start(port = 0): Promise<{ io: Server; port: number }> {
   const http = createServer();
   const io = new Server(http, { serveClient: false });
@@ -30,8 +35,8 @@ async function run(graceful: boolean): Promise<void> {
     clients.push(connect(`http://127.0.0.1:${first.port}`, { forceNew: true, transports: ["websocket"] }));
     if (i % 250 === 249) await new Promise((resolve) => setImmediate(resolve));
   }
-  await Promise.all(clients.map((c) => (c.connected ? undefined : once(c, "connect"))));
-  const gone = Promise.all(clients.map((c) => once(c, "disconnect")));
+  await Promise.all(clients.map((c) => (c.connected ? undefined : event(c, "connect"))));
+  const gone = Promise.all(clients.map((c) => event(c, "disconnect")));
   const closedAt = performance.now();
   await (graceful ? first.io.close({ graceful: { reconnectWindow: WINDOW } }) : first.io.close());
   await gone;
@@ -39,7 +44,7 @@ async function run(graceful: boolean): Promise<void> {
   const backAt: number[] = [];
   await Promise.all(
     clients.map(async (c) => {
-      await once(c, "connect");
+      await event(c, "connect");
       backAt.push(performance.now() - closedAt);
     }),
   );
