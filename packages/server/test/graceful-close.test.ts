@@ -11,6 +11,7 @@ import { io as volleyClient, type Socket as VolleySocket } from "@volley/client"
 import { Server, type Socket } from "volley";
 import { clientTransports, type Harness, MODES, next, setup } from "./helpers.js";
 import { ManualClock } from "./manual-clock.js";
+import { RawClient } from "./raw-client.js";
 
 /** Client-side timers (`timers` option of the Volley client) that move only on `advance`. */
 class ManualTimers {
@@ -83,7 +84,7 @@ describe("graceful close", () => {
     assert.deepEqual(errors, []);
   });
 
-  test("waits for acks in flight (up to ackTimeout), then closes in batches", async () => {
+  test("refuses new connections, waits for acks in flight (up to ackTimeout), then closes in batches", async () => {
     const clock = new ManualClock();
     h = await setup({ clock });
     const clients = Array.from({ length: 6 }, () => h!.client());
@@ -108,6 +109,10 @@ describe("graceful close", () => {
     clock.advance(300);
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(disconnectedAt, []);
+    // Meanwhile a new connection is not accepted: its session is closed at once.
+    const late = new RawClient(h.port);
+    await late.closed();
+    assert.equal(h.io.sockets.sockets.size, 6);
     answer();
     assert.equal(await reply, "42");
     await driveClose(clock, closing);
