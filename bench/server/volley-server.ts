@@ -17,7 +17,9 @@ export async function startVolleyServer(scenario: Scenario, counters: Counters):
   const mod = (await import(MODULE)) as VolleyModule;
   if (typeof mod.Server !== "function") throw new Error(`${MODULE} does not export Server`);
   const http = createTrackedHttpServer();
-  const io = new mod.Server(http.server, { serveClient: false });
+  // The load generator sends as fast as it can, beyond a public server's per-socket event rate; socket.io has
+  // no such limit, so the comparison runs without it.
+  const io = new mod.Server(http.server, { serveClient: false, eventRateLimit: false });
   attachSioApp(io, scenario, counters);
   const port = await http.listen();
   return {

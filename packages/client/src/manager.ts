@@ -92,6 +92,11 @@ export class Manager<
   #encoder: EncoderLike;
   #decoder!: DecoderLike;
   #skipReconnect = false;
+  /**
+   * The least wait before the next attempt a server asked for: `reconnectAfter` of a server closing
+   * gracefully (noop `6{"reconnectAfter":ms}`), or the engine error's `retryAfter` (HTTP 429/503 Retry-After).
+   */
+  #wait = 0;
 
   constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
     super();
@@ -181,7 +186,8 @@ export class Manager<
     this.engine = engine;
     this._readyState = "opening";
     this.#skipReconnect = false;
-    const onError = (err: Error) => {
+    const onError = (err: Error & { retryAfter?: number }) => {
+      this.#wait = err.retryAfter || 0;
       this.#cleanup();
       this._readyState = "closed";
       this.emitReserved("error", err);
@@ -261,6 +267,11 @@ export class Manager<
     this.emitReserved("open");
     this.#sub(this.engine!, {
       ping: () => this.emitReserved("ping"),
+      // A server closing gracefully says when to come back: `6{"reconnectAfter":ms}` (ignored by others).
+      packet: ({ type, data }: { type: string; data?: unknown }) => {
+        // biome-ignore format: kept short for the browser bundle
+        if (type === "noop") this.#wait = (/"reconnectAfter":(\d+)/.exec(data as string)?.[1] as unknown as number) | 0;
+      },
       data: (data: MessageData) => {
         let packet: Packet | undefined;
         try {
@@ -302,23 +313,27 @@ export class Manager<
     }
     this._reconnecting = true;
     const timers = this.opts.timers;
-    const timer = timers.setTimeout(() => {
-      // A listener of reconnect_attempt may call disconnect().
-      if (!this.#skipReconnect) this.emitReserved("reconnect_attempt", backoff.attempts);
-      if (!this.#skipReconnect)
-        this.open((err) => {
-          const attempts = backoff.attempts;
-          this._reconnecting = false;
-          if (err) {
-            // The error first, then the next attempt or `reconnect_failed`.
-            this.emitReserved("reconnect_error", err);
-            this.#reconnect();
-          } else {
-            backoff.reset();
-            this.emitReserved("reconnect", attempts);
-          }
-        });
-    }, backoff.duration());
+    const timer = timers.setTimeout(
+      () => {
+        // A listener of reconnect_attempt may call disconnect().
+        if (!this.#skipReconnect) this.emitReserved("reconnect_attempt", backoff.attempts);
+        if (!this.#skipReconnect)
+          this.open((err) => {
+            const attempts = backoff.attempts;
+            this._reconnecting = false;
+            if (err) {
+              // The error first, then the next attempt or `reconnect_failed`.
+              this.emitReserved("reconnect_error", err);
+              this.#reconnect();
+            } else {
+              backoff.reset();
+              this.emitReserved("reconnect", attempts);
+            }
+          });
+      },
+      Math.max(backoff.duration(), this.#wait),
+    );
+    this.#wait = 0;
     this.#subs.push(() => timers.clearTimeout(timer));
   }
 }

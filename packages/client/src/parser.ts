@@ -101,10 +101,7 @@ export class Decoder {
       // every attachment index exactly once
       (binary &&
         (slots.length !== attachments ||
-          slots
-            .map((slot) => slot[2])
-            .sort((a, b) => (a as number) - (b as number))
-            .some((num, i) => num !== i)))
+          slots.sort((a, b) => (a[2] as number) - (b[2] as number)).some((slot, i) => slot[2] !== i)))
     )
       throw fail(chunk);
     if (!binary) return packet;

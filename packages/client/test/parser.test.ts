@@ -173,6 +173,53 @@ describe("client Socket.IO codec ≡ @volley/protocol", () => {
     assert.throws(() => decoder.add('2["b"]'), { code: "PARSE_ERROR" });
   });
 
+  // The client's codec has no depth check of its own (the browser bundle budget): it decodes what the
+  // protocol's accepts identically; what the protocol refuses as TOO_DEEP, the client may decode.
+  test("nesting: both decode MAX_DEPTH levels alike; the protocol refuses one more", () => {
+    const { MAX_DEPTH } = protocol;
+    const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+    const accepted = [
+      `2["x",${nested(MAX_DEPTH - 1)}]`,
+      `31${nested(MAX_DEPTH)}`,
+      `2${JSON.stringify(["x", "[".repeat(5000), { ["{".repeat(3000)]: '"\\' }])}`,
+    ];
+    for (const text of accepted) {
+      assert.deepStrictEqual(new Decoder().add(text), new protocol.Decoder().add(text));
+    }
+    const refused = [
+      `2["x",${nested(MAX_DEPTH)}]`,
+      // strings ending in a backslash, and holding an escaped quote, before the deep part
+      `2[${JSON.stringify("x\\")},${nested(100_000)}]`,
+      `2[${JSON.stringify('x\\"')},${nested(MAX_DEPTH)}]`,
+      `51-["x",${'{"a":'.repeat(MAX_DEPTH)}{"_placeholder":true,"num":0}${"}".repeat(MAX_DEPTH)}]`,
+    ];
+    for (const text of refused) {
+      assert.throws(() => new protocol.Decoder().add(text), { code: "TOO_DEEP" });
+    }
+  });
+
+  test("nesting: the protocol decoder's bracket scan is exact on random JSON", () => {
+    const deep = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "medium", maxDepth: 12 },
+        fc.string({ unit: fc.constantFrom("[", "]", "{", "}", '"', "\\", "a") }),
+        fc.integer(),
+        fc.array(tie("value"), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 3 }), tie("value"), { maxKeys: 2 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(deep, fc.integer({ min: 1, max: 12 }), (value, maxDepth) => {
+        const text = `2${JSON.stringify(["e", value])}`;
+        const levels = depthOf(["e", value]);
+        const ours = new protocol.Decoder({ maxDepth });
+        if (levels > maxDepth) assert.throws(() => ours.add(text), { code: "TOO_DEEP" });
+        else assert.ok(ours.add(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test('a "__proto__" key holding an attachment stays an own property', () => {
     const decoder = new Decoder();
     decoder.add('51-["a",{"__proto__":{"_placeholder":true,"num":0}}]');
@@ -183,3 +230,11 @@ describe("client Socket.IO codec ≡ @volley/protocol", () => {
     assert.deepEqual([...(Object.getOwnPropertyDescriptor(holder, "__proto__")!.value as Buffer)], [7]);
   });
 });
+
+/** Levels of nested arrays/objects, the outermost counting as one. */
+function depthOf(value: unknown): number {
+  if (typeof value !== "object" || value === null) return 0;
+  let deepest = 0;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child));
+  return deepest + 1;
+}

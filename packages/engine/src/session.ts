@@ -221,6 +221,16 @@ export class EngineSocket
     return this;
   }
 
+  /**
+   * Queues a noop packet carrying `data` (`6<data>`): a hint for clients that understand it (Volley's
+   * reads `{"reconnectAfter":ms}`); Engine.IO clients ignore noop packets and their payload.
+   */
+  sendNoop(data: string): this {
+    if (this.readyState !== "open") return this;
+    this.queue({ type: "noop", data }, data.length + 1);
+    return this;
+  }
+
   /** Alias of {@link send}. */
   write(
     data: MessageData | Uint8Array | ArrayBuffer | ArrayBufferView,

@@ -1,12 +1,10 @@
 // Binary attachments: a BINARY_* packet carries its buffers out of band, and the JSON holds
 // `{ "_placeholder": true, "num": n }` where buffer n was. Pure functions, no I/O.
+import { MAX_DEPTH } from "./nesting.js";
 import { ProtocolError } from "./protocol-error.js";
 
 /** What the encoder recognises as binary: Buffer and every typed array, DataView, ArrayBuffer. */
 export type BinaryLike = ArrayBuffer | ArrayBufferView;
-
-// Deeper than this is almost certainly a cycle; failing cleanly beats a stack overflow.
-const MAX_ENCODE_DEPTH = 1000;
 
 export function isBinary(value: unknown): value is BinaryLike {
   return (
@@ -26,12 +24,16 @@ function hasToJSON(value: object): value is JsonConvertible {
   return typeof (value as Partial<JsonConvertible>).toJSON === "function";
 }
 
+// Deeper is refused (a cycle, or data no Volley decoder would accept); failing cleanly beats a stack
+// overflow. `depth` counts the containers above `value`, so MAX_DEPTH levels are allowed.
+function tooDeepToEncode(): ProtocolError {
+  return new ProtocolError("UNENCODABLE", `payload nests deeper than ${MAX_DEPTH} levels (a cycle?)`);
+}
+
 /** True when binary data appears anywhere in `value` (arrays, plain objects, `toJSON` results). */
 export function hasBinary(value: unknown, depth = 0): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (depth > MAX_ENCODE_DEPTH) {
-    throw new ProtocolError("UNENCODABLE", `payload nests deeper than ${MAX_ENCODE_DEPTH} levels (a cycle?)`);
-  }
+  if (depth >= MAX_DEPTH) throw tooDeepToEncode();
   if (isBinary(value)) return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (hasBinary(value[i], depth + 1)) return true;
@@ -58,9 +60,7 @@ export function toBytes(value: BinaryLike): Uint8Array {
  */
 export function deconstruct(data: unknown, buffers: Uint8Array[], depth = 0): unknown {
   if (typeof data !== "object" || data === null) return data;
-  if (depth > MAX_ENCODE_DEPTH) {
-    throw new ProtocolError("UNENCODABLE", `payload nests deeper than ${MAX_ENCODE_DEPTH} levels (a cycle?)`);
-  }
+  if (depth >= MAX_DEPTH) throw tooDeepToEncode();
   if (isBinary(data)) {
     const placeholder = { _placeholder: true, num: buffers.length };
     buffers.push(toBytes(data));

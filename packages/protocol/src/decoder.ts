@@ -1,4 +1,5 @@
 import { findPlaceholders } from "./binary.js";
+import { checkJsonDepth, MAX_DEPTH } from "./nesting.js";
 import { type Packet, PacketType } from "./packet-type.js";
 import { ProtocolError } from "./protocol-error.js";
 
@@ -8,6 +9,12 @@ export interface DecoderOptions {
   maxAttachments?: number;
   /** Largest acknowledgement id accepted. Default `Number.MAX_SAFE_INTEGER`. */
   maxAckId?: number;
+  /**
+   * Most levels of nested arrays/objects in a payload (the outermost array is one). Default
+   * {@link MAX_DEPTH} (1000), the encoder's own limit, so anything received can be sent back.
+   * Deeper packets throw `TOO_DEEP` before `JSON.parse` runs.
+   */
+  maxDepth?: number;
 }
 
 const DIGIT_0 = 48;
@@ -35,12 +42,14 @@ interface Pending {
 export class Decoder {
   readonly maxAttachments: number;
   readonly maxAckId: number;
+  readonly maxDepth: number;
   private pending: Pending | undefined;
   private destroyed = false;
 
   constructor(opts: DecoderOptions = {}) {
     this.maxAttachments = opts.maxAttachments ?? 10;
     this.maxAckId = opts.maxAckId ?? Number.MAX_SAFE_INTEGER;
+    this.maxDepth = opts.maxDepth ?? MAX_DEPTH;
   }
 
   add(chunk: Chunk): Packet | undefined {
@@ -140,6 +149,7 @@ export class Decoder {
 
     let data: unknown;
     if (i < str.length) {
+      checkJsonDepth(str, i, this.maxDepth);
       try {
         data = JSON.parse(str.slice(i));
       } catch {

@@ -9,6 +9,7 @@ import type { Packet } from "./packet-type.js";
 export { hasBinary, isBinary } from "./binary.js";
 export { Decoder, type DecoderOptions } from "./decoder.js";
 export { Encoder } from "./encoder.js";
+export { MAX_DEPTH } from "./nesting.js";
 export { type Packet, PacketType, protocol } from "./packet-type.js";
 export { ProtocolError, type ProtocolErrorCode } from "./protocol-error.js";
 

@@ -6,6 +6,7 @@ export type ProtocolErrorCode =
   | "INVALID_NAMESPACE"
   | "INVALID_ACK_ID"
   | "INVALID_JSON"
+  | "TOO_DEEP"
   | "INVALID_PAYLOAD"
   | "UNEXPECTED_BINARY"
   | "UNEXPECTED_TEXT"

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Decoder, Encoder, type Packet, PacketType, ProtocolError, parser } from "@volley/protocol";
+import {
+  Decoder,
+  Encoder,
+  MAX_DEPTH,
+  type Packet,
+  PacketType,
+  ProtocolError,
+  parser,
+} from "@volley/protocol";
 import fc from "fast-check";
 
 const enc = new Encoder();
@@ -227,20 +235,57 @@ describe("Decoder", () => {
     assertProtocolError(() => d.add(Buffer.from([1])), "DECODER_DESTROYED");
   });
 
-  test("deeply nested JSON in a binary packet does not overflow the stack", () => {
-    const depth = 50_000;
+  test("deeply nested JSON is refused with TOO_DEEP before parsing, binary packets too", () => {
+    const depth = 100_000;
+    assertProtocolError(
+      () => new Decoder().add(`2["x",${"[".repeat(depth)}${"]".repeat(depth)}]`),
+      "TOO_DEEP",
+    );
     const wire = `51-["x",${"[".repeat(depth)}{"_placeholder":true,"num":0}${"]".repeat(depth)}]`;
-    const d = new Decoder();
-    let result: unknown;
+    assertProtocolError(() => new Decoder().add(wire), "TOO_DEEP");
     try {
-      result = d.add(wire);
+      new Decoder().add(wire);
     } catch (err) {
-      // V8's JSON.parse may itself refuse such depth: that must still be a ProtocolError
-      assert.ok(err instanceof ProtocolError);
-      return;
+      assert.match((err as Error).message, /maxDepth \(1000 levels\)/);
     }
-    assert.equal(result, undefined);
-    assert.ok(d.add(Buffer.from([1])));
+  });
+
+  // The outermost array is level 1: `[` × n holds n levels.
+  const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
+
+  test("the decoder accepts exactly what the encoder can write back (MAX_DEPTH levels)", () => {
+    assert.equal(MAX_DEPTH, 1000);
+    const deepest = `3${nested(MAX_DEPTH).replace(/^\[/, "[1,")}`.replace("3[1,", "31[");
+    const packet = new Decoder().add(deepest);
+    assert.ok(packet);
+    // What was received can be echoed in an ACK: the encoder takes the same depth...
+    assert.equal(enc.encode(packet)[0], deepest);
+    // ... and one level more is refused by both.
+    assertProtocolError(() => new Decoder().add(`31[${nested(MAX_DEPTH)}]`), "TOO_DEEP");
+    assertProtocolError(
+      () => enc.encode({ type: PacketType.ACK, nsp: "/", id: 1, data: JSON.parse(`[${nested(MAX_DEPTH)}]`) }),
+      "UNENCODABLE",
+    );
+  });
+
+  test("brackets inside strings do not count, escaped quotes do not end a string", () => {
+    const brackets = "[".repeat(5000);
+    const strings = ["x", brackets, `"${brackets}`, `\\${brackets}`, `\\"${brackets}`];
+    const p = new Decoder().add(`2${JSON.stringify([...strings, { [brackets]: 1 }])}`);
+    assert.ok(p);
+    assert.deepEqual(p.data, [...strings, { [brackets]: 1 }]);
+    // Escapes do not hide the brackets after a string: "x\"" then "x\\" (a string ending in a backslash).
+    for (const str of ['x"', "x\\", 'x\\"']) {
+      const wire = `2[${JSON.stringify(str)},${nested(1001)}]`;
+      assertProtocolError(() => new Decoder().add(wire), "TOO_DEEP");
+    }
+  });
+
+  test("maxDepth is an option", () => {
+    assertProtocolError(() => new Decoder({ maxDepth: 3 }).add(`2["x",${nested(3)}]`), "TOO_DEEP");
+    assert.ok(new Decoder({ maxDepth: 3 }).add(`2["x",${nested(2)}]`));
+    assert.ok(new Decoder({ maxDepth: 3 }).add(`2["x","${"[".repeat(10)}"]`));
+    assertProtocolError(() => new Decoder({ maxDepth: 1 }).add('0{"a":{}}'), "TOO_DEEP");
   });
 
   test("the default parser object exposes both classes", () => {

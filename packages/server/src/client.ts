@@ -3,6 +3,7 @@
 import { type DecoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
 import type { DisconnectReason } from "./disconnect-reason.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
+import type { EventRateSettings } from "./rate-limiter.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 
@@ -44,7 +45,7 @@ export class Client {
   private sockets: Socket[] | undefined;
   /** Namespaces whose CONNECT is being processed (middlewares may be async); created on demand. */
   private connecting: Set<string> | undefined;
-  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: unknown;
   private failReason: DisconnectReason | undefined;
   private closed = false;
 
@@ -59,7 +60,7 @@ export class Client {
     conn.on("error", onConnError);
     conn.on("close", onConnClose);
     // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
-    this.connectTimer = setTimeout(connectTimedOut, server._connectTimeout, this);
+    this.connectTimer = server._clock.setTimeout(connectTimedOut, server._connectTimeout, this);
   }
 
   /** @internal */
@@ -109,14 +110,13 @@ export class Client {
       nsp._add(this, auth);
       return;
     }
-    this.server._checkNamespace(name, auth, (dynamic) => {
+    this.server._checkNamespace(name, auth, (dynamic, refusal = "Invalid namespace") => {
       if (this.closed) return;
       if (dynamic) dynamic._add(this, auth);
-      else
-        this._writePacket(
-          { type: PacketType.CONNECT_ERROR, nsp: name, data: { message: "Invalid namespace" } },
-          false,
-        );
+      else {
+        this._settled(name);
+        this._writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: refusal } }, false);
+      }
     });
   }
 
@@ -138,7 +138,7 @@ export class Client {
       else sockets[i] = socket;
     }
     if (this.connectTimer) {
-      clearTimeout(this.connectTimer);
+      this.server._clock.clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     }
   }
@@ -202,6 +202,25 @@ export class Client {
     for (const prepared of packets) conn.sendPrepared(prepared);
   }
 
+  /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */
+  _advise(hint: string): void {
+    if (!this.closed && this.conn.readyState === "open") this.conn.sendNoop(hint);
+  }
+
+  /** @internal Acknowledgements the server awaits from this client, all namespaces together. */
+  _pendingAcks(): number {
+    let n = 0;
+    for (const socket of this.socketList()) n += socket._pendingAcks();
+    return n;
+  }
+
+  /** @internal Graceful close: every socket leaves with "server shutting down", then the connection. */
+  _shutdown(): void {
+    for (const socket of this.socketList()) socket._onclose("server shutting down");
+    this.sockets = undefined;
+    this.close();
+  }
+
   /** @internal `socket.disconnect(true)`: every socket leaves, then the connection closes. */
   _disconnect(): void {
     for (const socket of this.socketList()) socket.disconnect();
@@ -217,10 +236,20 @@ export class Client {
   }
 
   private fail(err: unknown): void {
-    if (this.closed) return;
-    this.failReason = "parse error";
     const error = err instanceof ProtocolError ? err : new ProtocolError("INVALID_PAYLOAD", String(err));
-    for (const socket of this.socketList()) socket._onerror(error);
+    this.cutOff("parse error", error);
+  }
+
+  /** @internal A socket sent events faster than `eventRateLimit`: drop (nothing to do) or disconnect. */
+  _overEventRate(settings: EventRateSettings): void {
+    if (settings.onExceeded === "disconnect") this.cutOff("event rate exceeded", new Error(settings.message));
+  }
+
+  /** Closes this connection for what its peer did: each socket gets `err`, then `reason`. */
+  private cutOff(reason: DisconnectReason, err: Error): void {
+    if (this.closed || this.failReason) return;
+    this.failReason = reason;
+    for (const socket of this.socketList()) socket._onerror(err);
     this.conn.close();
   }
 
@@ -228,7 +257,7 @@ export class Client {
   _onclose(reason: string, description?: unknown): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.connectTimer) clearTimeout(this.connectTimer);
+    if (this.connectTimer) this.server._clock.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.decoder.destroy();
     const why = (this.failReason ?? reason) as DisconnectReason;

@@ -9,6 +9,7 @@
  * - `"server shutting down"`: `io.close()`.
  * - `"forced server close"`: the server closed the whole connection.
  * - `"slow consumer"`: the connection's outgoing buffer exceeded `maxBufferedBytes`.
+ * - `"event rate exceeded"`: a socket of the connection sent events faster than `eventRateLimit`.
  */
 export type DisconnectReason =
   | "io server disconnect"
@@ -22,7 +23,8 @@ export type DisconnectReason =
   | "forced close"
   | "server shutting down"
   | "forced server close"
-  | "slow consumer";
+  | "slow consumer"
+  | "event rate exceeded";
 
 /** Reasons after which a client may come back and have its state restored (connection-state recovery). */
 export const RECOVERABLE_REASONS: ReadonlySet<string> = new Set([

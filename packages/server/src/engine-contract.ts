@@ -27,6 +27,8 @@ export interface EngineSession {
   readonly writable: boolean;
   send(data: string | Buffer, opts?: { compress?: boolean }): unknown;
   sendPrepared(prepared: PreparedPacket): unknown;
+  /** A noop packet with a payload (the graceful-close reconnect hint). */
+  sendNoop(data: string): unknown;
   close(): unknown;
   on(event: "message", listener: (data: string | Buffer) => void): unknown;
   on(event: "close", listener: (reason: string, description?: unknown) => void): unknown;

@@ -19,9 +19,11 @@ export {
 export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 export type { Client } from "./client.js";
 export type { DisconnectReason } from "./disconnect-reason.js";
+export type { CloseOptions, GracefulCloseOptions } from "./graceful-close.js";
 export type { Handshake } from "./handshake.js";
 export { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
 export { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+export type { EventRateLimitOptions, EventRatePolicy } from "./rate-limiter.js";
 export { type LogEntry, RecoveryLog, type RecoveryLogOptions } from "./recovery-log.js";
 export { type ConnectionStateRecoveryOptions, Server, type ServerOptions } from "./server.js";
 export { Socket, type SocketMiddleware } from "./socket.js";

@@ -232,7 +232,7 @@ export class Namespace<
         .then(() => this.adapter.restoreSession(pid, offset))
         .catch(() => null)
         .then((session) => {
-          if (!client._isOpen()) return;
+          if (!client._isOpen()) return this._refused();
           if (!session) return this.admit(new Socket(this, client, cleanAuth), false);
           const previous: PreviousSession = { ...session, missedPackets: session.missedPackets };
           this.admit(new Socket(this, client, cleanAuth, previous), recovery.skipMiddlewares);
@@ -252,7 +252,7 @@ export class Namespace<
       return;
     }
     this.runMiddlewares(socket, (err) => {
-      if (!socket.client._isOpen()) return;
+      if (!socket.client._isOpen()) return this._refused();
       socket.client._settled(this.name);
       if (!err) {
         this.doConnect(socket);
@@ -311,7 +311,7 @@ export class Namespace<
     }
   }
 
-  /** @internal A socket was refused by the middlewares (dynamic children may clean up). */
+  /** @internal A join ended without a socket: refused, or its client left meanwhile (children clean up). */
   _refused(): void {}
 
   /** @internal */

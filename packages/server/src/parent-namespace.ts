@@ -3,6 +3,7 @@
 // broadcast on the parent reaches every child.
 import type { Packet } from "@volley/protocol";
 import { Adapter, type BroadcastOptions, type Room, type SocketDetails, type SocketId } from "./adapter.js";
+import { ChildNamespace } from "./child-namespaces.js";
 import { Namespace } from "./namespace.js";
 import type { Socket } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
@@ -34,31 +35,39 @@ export class ParentNamespace<
     this.adapter = new ParentAdapter(this as unknown as Namespace);
   }
 
-  /** @internal Creates the child namespace for an accepted name. */
+  /**
+   * @internal Creates the child namespace for an accepted name (the caller checked
+   * `maxChildNamespaces`). It is removed again when it empties, unless `cleanupEmptyChildNamespaces` is off.
+   */
   _createChild(name: string): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    const child = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this.server, name);
+    const registry = this.server._childNamespaces;
+    const child = new ChildNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(
+      this.server,
+      name,
+      (empty) => this.dropChild(empty),
+    );
     child._fns = this._fns; // shared: middlewares added later apply to existing children too
     for (const listener of this.listeners("connect")) child.on("connect", listener as never);
     for (const listener of this.listeners("connection")) child.on("connection", listener as never);
     this.children.add(child);
-    if (this.server._cleanupEmptyChildNamespaces) {
-      // Also after a refusal: otherwise refused names would pile up as empty namespaces.
-      const dropIfEmpty = () => {
-        if (child.sockets.size > 0 || this.server._nsps.get(name) !== child) return;
-        this.children.delete(child);
-        this.server._nsps.delete(name);
-        Promise.resolve(child.adapter.close()).catch((err) => this.server._reportError(err));
-      };
-      const remove = child._remove.bind(child);
-      child._remove = (socket) => {
-        remove(socket);
-        dropIfEmpty();
-      };
-      child._refused = dropIfEmpty;
-    }
+    registry.added();
     this.server._nsps.set(name, child);
     this.server.sockets.emitReserved("new_namespace", child as unknown as Namespace);
     return child;
+  }
+
+  /** An empty child leaves the server (its adapter closes) when cleanup is on. */
+  private dropChild(child: Namespace): void {
+    const server = this.server;
+    if (!server._childNamespaces.settings.cleanup || server._nsps.get(child.name) !== child) return;
+    this.children.delete(
+      child as unknown as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>,
+    );
+    server._nsps.delete(child.name);
+    server._childNamespaces.removed();
+    Promise.resolve()
+      .then(() => child.adapter.close())
+      .catch((err) => server._reportError(err));
   }
 }
 

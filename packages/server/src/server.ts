@@ -7,7 +7,7 @@ import {
 } from "node:http";
 import type { Http2SecureServer } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
-import { EngineServer, type EngineServerOptions } from "@volley/engine";
+import { type Clock, EngineServer, type EngineServerOptions } from "@volley/engine";
 import {
   type DecoderOptions,
   Encoder,
@@ -18,10 +18,13 @@ import {
 } from "@volley/protocol";
 import { Adapter, type AdapterConstructor, type Room, type SocketId } from "./adapter.js";
 import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
+import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from "./graceful-close.js";
 import { ClientBundle } from "./serve-client.js";
 import type { Socket } from "./socket.js";
 import type {
@@ -64,8 +67,23 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
   decoder?: DecoderOptions;
   /** Enables connection-state recovery (`true` = defaults). Default off. */
   connectionStateRecovery?: ConnectionStateRecoveryOptions | boolean;
-  /** Remove a dynamic child namespace when its last socket leaves. Default false. */
+  /**
+   * Remove a dynamic child namespace (created by `io.of(regex | fn)`) when its last socket leaves or its
+   * only join is refused. Default `true` (Socket.IO's default is `false`): names chosen by clients must
+   * not stay in memory after the clients leave.
+   */
   cleanupEmptyChildNamespaces?: boolean;
+  /**
+   * Most dynamic child namespaces alive at once (all parent namespaces together). A client asking for a new
+   * name beyond it gets a CONNECT_ERROR `too many dynamic namespaces: maxChildNamespaces (N) reached`; names
+   * already alive stay joinable. Default 1000.
+   */
+  maxChildNamespaces?: number;
+  /**
+   * Per-socket incoming event rate (a token bucket on the `clock`), or `false` for none. Default
+   * `{ rate: 100, burst: 200, onExceeded: "disconnect" }`; see {@link EventRateLimitOptions}.
+   */
+  eventRateLimit?: EventRateLimitOptions | false;
 }
 
 /** Resolved recovery settings. @internal */
@@ -96,6 +114,8 @@ const SERVER_ONLY_OPTIONS = [
   "decoder",
   "connectionStateRecovery",
   "cleanupEmptyChildNamespaces",
+  "maxChildNamespaces",
+  "eventRateLimit",
 ] as const;
 
 type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
@@ -140,8 +160,12 @@ export class Server<
   readonly _recovery: RecoverySettings | undefined;
   /** @internal */
   readonly _connectTimeout: number;
-  /** @internal */
-  readonly _cleanupEmptyChildNamespaces: boolean;
+  /** @internal The clock of every server-side timer: the engine's (`clock` option). */
+  readonly _clock: Clock;
+  /** @internal Per-socket incoming event rate; undefined when off. */
+  readonly _eventRate: EventRateSettings | undefined;
+  /** @internal The live dynamic child namespaces and their limit. */
+  readonly _childNamespaces: ChildNamespaceRegistry;
   /**
    * @internal Whether a broadcast flagged `compress(true)` / `compress(false)` must be sent to a
    * websocket connection on its own instead of as the shared frame. The default WebSocket layer's
@@ -157,6 +181,7 @@ export class Server<
   private readonly bundle: ClientBundle | undefined;
   private closing: Promise<void> | undefined;
   private ownHttpServer = false;
+  private refusingConnections = false;
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -174,12 +199,17 @@ export class Server<
     this._decoderOptions = opts.decoder;
     this._adapterConstructor = opts.adapter ?? Adapter;
     this._recovery = resolveRecovery(opts.connectionStateRecovery);
-    this._cleanupEmptyChildNamespaces = opts.cleanupEmptyChildNamespaces === true;
+    this._childNamespaces = new ChildNamespaceRegistry({
+      cleanup: opts.cleanupEmptyChildNamespaces !== false,
+      max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
+    });
     const deflate = opts.perMessageDeflate !== undefined && opts.perMessageDeflate !== false;
     this._perConnectionCompress = { on: deflate, off: deflate && opts.wsEngine !== undefined };
     const engineOpts: Record<string, unknown> = { ...opts };
     for (const key of SERVER_ONLY_OPTIONS) delete engineOpts[key];
     this.engine = new EngineServer({ ...(engineOpts as EngineServerOptions), path: `${path}/` });
+    this._clock = this.engine.options.clock;
+    this._eventRate = resolveEventRate(opts.eventRateLimit, this._clock);
     this.engine.on("connection", (session: EngineSession) => this.onconnection(session));
     this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
@@ -258,11 +288,17 @@ export class Server<
     return nsp;
   }
 
-  /** @internal Asks the dynamic matchers, in order, whether `name` is served. */
+  /**
+   * @internal Asks the dynamic matchers, in order, whether `name` is served; `done(false, reason)` when
+   * not (reason: the CONNECT_ERROR message, e.g. the `maxChildNamespaces` limit).
+   */
   _checkNamespace(
     name: string,
     auth: Record<string, unknown>,
-    done: (nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | false) => void,
+    done: (
+      nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> | false,
+      reason?: string,
+    ) => void,
   ): void {
     const matchers = [...this.parentNsps.keys()];
     let i = 0;
@@ -281,7 +317,10 @@ export class Server<
           return;
         }
         const existing = this._nsps.get(name);
-        done(existing ?? this.parentNsps.get(match)!._createChild(name));
+        if (existing) return done(existing);
+        const refusal = this._childNamespaces.refusal();
+        if (refusal) return done(false, refusal);
+        done(this.parentNsps.get(match)!._createChild(name));
       };
       try {
         match(name, auth, answer);
@@ -386,17 +425,37 @@ export class Server<
   }
 
   /**
-   * Graceful shutdown: every socket leaves with "server shutting down", adapters close, the engine
-   * closes its sessions (clients see a transport close and may reconnect elsewhere), and the http
-   * server closes.
+   * Closes the server. Plain `io.close(cb?)` is Socket.IO's: every socket leaves at once with "server
+   * shutting down", adapters close, the engine closes its sessions and the http server closes.
+   *
+   * `io.close({ graceful: true | GracefulCloseOptions }, cb?)` first stops accepting connections, tells each
+   * client to come back after a jittered delay within `reconnectWindow` (an Engine.IO noop packet
+   * `6{"reconnectAfter":ms}`: the Volley client honours it, official clients ignore it), waits for the
+   * acknowledgements in flight (up to `ackTimeout`), closes the connections in batches, then closes as above.
+   * Recovery sessions are kept (the reason is recoverable), so clients reconnecting elsewhere recover.
    */
-  close(fn?: (err?: Error) => void): Promise<void> {
-    if (!this.closing) this.closing = this.doClose();
+  close(fn?: (err?: Error) => void): Promise<void>;
+  close(opts: CloseOptions, fn?: (err?: Error) => void): Promise<void>;
+  close(optsOrFn?: CloseOptions | ((err?: Error) => void), maybeFn?: (err?: Error) => void): Promise<void> {
+    const fn = typeof optsOrFn === "function" ? optsOrFn : maybeFn;
+    const graceful = typeof optsOrFn === "object" ? optsOrFn.graceful : undefined;
+    if (!this.closing) this.closing = this.doClose(graceful || undefined);
     if (fn) this.closing.then(() => fn(), fn);
     return this.closing;
   }
 
-  private async doClose(): Promise<void> {
+  private async doClose(graceful: GracefulCloseOptions | true | undefined): Promise<void> {
+    if (graceful) {
+      this.refusingConnections = true;
+      const clients = new Set<Client>();
+      for (const nsp of this._nsps.values())
+        for (const socket of nsp.sockets.values()) clients.add(socket.client);
+      try {
+        await closeGracefully([...clients], graceful, this._clock);
+      } catch (err) {
+        this._reportError(err);
+      }
+    }
     const adapters: Array<Promise<void> | void> = [];
     for (const nsp of this._nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
@@ -461,6 +520,11 @@ export class Server<
   }
 
   private onconnection(session: EngineSession): void {
+    // A graceful close is under way: new connections are not accepted.
+    if (this.refusingConnections) {
+      session.close();
+      return;
+    }
     new Client(this, session);
   }
 }

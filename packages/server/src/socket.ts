@@ -5,6 +5,7 @@ import { type Packet, PacketType } from "@volley/protocol";
 import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
+import { EventBucket } from "./rate-limiter.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
 import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
@@ -79,6 +80,8 @@ export class Socket<
   private fns: SocketMiddleware[] | undefined;
   private anyIncoming: AnyListener[] | undefined;
   private previous: PreviousSession | undefined;
+  /** Incoming event budget (`eventRateLimit`); undefined when the limit is off. */
+  private readonly eventBucket: EventBucket | undefined;
 
   /** @internal Created by the namespace when a client connects. */
   constructor(
@@ -92,6 +95,8 @@ export class Socket<
     this.client = client;
     this.auth = auth;
     this.issued = Date.now();
+    const eventRate = nsp.server._eventRate;
+    this.eventBucket = eventRate ? new EventBucket(eventRate) : undefined;
     const recovery = nsp.server._recovery !== undefined;
     if (previous) {
       this.id = previous.sid;
@@ -355,6 +360,11 @@ export class Socket<
     for (const listener of [...listeners]) this.call(listener, data);
   }
 
+  /** @internal Acknowledgements this socket still awaits from its client. */
+  _pendingAcks(): number {
+    return this.acks === undefined ? 0 : this.acks.size;
+  }
+
   /** @internal Registers an acknowledgement (also used by broadcasts with acks). */
   _registerAck(id: number, fn: AnyListener): void {
     if (!this.acks) this.acks = new Map();
@@ -366,12 +376,17 @@ export class Socket<
       this._registerAck(id, fn);
       return;
     }
-    const timer = setTimeout(() => {
-      this.acks?.delete(id);
-      fn.call(this, new Error("operation has timed out"));
-    }, timeout);
+    const clock = this.nsp.server._clock;
+    const timer = clock.setTimeout(
+      () => {
+        this.acks?.delete(id);
+        fn.call(this, new Error("operation has timed out"));
+      },
+      timeout,
+      undefined,
+    );
     this._registerAck(id, (...args: unknown[]) => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       fn.call(this, null, ...args);
     });
   }
@@ -435,6 +450,10 @@ export class Socket<
   private onevent(packet: Packet): void {
     const args = packet.data as unknown[];
     if (typeof args[0] !== "string" || RESERVED_EVENTS.has(args[0])) return; // never let a client fire "disconnect"
+    if (this.eventBucket && !this.eventBucket.take(this.nsp.server._eventRate!)) {
+      this.client._overEventRate(this.nsp.server._eventRate!);
+      return; // dropped: handlers never see it, an ack is never sent
+    }
     if (packet.id !== undefined) args.push(this.ack(packet.id));
     const anyIncoming = this.anyIncoming;
     if (anyIncoming) for (const listener of [...anyIncoming]) this.call(listener, args);

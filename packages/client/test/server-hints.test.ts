@@ -1,0 +1,110 @@
+// Server-advised waits before a reconnection attempt: `reconnectAfter` from a Volley server closing
+// gracefully (an Engine.IO noop `6{"reconnectAfter":ms}`), and the engine error's `retryAfter` (ms) of a
+// handshake refused for rate or capacity. The next attempt waits max(backoff, hint). Time is injected.
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, test } from "node:test";
+import { Server } from "volley";
+import { io, Manager } from "../src/index.js";
+
+/** Timers (the `timers` option) that move only on `advance`. */
+class ManualTimers {
+  private time = 0;
+  private pending = new Set<{ at: number; callback: () => void }>();
+  setTimeout(callback: () => void, ms: number): unknown {
+    const entry = { at: this.time + ms, callback };
+    this.pending.add(entry);
+    return entry;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as { at: number; callback: () => void });
+  }
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let next: { at: number; callback: () => void } | undefined;
+      for (const p of this.pending) if (p.at <= end && (!next || p.at < next.at)) next = p;
+      if (!next) break;
+      this.pending.delete(next);
+      this.time = next.at;
+      next.callback();
+    }
+    this.time = end;
+  }
+}
+
+async function volleyServer(): Promise<{ server: Server; url: string }> {
+  const http = createServer();
+  const server = new Server(http, { serveClient: false });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return { server, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}` };
+}
+
+describe("server-advised reconnection delays", () => {
+  test("reconnectAfter of a graceful close: the next attempt waits exactly the advised delay", async () => {
+    const { server, url } = await volleyServer();
+    const timers = new ManualTimers();
+    const socket = io(url, {
+      forceNew: true,
+      transports: ["websocket"],
+      timers,
+      reconnectionDelay: 1000,
+      randomizationFactor: 0,
+    });
+    try {
+      await once(socket, "connect");
+      const attempts: number[] = [];
+      socket.io.on("reconnect_attempt", () => attempts.push(timers.now()));
+      const gone = once(socket, "disconnect");
+      await server.close({ graceful: { reconnectWindow: 10_000, random: () => 0.4321, batchInterval: 0 } });
+      await gone;
+      const closedAt = timers.now();
+      timers.advance(4320);
+      assert.deepEqual(attempts, [], "not before the advised 4321 ms");
+      timers.advance(1);
+      assert.deepEqual(attempts, [closedAt + 4321]);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  test("retryAfter on a connect error: the next attempt waits max(backoff, retryAfter)", async () => {
+    const { server, url } = await volleyServer();
+    try {
+      for (const [retryAfter, expected] of [
+        [7000, 7000],
+        [10, 1000], // the backoff is longer
+      ] as const) {
+        const timers = new ManualTimers();
+        const manager = new Manager(url, {
+          autoConnect: false,
+          transports: ["websocket"],
+          timers,
+          reconnectionDelay: 1000,
+          randomizationFactor: 0,
+        });
+        const attempts: number[] = [];
+        manager.on("reconnect_attempt", () => attempts.push(timers.now()));
+        manager.on("error", () => {});
+        manager.open();
+        // The engine reports a refused handshake with its hint (as the engine client does on 429/503).
+        const engine = manager.engine!;
+        engine.emitReserved("error", Object.assign(new Error("handshake refused"), { retryAfter }));
+        engine.close();
+        timers.advance(expected - 1);
+        assert.deepEqual(attempts, [], `no attempt before ${expected} ms`);
+        timers.advance(1);
+        assert.deepEqual(attempts, [expected]);
+        manager.close();
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
