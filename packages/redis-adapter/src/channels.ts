@@ -22,7 +22,7 @@ export class Channels {
   }
 
   /** Broadcasts to one room. */
-  room(room: string): string {
+  room(room: string | number): string {
     return `${this.prefix}${room}#`;
   }
 

@@ -154,3 +154,11 @@ export class RecoveryStream {
     return String(await LAST_ID.run(this.client, false, [this.channels.stream], []));
   }
 }
+
+/** Orders two stream ids ("<ms>-<seq>"): negative, zero or positive. */
+export function compareStreamIds(a: string, b: string): number {
+  const da = a.indexOf("-");
+  const db = b.indexOf("-");
+  const ms = Number(a.slice(0, da)) - Number(b.slice(0, db));
+  return ms !== 0 ? ms : Number(a.slice(da + 1)) - Number(b.slice(db + 1));
+}

@@ -13,7 +13,7 @@ import {
   type Socket as ClientSocket,
   type SocketOptions,
 } from "socket.io-client";
-import { Server, type ServerOptions } from "volley";
+import { type AdapterConstructor, Server, type ServerOptions } from "volley";
 import { createAdapter, type RedisAdapterOptions } from "../src/index.js";
 
 export interface RedisHandle {
@@ -140,26 +140,29 @@ export async function until(
   throw new Error(`gave up waiting for ${what}`);
 }
 
-export interface Node {
+/** A server of a test cluster, in this process, whatever its backend. */
+export interface ServerNode {
   io: Server;
   url: string;
   port: number;
-  pub: Redis;
-  sub: Redis;
   client(nsp?: string, opts?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
   close(): Promise<void>;
 }
 
-/** A server on 127.0.0.1:0 with the Redis adapter, in this process. */
-export async function startNode(
-  redisPort: number,
-  adapterOpts: RedisAdapterOptions,
+/** A server with the Redis adapter, and its two connections. */
+export interface Node extends ServerNode {
+  pub: Redis;
+  sub: Redis;
+}
+
+/** A server on 127.0.0.1:0 with `adapter`; `release` runs after `io.close()` (closing connections). */
+export async function startServer(
+  adapter: AdapterConstructor,
   serverOpts: ServerOptions = {},
-): Promise<Node> {
-  const pub = new Redis(redisPort, "127.0.0.1", { lazyConnect: false });
-  const sub = pub.duplicate();
+  release: () => Promise<unknown> = async () => {},
+): Promise<ServerNode> {
   const http = createServer();
-  const io = new Server(http, { ...serverOpts, adapter: createAdapter(pub, sub, adapterOpts) });
+  const io = new Server(http, { ...serverOpts, adapter });
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
   const port = (http.address() as AddressInfo).port;
@@ -169,8 +172,6 @@ export async function startNode(
     io,
     url,
     port,
-    pub,
-    sub,
     client(nsp = "/", copts = {}) {
       const socket = ioc(`${url}${nsp}`, {
         forceNew: true,
@@ -184,9 +185,23 @@ export async function startNode(
     async close() {
       closeClients(clients);
       await io.close();
-      await Promise.allSettled([pub.quit(), sub.quit()]);
+      await release();
     },
   };
+}
+
+/** A server on 127.0.0.1:0 with the Redis adapter, in this process. */
+export async function startNode(
+  redisPort: number,
+  adapterOpts: RedisAdapterOptions,
+  serverOpts: ServerOptions = {},
+): Promise<Node> {
+  const pub = new Redis(redisPort, "127.0.0.1", { lazyConnect: false });
+  const sub = pub.duplicate();
+  const node = await startServer(createAdapter(pub, sub, adapterOpts), serverOpts, () =>
+    Promise.allSettled([pub.quit(), sub.quit()]),
+  );
+  return { ...node, pub, sub };
 }
 
 /** Resolves with the arguments of the next `event`. */
@@ -200,7 +215,7 @@ export function next<T extends unknown[] = unknown[]>(
 }
 
 /** Waits until every node sees `count` servers. */
-export async function untilClustered(nodes: Node[], count = nodes.length, nsp = "/"): Promise<void> {
+export async function untilClustered(nodes: ServerNode[], count = nodes.length, nsp = "/"): Promise<void> {
   await until(async () => {
     for (const node of nodes) if ((await node.io.of(nsp).adapter.serverCount()) !== count) return false;
     return true;
