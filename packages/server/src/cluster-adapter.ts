@@ -57,6 +57,8 @@ export abstract class ClusterAdapter extends Adapter {
   private readonly local: LocalNode;
   private readonly responder: Responder;
   private announced = false;
+  private markJoined!: () => void;
+  private readonly joinedPromise = new Promise<void>((resolve) => (this.markJoined = resolve));
   private probing = false;
   private outageReported = false;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -199,6 +201,14 @@ export abstract class ClusterAdapter extends Adapter {
     return this.announced;
   }
 
+  /**
+   * Resolves once this node is subscribed to everything it must hear and has announced itself —
+   * however many attempts that takes. A server should not report itself ready before.
+   */
+  whenJoined(): Promise<void> {
+    return this.joinedPromise;
+  }
+
   private async join(): Promise<void> {
     try {
       await this.subscribeNode();
@@ -206,6 +216,7 @@ export abstract class ClusterAdapter extends Adapter {
       // Straight out, not through the sender: the sender waits for this very start-up.
       await this.publish(REQUEST, encodeFrame(this.message(MessageType.INITIAL_HEARTBEAT, {})));
       this.announced = !this.closed;
+      if (this.announced) this.markJoined();
     } catch (err) {
       // Tried again when the transport reports it is back (transportUp).
       this.report(err);
