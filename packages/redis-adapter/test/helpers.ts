@@ -88,6 +88,42 @@ export async function ensureRedis(): Promise<RedisHandle> {
   };
 }
 
+/** A redis-server of the test's own, on a free loopback port: killed (SIGKILL) and started again on it. */
+export interface OwnRedis {
+  port: number;
+  /** SIGKILL, and wait for the process to end. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port; resolves once it answers PING. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ReturnType<typeof spawn> | undefined;
+  const handle: OwnRedis = {
+    port,
+    async start() {
+      child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        { stdio: "ignore" },
+      );
+      for (let i = 0; i < 200 && !(await ping(port)); i++) await sleepTick(20);
+      if (!(await ping(port))) throw new Error(`redis-server did not start on port ${port}`);
+    },
+    async kill() {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
+    stop: () => handle.kill(),
+  };
+  await handle.start();
+  return handle;
+}
+
 /**
  * The Redis of a test file: found or started before its tests, its keys removed (or it stopped)
  * after them. Call at the top level of the file; `port` is valid inside tests.
