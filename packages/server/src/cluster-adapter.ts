@@ -7,11 +7,10 @@
 import { randomBytes } from "node:crypto";
 import type { Packet } from "@volley/protocol";
 import { Adapter, type BroadcastOptions, type Room, type SocketDetails, type SocketId } from "./adapter.js";
-import { NodeDepartures } from "./cluster/departures.js";
-import { ClusterAdapterError, toClusterAdapterError } from "./cluster/errors.js";
+import { type ClusterAdapterError, toClusterAdapterError } from "./cluster/errors.js";
 import { decodeFrame, encodeFrame } from "./cluster/message-codec.js";
 import { type Message, MessageType, validateMessage, type WireOptions } from "./cluster/messages.js";
-import { ClusterNodes } from "./cluster/nodes.js";
+import { Liveness } from "./cluster/liveness.js";
 import {
   type ClusterAdapterOptions,
   type ResolvedClusterOptions,
@@ -21,6 +20,7 @@ import { OrderedSender } from "./cluster/ordered-sender.js";
 import { OutageBuffer } from "./cluster/outage-buffer.js";
 import { collectRemoteAcks } from "./cluster/remote-acks.js";
 import { answerRequest, type LocalNode, type Responder } from "./cluster/request-handlers.js";
+import { type Ask, askServerSideEmit, askSocketIds, askSockets } from "./cluster/queries.js";
 import { ClusterRequests } from "./cluster/requests.js";
 import { fromWire, toWire } from "./cluster/wire.js";
 import type { Namespace } from "./namespace.js";
@@ -50,8 +50,7 @@ export abstract class ClusterAdapter extends Adapter {
   /** Resolves once this node is subscribed and announced (it never rejects). */
   protected ready: Promise<void> = Promise.resolve();
   protected closed = false;
-  private readonly nodes: ClusterNodes;
-  private readonly departures: NodeDepartures;
+  private readonly nodes: Liveness;
   private readonly requests: ClusterRequests;
   private readonly outage: OutageBuffer;
   private readonly local: LocalNode;
@@ -59,17 +58,21 @@ export abstract class ClusterAdapter extends Adapter {
   private announced = false;
   private markJoined!: () => void;
   private readonly joinedPromise = new Promise<void>((resolve) => (this.markJoined = resolve));
-  private probing = false;
-  private outageReported = false;
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private livenessTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(nsp: Namespace, opts: ClusterAdapterOptions = {}) {
     super(nsp);
     this.clusterOptions = resolveClusterOptions(opts);
     const o = this.clusterOptions;
-    this.nodes = new ClusterNodes(o.heartbeatTimeout, o.now);
-    this.departures = new NodeDepartures();
+    this.nodes = new Liveness(o, {
+      heartbeat: () => {
+        if (this.announced && this.transportAvailable()) this.send(REQUEST, MessageType.HEARTBEAT, {});
+        this.onHeartbeat();
+      },
+      probe: (uids) => this.probeNodes(uids),
+      available: () => this.transportAvailable(),
+      gone: (uid) => this.requests.nodeGone(uid),
+      report: (err) => this.report(err),
+    });
     this.requests = new ClusterRequests(this.uid);
     this.outage = new OutageBuffer(o.outageBufferMaxPackets, o.outageBufferMaxBytes);
     this.local = {
@@ -163,21 +166,13 @@ export abstract class ClusterAdapter extends Adapter {
   protected transportUp(): void {
     if (this.closed || !this.transportAvailable()) return;
     const { entries, lost } = this.outage.take();
-    this.outageReported = false;
     for (const entry of entries) {
       this.sender
         .send(undefined, () => this.publish({ kind: "broadcast", room: entry.room }, entry.frame))
         .catch((err) => this.report(err));
     }
-    if (lost > 0) {
-      this.report(
-        new ClusterAdapterError(
-          "BROADCASTS_LOST",
-          `${lost} broadcasts made while the transport was down were not delivered to other nodes (outage buffer full)`,
-          { lost },
-        ),
-      );
-    }
+    const lostError = OutageBuffer.lostError(lost, "outage buffer full");
+    if (lostError) this.report(lostError);
     if (this.announced) this.send(REQUEST, MessageType.INITIAL_HEARTBEAT, {});
     else this.ready = this.join();
   }
@@ -188,11 +183,7 @@ export abstract class ClusterAdapter extends Adapter {
   override init(): Promise<void> {
     this.ready = this.join();
     this.sender.hold(this.ready);
-    const o = this.clusterOptions;
-    this.heartbeatTimer = setInterval(() => this.heartbeat(), o.heartbeatInterval);
-    this.heartbeatTimer.unref();
-    this.livenessTimer = setInterval(() => this.probe(), o.livenessInterval);
-    this.livenessTimer.unref();
+    this.nodes.start();
     return this.ready;
   }
 
@@ -227,20 +218,11 @@ export abstract class ClusterAdapter extends Adapter {
   override async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeatTimer);
-    clearInterval(this.livenessTimer);
+    this.nodes.stop();
     this.requests.closeAll();
-    this.departures.wakeAll();
     const { entries, lost } = this.outage.take();
-    if (entries.length + lost > 0) {
-      this.report(
-        new ClusterAdapterError(
-          "BROADCASTS_LOST",
-          `${entries.length + lost} broadcasts made while the transport was down were never delivered to other nodes (adapter closed)`,
-          { lost: entries.length + lost },
-        ),
-      );
-    }
+    const lostError = OutageBuffer.lostError(entries.length + lost, "the adapter closed first");
+    if (lostError) this.report(lostError);
     let farewell: Promise<unknown>;
     try {
       farewell = Promise.allSettled([
@@ -276,7 +258,7 @@ export abstract class ClusterAdapter extends Adapter {
 
   /** Resolves when node `uid` is declared gone, or after `ms`. */
   waitForNodeGone(uid: string, ms: number): Promise<void> {
-    return this.departures.wait(uid, ms);
+    return this.nodes.waitForGone(uid, ms);
   }
 
   // ── rooms ────────────────────────────────────────────────────────────────────────────────────
@@ -329,16 +311,8 @@ export abstract class ClusterAdapter extends Adapter {
 
   /** Keeps a broadcast made during an outage; the first one that does not fit is reported at once. */
   protected keepForLater(room: Room | undefined, frame: Buffer): void {
-    if (this.outage.add(room, frame) || this.outageReported) return;
-    this.outageReported = true;
-    const o = this.clusterOptions;
-    this.report(
-      new ClusterAdapterError(
-        "BROADCASTS_LOST",
-        `the transport is down and the outage buffer is full (outageBufferMaxPackets ${o.outageBufferMaxPackets}, outageBufferMaxBytes ${o.outageBufferMaxBytes}): broadcasts are dropped for other nodes until it is back`,
-        { lost: this.outage.lost },
-      ),
-    );
+    const overflow = this.outage.add(room, frame);
+    if (overflow) this.report(overflow);
   }
 
   /** Delivers to local sockets; an encoding failure is reported, never thrown at the caller. */
@@ -408,13 +382,7 @@ export abstract class ClusterAdapter extends Adapter {
    */
   override async sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
     const ids = await super.sockets(rooms);
-    const err = await this.request(
-      (requestId) => ({ requestId, opts: toWire({ rooms }), idsOnly: true }),
-      MessageType.FETCH_SOCKETS,
-      (msg) => {
-        if (msg.type === MessageType.FETCH_SOCKETS_RESPONSE) for (const s of msg.sockets) ids.add(s.id);
-      },
-    );
+    const err = await askSocketIds(this.ask, rooms, ids);
     if (err) this.report(err);
     return ids;
   }
@@ -426,21 +394,7 @@ export abstract class ClusterAdapter extends Adapter {
   override async fetchSockets(opts: BroadcastOptions): Promise<Array<Socket | SocketDetails>> {
     const out: Array<Socket | SocketDetails> = await super.fetchSockets(opts);
     if (opts.flags?.local) return out;
-    const err = await this.request(
-      (requestId) => ({ requestId, opts: toWire(opts), idsOnly: false }),
-      MessageType.FETCH_SOCKETS,
-      (msg) => {
-        if (msg.type !== MessageType.FETCH_SOCKETS_RESPONSE) return;
-        for (const s of msg.sockets) {
-          out.push({
-            id: s.id,
-            handshake: s.handshake as unknown as SocketDetails["handshake"],
-            rooms: new Set(s.rooms),
-            data: s.data,
-          });
-        }
-      },
-    );
+    const err = await askSockets(this.ask, opts, out);
     if (err) this.report(err);
     return out;
   }
@@ -471,24 +425,11 @@ export abstract class ClusterAdapter extends Adapter {
       this.sendRequest(MessageType.SERVER_SIDE_EMIT, { data: packet });
       return;
     }
-    const ack = last as (err: Error | null, responses: unknown[]) => void;
-    const data = packet.slice(0, -1);
-    const responses: unknown[] = [];
-    this.request(
-      (requestId) => ({ requestId, data }),
-      MessageType.SERVER_SIDE_EMIT,
-      (msg) => {
-        if (msg.type === MessageType.SERVER_SIDE_EMIT_RESPONSE) responses.push(msg.data);
-      },
-    ).then((err) => ack(err ?? null, responses));
+    askServerSideEmit(this.ask, packet.slice(0, -1), last as (err: Error | null, r: unknown[]) => void);
   }
 
   /** Publishes a request; resolves once every node alive when it was sent has answered or gone. */
-  private request(
-    body: (requestId: string) => object,
-    type: Message["type"],
-    onResponse: (msg: Message) => void,
-  ): Promise<ClusterAdapterError | undefined> {
+  private readonly ask: Ask = (type, body, onResponse) => {
     const waiting = this.closed ? new Set<string>() : this.nodes.uids();
     return this.requests
       .collect(
@@ -501,7 +442,7 @@ export abstract class ClusterAdapter extends Adapter {
         onResponse,
       )
       .then((err) => err && this.toError(err));
-  }
+  };
 
   /** A request that expects no answer (unless closed). */
   private sendRequest(type: Message["type"], body: object): void {
@@ -548,50 +489,13 @@ export abstract class ClusterAdapter extends Adapter {
         this.requests.response(msg);
         return;
       case MessageType.ADAPTER_CLOSE:
-        if (msg.uid !== this.uid && this.nodes.remove(msg.uid)) this.nodeGone(msg.uid);
+        if (msg.uid !== this.uid) this.nodes.remove(msg.uid);
         return;
       default:
         if (msg.uid === this.uid) return;
         this.nodes.seen(msg.uid);
         answerRequest(msg, this.local, this.responder);
     }
-  }
-
-  // ── liveness ─────────────────────────────────────────────────────────────────────────────────
-
-  private heartbeat(): void {
-    if (this.announced && this.transportAvailable()) this.send(REQUEST, MessageType.HEARTBEAT, {});
-    for (const uid of this.nodes.prune()) this.nodeGone(uid);
-    this.onHeartbeat();
-  }
-
-  /** Asks the transport which nodes are gone; one probe at a time. */
-  private probe(): void {
-    if (this.probing || this.closed || this.nodes.size === 0 || !this.transportAvailable()) return;
-    let probe: Promise<string[]> | undefined;
-    try {
-      probe = this.probeNodes([...this.nodes.uids()]);
-    } catch (err) {
-      this.report(err);
-    }
-    if (!probe) return;
-    this.probing = true;
-    probe.then(
-      (gone) => {
-        this.probing = false;
-        for (const uid of gone) if (this.nodes.remove(uid)) this.nodeGone(uid);
-      },
-      (err) => {
-        this.probing = false;
-        this.report(err);
-      },
-    );
-  }
-
-  /** Stops waiting for node `uid` anywhere. */
-  protected nodeGone(uid: string): void {
-    this.requests.nodeGone(uid);
-    this.departures.gone(uid);
   }
 
   // ── errors ───────────────────────────────────────────────────────────────────────────────────

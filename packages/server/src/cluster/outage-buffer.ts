@@ -2,6 +2,7 @@
 // other nodes once it is back; what does not fit is counted, and reported as lost — never dropped
 // silently. Local sockets got these broadcasts at once.
 import type { Room } from "../adapter.js";
+import { ClusterAdapterError } from "./errors.js";
 
 export interface BufferedBroadcast {
   room: Room | undefined;
@@ -13,6 +14,7 @@ export class OutageBuffer {
   private bytes = 0;
   /** Broadcasts dropped since the last `take()`. */
   lost = 0;
+  private overflowReported = false;
   private readonly maxPackets: number;
   private readonly maxBytes: number;
 
@@ -21,15 +23,34 @@ export class OutageBuffer {
     this.maxBytes = maxBytes;
   }
 
-  /** Keeps a broadcast; false (and counted as lost) when it does not fit. */
-  add(room: Room | undefined, frame: Buffer): boolean {
-    if (this.entries.length >= this.maxPackets || this.bytes + frame.length > this.maxBytes) {
-      this.lost++;
-      return false;
+  /**
+   * Keeps a broadcast. One that does not fit is counted as lost; the first loss of an outage returns
+   * the error to report at once.
+   */
+  add(room: Room | undefined, frame: Buffer): ClusterAdapterError | undefined {
+    if (this.entries.length < this.maxPackets && this.bytes + frame.length <= this.maxBytes) {
+      this.entries.push({ room, frame });
+      this.bytes += frame.length;
+      return undefined;
     }
-    this.entries.push({ room, frame });
-    this.bytes += frame.length;
-    return true;
+    this.lost++;
+    if (this.overflowReported) return undefined;
+    this.overflowReported = true;
+    return new ClusterAdapterError(
+      "BROADCASTS_LOST",
+      `the transport is down and the outage buffer is full (outageBufferMaxPackets ${this.maxPackets}, outageBufferMaxBytes ${this.maxBytes}): broadcasts are dropped for other nodes until it is back`,
+      { lost: this.lost },
+    );
+  }
+
+  /** The error reporting `lost` broadcasts (`why`: when it is reported), or undefined when none. */
+  static lostError(lost: number, why: string): ClusterAdapterError | undefined {
+    if (lost === 0) return undefined;
+    return new ClusterAdapterError(
+      "BROADCASTS_LOST",
+      `${lost} broadcasts made while the transport was down were not delivered to other nodes (${why})`,
+      { lost },
+    );
   }
 
   get size(): number {
@@ -42,6 +63,7 @@ export class OutageBuffer {
     this.entries = [];
     this.bytes = 0;
     this.lost = 0;
+    this.overflowReported = false;
     return out;
   }
 }
