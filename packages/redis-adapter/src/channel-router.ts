@@ -9,16 +9,18 @@ import { isReady, type RedisClient } from "./redis-client.js";
 export type ChannelHandler = (message: Buffer) => void;
 
 const routers = new WeakMap<RedisClient, ChannelRouter>();
+const shardedRouters = new WeakMap<RedisClient, ChannelRouter>();
 /** First retry of a failed SUBSCRIBE, ms; doubled up to RETRY_MAX. */
 const RETRY_MIN = 50;
 const RETRY_MAX = 1000;
 
-/** The router of a subscriber client, created on first use. */
-export function routerFor(client: RedisClient): ChannelRouter {
-  let router = routers.get(client);
+/** The router of a subscriber client, created on first use; `sharded`: SSUBSCRIBE and `smessage`. */
+export function routerFor(client: RedisClient, sharded = false): ChannelRouter {
+  const map = sharded ? shardedRouters : routers;
+  let router = map.get(client);
   if (!router) {
-    router = new ChannelRouter(client);
-    routers.set(client, router);
+    router = new ChannelRouter(client, sharded);
+    map.set(client, router);
   }
   return router;
 }
@@ -43,9 +45,27 @@ export class ChannelRouter {
   /** Set from the connection's return until every channel is confirmed again. */
   private restoring = false;
 
-  constructor(client: RedisClient) {
+  private readonly subscribeTo: (channel: string) => Promise<unknown>;
+  private readonly unsubscribeFrom: (channel: string) => Promise<unknown>;
+
+  constructor(client: RedisClient, sharded = false) {
     this.client = client;
-    client.on("messageBuffer", (channel, message) => this.route(channel, message));
+    if (sharded) {
+      const { ssubscribe, sunsubscribe } = client;
+      if (!ssubscribe || !sunsubscribe) {
+        throw new TypeError(
+          "option sharded needs a client with ssubscribe/sunsubscribe (Redis 7, ioredis Cluster)",
+        );
+      }
+      this.subscribeTo = (channel) => ssubscribe.call(client, channel);
+      this.unsubscribeFrom = (channel) => sunsubscribe.call(client, channel);
+    } else {
+      this.subscribeTo = (channel) => client.subscribe(channel);
+      this.unsubscribeFrom = (channel) => client.unsubscribe(channel);
+    }
+    client.on(sharded ? "smessageBuffer" : "messageBuffer", (channel, message) =>
+      this.route(channel, message),
+    );
     client.on("close", () => this.onConnectionLost());
     client.on("ready", () => this.onConnectionBack());
   }
@@ -74,7 +94,7 @@ export class ChannelRouter {
     this.subscriptions.delete(channel);
     clearTimeout(sub.retry);
     sub.resolve();
-    return this.client.unsubscribe(channel).then(() => undefined);
+    return this.unsubscribeFrom(channel).then(() => undefined);
   }
 
   /** The confirmation still awaited for `channel`, if any. */
@@ -114,7 +134,7 @@ export class ChannelRouter {
   /** Sends SUBSCRIBE; on failure tries again later, as long as the channel is still wanted. */
   private attempt(channel: string, sub: Subscription, delay: number): void {
     sub.retry = undefined;
-    this.client.subscribe(channel).then(
+    this.subscribeTo(channel).then(
       () => {
         if (this.subscriptions.get(channel) !== sub) return;
         sub.resolve();

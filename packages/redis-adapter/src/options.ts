@@ -16,6 +16,12 @@ export interface RedisAdapterOptions extends ClusterAdapterOptions {
    * Default: the server's `connectionStateRecovery.maxBytes` (16 MiB).
    */
   streamMaxBytes?: number;
+  /**
+   * Redis Cluster with sharded pub/sub (Redis 7: SSUBSCRIBE/SPUBLISH). Give ioredis `Cluster`
+   * clients created with `shardedSubscribers: true`. Every channel and key of a namespace carries
+   * one hash tag (one shard per namespace). Default false (a single Redis, or classic pub/sub).
+   */
+  sharded?: boolean;
 }
 
 /** The Redis options after defaults and checks. @internal */
@@ -23,6 +29,7 @@ export interface ResolvedRedisOptions {
   key: string;
   streamMaxLen: number | undefined;
   streamMaxBytes: number | undefined;
+  sharded: boolean;
 }
 
 /** @throws TypeError naming the option when a value (Redis or cluster) is out of range. */
@@ -36,6 +43,7 @@ export function resolveOptions(opts: RedisAdapterOptions = {}): ResolvedRedisOpt
     key,
     streamMaxLen: optionalInteger("streamMaxLen", opts.streamMaxLen),
     streamMaxBytes: optionalInteger("streamMaxBytes", opts.streamMaxBytes),
+    sharded: opts.sharded === true,
   };
 }
 

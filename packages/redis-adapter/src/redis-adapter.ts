@@ -68,6 +68,9 @@ export class RedisAdapter extends ClusterAdapter {
   private readonly onMessage = (raw: Buffer) => this.receive(raw);
   private readonly onBack = () => this.transportUp();
   private readonly stopRestoredListener: () => void;
+  private readonly publishCommand: string;
+  /** Sharded mode: refreshes this node's liveness key. */
+  private aliveTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     nsp: Namespace,
@@ -82,9 +85,11 @@ export class RedisAdapter extends ClusterAdapter {
       );
     }
     this.pub = pubClient;
-    this.router = routerFor(subClient);
     this.redisOptions = resolveOptions(opts);
-    this.channels = new Channels(this.redisOptions.key, this.host.name);
+    const sharded = this.redisOptions.sharded;
+    this.router = routerFor(subClient, sharded);
+    this.publishCommand = sharded ? "SPUBLISH" : "PUBLISH";
+    this.channels = new Channels(this.redisOptions.key, this.host.name, sharded);
     this.roomSubscriptions = new RoomSubscriptions(
       this.router,
       this.channels,
@@ -98,11 +103,16 @@ export class RedisAdapter extends ClusterAdapter {
     );
     const recovery = this.host.recovery;
     if (recovery) {
-      this.stream = new RecoveryStream(pubClient, this.channels, {
-        maxLen: this.redisOptions.streamMaxLen ?? recovery.maxPackets,
-        maxBytes: this.redisOptions.streamMaxBytes ?? recovery.maxBytes,
-        maxAge: recovery.maxDisconnectionDuration,
-      });
+      this.stream = new RecoveryStream(
+        pubClient,
+        this.channels,
+        {
+          maxLen: this.redisOptions.streamMaxLen ?? recovery.maxPackets,
+          maxBytes: this.redisOptions.streamMaxBytes ?? recovery.maxBytes,
+          maxAge: recovery.maxDisconnectionDuration,
+        },
+        sharded,
+      );
       this.sessionStore = new SessionStore(pubClient, this.channels, this.uid);
       this.snapshots = new SessionSnapshots(
         this.sessionStore,
@@ -121,7 +131,7 @@ export class RedisAdapter extends ClusterAdapter {
   // ── the transport ────────────────────────────────────────────────────────────────────────────
 
   protected override publish(channel: ClusterChannel, frame: Buffer): Promise<unknown> {
-    return this.pub.call("PUBLISH", this.channelName(channel), frame);
+    return this.pub.call(this.publishCommand, this.channelName(channel), frame);
   }
 
   private channelName(channel: ClusterChannel): string {
@@ -144,6 +154,14 @@ export class RedisAdapter extends ClusterAdapter {
   }
 
   protected override async startTransport(): Promise<void> {
+    if (this.redisOptions.sharded) {
+      // Cluster-wide PUBSUB counts are per shard: a key with a short TTL tells who is alive instead.
+      await this.refreshAlive();
+      this.aliveTimer ??= setInterval(() => {
+        if (this.transportAvailable()) this.refreshAlive().catch((err) => this.report(err));
+      }, this.clusterOptions.livenessInterval);
+      this.aliveTimer.unref();
+    }
     await Promise.all([this.stream?.load(), this.sessionStore?.load()]);
     if (this.stream) {
       const last = await this.stream.lastId();
@@ -177,6 +195,14 @@ export class RedisAdapter extends ClusterAdapter {
    * subscriber connection lives, so a killed node shows 0 as soon as Redis sees its socket close.
    */
   protected override async probeNodes(uids: string[]): Promise<string[]> {
+    if (this.redisOptions.sharded) {
+      // One hash tag: every liveness key of the namespace is in one slot, one MGET.
+      const values = (await this.pub.call(
+        "MGET",
+        ...uids.map((uid) => this.channels.alive(uid)),
+      )) as unknown[];
+      return uids.filter((_, i) => values[i] === null);
+    }
     const reply = (await this.pub.call(
       "PUBSUB",
       "NUMSUB",
@@ -200,8 +226,16 @@ export class RedisAdapter extends ClusterAdapter {
     if (this.closed) return;
     this.stopRestoredListener();
     this.pub.off("ready", this.onBack);
+    clearInterval(this.aliveTimer);
+    if (this.redisOptions.sharded) this.pub.call("DEL", this.channels.alive(this.uid)).catch(() => {});
     this.pendingRestores.endAll();
     await super.close();
+  }
+
+  /** Sharded mode: this node's liveness key, expiring after twice `livenessInterval`. */
+  private refreshAlive(): Promise<unknown> {
+    const ttl = Math.max(1, Math.ceil(2 * this.clusterOptions.livenessInterval));
+    return this.pub.call("SET", this.channels.alive(this.uid), "1", "PX", ttl);
   }
 
   // ── rooms ────────────────────────────────────────────────────────────────────────────────────

@@ -16,7 +16,13 @@ export interface RedisClient {
   callBuffer(command: string, ...args: Arg[]): Promise<unknown>;
   subscribe(...channels: string[]): Promise<unknown>;
   unsubscribe(...channels: string[]): Promise<unknown>;
-  on(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
+  /** Sharded pub/sub (Redis 7, option `sharded`): ioredis `Cluster` with `shardedSubscribers: true`. */
+  ssubscribe?(...channels: string[]): Promise<unknown>;
+  sunsubscribe?(...channels: string[]): Promise<unknown>;
+  on(
+    event: "messageBuffer" | "smessageBuffer",
+    listener: (channel: Buffer, message: Buffer) => void,
+  ): unknown;
   on(event: "ready" | "close", listener: () => void): unknown;
   off(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
   off(event: "ready" | "close", listener: () => void): unknown;

@@ -2,6 +2,9 @@
 // on a free port and stopped after), unique key prefixes, in-process nodes, bounded waits.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import { type AddressInfo, createServer as createNetServer, Socket as NetSocket } from "node:net";
@@ -262,4 +265,84 @@ export async function untilClustered(nodes: ServerNode[], count = nodes.length, 
 export async function connected(socket: ClientSocket): Promise<ClientSocket> {
   if (!socket.connected) await next(socket, "connect");
   return socket;
+}
+
+/** A Redis Cluster of three masters (no replicas) of the test's own, on free loopback ports. */
+export interface OwnRedisCluster {
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+export async function startRedisCluster(): Promise<OwnRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "volley-cluster-"));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const children = ports.map((port) =>
+    spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout",
+        "2000",
+      ],
+      { stdio: "ignore", cwd: dir },
+    ),
+  );
+  const stop = async () => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, "exit");
+        child.kill("SIGKILL");
+        await exited;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      for (let i = 0; i < 200 && !(await ping(port)); i++) await sleepTick(20);
+    }
+    const create = spawn(
+      "redis-cli",
+      [
+        "--cluster",
+        "create",
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ],
+      { stdio: "ignore" },
+    );
+    const [code] = await once(create, "exit");
+    if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
+    // Every master must agree the cluster is up before clients use it.
+    for (const port of ports) {
+      const client = new Redis(port, "127.0.0.1");
+      try {
+        for (let i = 0; i < 500; i++) {
+          const info = String(await client.call("CLUSTER", "INFO"));
+          if (info.includes("cluster_state:ok")) break;
+          await sleepTick(20);
+        }
+      } finally {
+        client.disconnect();
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ports, stop };
 }
