@@ -19,6 +19,7 @@ export {
 export type { AdapterHost, AdapterRecoverySettings } from "./adapter-host.js";
 export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 export { type ClusterChannel, ClusterAdapter } from "./cluster-adapter.js";
+export { ClusterNode } from "./cluster-node.js";
 export {
   ClusterAdapterError,
   type ClusterAdapterErrorCode,
