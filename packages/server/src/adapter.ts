@@ -351,13 +351,16 @@ export class Adapter extends EventEmitter {
       for (const socket of sockets.values()) if (!except || !inAny(this, socket.id, except)) fn(socket);
       return;
     }
-    const seen = new Set<SocketId>();
+    // One room needs no de-duplication; several share a `seen` set.
+    const seen = opts.rooms.size > 1 ? new Set<SocketId>() : undefined;
     for (const room of opts.rooms) {
       const members = this.rooms.get(room);
       if (!members) continue;
       for (const id of members) {
-        if (seen.has(id)) continue;
-        seen.add(id);
+        if (seen) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
         if (except && inAny(this, id, except)) continue;
         const socket = sockets.get(id);
         if (socket) fn(socket);
