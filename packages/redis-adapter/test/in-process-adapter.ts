@@ -67,8 +67,13 @@ export class InProcessAdapter extends ClusterAdapter {
   private readonly prefix: string;
   private readonly roomHolds = new Map<string, number>();
   private severed = false;
-  private readonly onBroadcast: Handler = (frame) => this.receive(frame);
-  private readonly onMessage: Handler = (frame) => this.receive(frame);
+  private partitioned = false;
+  private readonly onBroadcast: Handler = (frame) => {
+    if (!this.partitioned) this.receive(frame);
+  };
+  private readonly onMessage: Handler = (frame) => {
+    if (!this.partitioned) this.receive(frame);
+  };
 
   constructor(nsp: Namespace, bus: InProcessBus, key: string, opts: ClusterAdapterOptions) {
     super(nsp, opts);
@@ -87,7 +92,7 @@ export class InProcessAdapter extends ClusterAdapter {
   }
 
   protected override publish(channel: ClusterChannel, frame: Buffer): Promise<unknown> {
-    if (this.severed) return Promise.resolve(0);
+    if (this.severed || this.partitioned) return Promise.resolve(0);
     return this.bus.publish(this.name(channel), frame);
   }
 
@@ -137,6 +142,14 @@ export class InProcessAdapter extends ClusterAdapter {
   /** Back from `bus.down`: what the Redis transport does when its connection returns. */
   busIsBack(): void {
     this.transportUp();
+  }
+
+  /**
+   * A partition: nothing in or out, but the bus still counts its subscriptions (as Redis holds a
+   * connection it has not yet seen die), so only heartbeats and deadlines can tell.
+   */
+  partition(): void {
+    this.partitioned = true;
   }
 
   /** Cut off at once, without a word: no more messages in or out (a SIGKILL, seen from the bus). */

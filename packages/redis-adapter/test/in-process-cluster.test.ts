@@ -59,3 +59,32 @@ describe("in-process bus: outage", () => {
     }
   });
 });
+
+describe("in-process bus: partition", () => {
+  test("a partitioned node: fetchSockets gives the others' sockets after requestsTimeout and names it; heartbeatTimeout drops it", async () => {
+    const key = `bus-${randomBytes(4).toString("hex")}`;
+    const opts = { requestsTimeout: 200, heartbeatInterval: 100, heartbeatTimeout: 400 };
+    const nodes = await Promise.all([0, 1, 2].map(() => startServer(createInProcessAdapter(bus, key, opts))));
+    try {
+      await untilClustered(nodes);
+      const a = await connected(nodes[0]!.client());
+      await connected(nodes[2]!.client());
+      const cut = nodes[2]!.io.of("/").adapter as InProcessAdapter;
+      cut.on("error", () => {});
+      cut.partition();
+      const errors: ClusterAdapterError[] = [];
+      nodes[1]!.io.of("/").adapter.on("error", (err: ClusterAdapterError) => errors.push(err));
+      const sockets = await nodes[1]!.io.fetchSockets();
+      assert.deepEqual(
+        sockets.map((s) => s.id),
+        [a.id],
+      );
+      assert.equal(errors.length, 1);
+      assert.equal(errors[0]!.code, "REQUEST_TIMEOUT");
+      assert.deepEqual(errors[0]!.missingNodes, [cut.uid]);
+      await untilClustered(nodes.slice(0, 2), 2);
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+    }
+  });
+});
