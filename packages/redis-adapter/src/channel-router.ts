@@ -1,71 +1,187 @@
 // One subscriber connection shared by every adapter (namespace) of a process: subscriptions are
 // counted, so two users of a channel subscribe once and the last one leaving unsubscribes, and a
 // message is handed only to the handlers of its channel (no per-adapter prefix scan).
-import type { RedisClient } from "./redis-client.js";
+// Every subscription is confirmed: a SUBSCRIBE that fails is retried until it succeeds (or nobody
+// wants the channel any more), and after the connection comes back every channel is subscribed
+// again and confirmed before the users are told the router is whole again (`onRestored`).
+import { isReady, type RedisClient } from "./redis-client.js";
 
 export type ChannelHandler = (message: Buffer) => void;
 
 const routers = new WeakMap<RedisClient, ChannelRouter>();
+const shardedRouters = new WeakMap<RedisClient, ChannelRouter>();
+/** First retry of a failed SUBSCRIBE, ms; doubled up to RETRY_MAX. */
+const RETRY_MIN = 50;
+const RETRY_MAX = 1000;
 
-/** The router of a subscriber client, created on first use. */
-export function routerFor(client: RedisClient): ChannelRouter {
-  let router = routers.get(client);
+/** The router of a subscriber client, created on first use; `sharded`: SSUBSCRIBE and `smessage`. */
+export function routerFor(client: RedisClient, sharded = false): ChannelRouter {
+  const map = sharded ? shardedRouters : routers;
+  let router = map.get(client);
   if (!router) {
-    router = new ChannelRouter(client);
-    routers.set(client, router);
+    router = new ChannelRouter(client, sharded);
+    map.set(client, router);
   }
   return router;
 }
 
+interface Subscription {
+  handlers: Set<ChannelHandler>;
+  /** Resolves once Redis confirmed the subscription (never rejects). */
+  confirmed: Promise<void>;
+  isConfirmed: boolean;
+  resolve: () => void;
+  /** Reports a failed attempt (the last subscriber's reporter). */
+  report: (err: unknown) => void;
+  retry: ReturnType<typeof setTimeout> | undefined;
+}
+
 export class ChannelRouter {
   private readonly client: RedisClient;
-  private readonly handlers = new Map<string, Set<ChannelHandler>>();
-  /** SUBSCRIBE sent, not yet confirmed by Redis: messages published before it are not delivered. */
-  private readonly confirming = new Map<string, Promise<void>>();
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly restoredListeners = new Set<() => void>();
+  /** Set when the connection dropped: every channel must be confirmed again. */
+  private lost = false;
+  /** Set from the connection's return until every channel is confirmed again. */
+  private restoring = false;
 
-  constructor(client: RedisClient) {
+  private readonly subscribeTo: (channel: string) => Promise<unknown>;
+  private readonly unsubscribeFrom: (channel: string) => Promise<unknown>;
+
+  constructor(client: RedisClient, sharded = false) {
     this.client = client;
-    client.on("messageBuffer", (channel, message) => this.route(channel, message));
+    if (sharded) {
+      const { ssubscribe, sunsubscribe } = client;
+      if (!ssubscribe || !sunsubscribe) {
+        throw new TypeError(
+          "option sharded needs a client with ssubscribe/sunsubscribe (Redis 7, ioredis Cluster)",
+        );
+      }
+      this.subscribeTo = (channel) => ssubscribe.call(client, channel);
+      this.unsubscribeFrom = (channel) => sunsubscribe.call(client, channel);
+    } else {
+      this.subscribeTo = (channel) => client.subscribe(channel);
+      this.unsubscribeFrom = (channel) => client.unsubscribe(channel);
+    }
+    client.on(sharded ? "smessageBuffer" : "messageBuffer", (channel, message) =>
+      this.route(channel, message),
+    );
+    client.on("close", () => this.onConnectionLost());
+    client.on("ready", () => this.onConnectionBack());
   }
 
-  /** Adds a handler; resolves once Redis confirmed the subscription. */
-  subscribe(channel: string, handler: ChannelHandler): Promise<void> {
-    const set = this.handlers.get(channel);
-    if (set) {
-      set.add(handler);
-      return this.confirming.get(channel) ?? Promise.resolve();
+  /**
+   * Adds a handler; resolves once Redis confirmed the subscription, however many attempts it takes
+   * (failures go to `report`). Never rejects.
+   */
+  subscribe(channel: string, handler: ChannelHandler, report: (err: unknown) => void): Promise<void> {
+    const existing = this.subscriptions.get(channel);
+    if (existing) {
+      existing.handlers.add(handler);
+      existing.report = report;
+      return existing.confirmed;
     }
-    this.handlers.set(channel, new Set([handler]));
-    const confirmed: Promise<void> = this.client.subscribe(channel).then(
-      () => {
-        if (this.confirming.get(channel) === confirmed) this.confirming.delete(channel);
-      },
-      (err: unknown) => {
-        if (this.confirming.get(channel) === confirmed) this.confirming.delete(channel);
-        throw err;
-      },
-    );
-    this.confirming.set(channel, confirmed);
-    return confirmed;
+    const sub = this.pendingSubscription(new Set([handler]), report);
+    this.subscriptions.set(channel, sub);
+    this.attempt(channel, sub, RETRY_MIN);
+    return sub.confirmed;
   }
 
   /** Removes a handler; the last one out unsubscribes. */
   unsubscribe(channel: string, handler: ChannelHandler): Promise<void> {
-    const set = this.handlers.get(channel);
-    if (!set?.delete(handler) || set.size > 0) return Promise.resolve();
-    this.handlers.delete(channel);
-    this.confirming.delete(channel);
-    return this.client.unsubscribe(channel).then(() => undefined);
+    const sub = this.subscriptions.get(channel);
+    if (!sub?.handlers.delete(handler) || sub.handlers.size > 0) return Promise.resolve();
+    this.subscriptions.delete(channel);
+    clearTimeout(sub.retry);
+    sub.resolve();
+    return this.unsubscribeFrom(channel).then(() => undefined);
   }
 
   /** The confirmation still awaited for `channel`, if any. */
   pending(channel: string): Promise<void> | undefined {
-    return this.confirming.get(channel);
+    const sub = this.subscriptions.get(channel);
+    return sub && !sub.isConfirmed ? sub.confirmed : undefined;
+  }
+
+  /** Whether the connection is up and, after a loss, every channel confirmed again. */
+  get connected(): boolean {
+    return !this.lost && !this.restoring && isReady(this.client);
+  }
+
+  /** Calls `fn` each time the router is whole again after a loss; returns the unregistration. */
+  onRestored(fn: () => void): () => void {
+    this.restoredListeners.add(fn);
+    return () => this.restoredListeners.delete(fn);
+  }
+
+  private pendingSubscription(handlers: Set<ChannelHandler>, report: (err: unknown) => void): Subscription {
+    let settle!: () => void;
+    const confirmed = new Promise<void>((r) => (settle = r));
+    const sub: Subscription = {
+      handlers,
+      confirmed,
+      isConfirmed: false,
+      resolve: () => {
+        sub.isConfirmed = true;
+        settle();
+      },
+      report,
+      retry: undefined,
+    };
+    return sub;
+  }
+
+  /** Sends SUBSCRIBE; on failure tries again later, as long as the channel is still wanted. */
+  private attempt(channel: string, sub: Subscription, delay: number): void {
+    sub.retry = undefined;
+    this.subscribeTo(channel).then(
+      () => {
+        if (this.subscriptions.get(channel) !== sub) return;
+        sub.resolve();
+        this.maybeRestored();
+      },
+      (err: unknown) => {
+        if (this.subscriptions.get(channel) !== sub) return;
+        sub.report(err);
+        sub.retry = setTimeout(() => {
+          if (this.subscriptions.get(channel) === sub)
+            this.attempt(channel, sub, Math.min(delay * 2, RETRY_MAX));
+        }, delay);
+        sub.retry.unref();
+      },
+    );
+  }
+
+  private onConnectionLost(): void {
+    this.lost = true;
+    // Every channel must be confirmed again once the connection is back.
+    for (const [channel, sub] of this.subscriptions) {
+      if (!sub.isConfirmed) continue;
+      const fresh = this.pendingSubscription(sub.handlers, sub.report);
+      this.subscriptions.set(channel, fresh);
+    }
+  }
+
+  private onConnectionBack(): void {
+    if (!this.lost) return;
+    this.lost = false;
+    this.restoring = true;
+    for (const [channel, sub] of this.subscriptions) {
+      if (!sub.isConfirmed && sub.retry === undefined) this.attempt(channel, sub, RETRY_MIN);
+    }
+    this.maybeRestored();
+  }
+
+  private maybeRestored(): void {
+    if (!this.restoring || this.lost || !isReady(this.client)) return;
+    for (const sub of this.subscriptions.values()) if (!sub.isConfirmed) return;
+    this.restoring = false;
+    for (const fn of [...this.restoredListeners]) fn();
   }
 
   private route(channel: Buffer, message: Buffer): void {
-    const set = this.handlers.get(channel.toString());
-    if (!set) return;
-    for (const handler of set) handler(message);
+    const sub = this.subscriptions.get(channel.toString());
+    if (!sub) return;
+    for (const handler of sub.handlers) handler(message);
   }
 }

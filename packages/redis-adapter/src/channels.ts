@@ -1,6 +1,8 @@
 // Names of the Redis channels and keys of one namespace. Traffic by interest: a node subscribes to
 // the channel of each room it has members in, plus one channel for broadcasts to everyone, one for
-// cluster requests and one for the responses addressed to it.
+// cluster requests and one for the responses addressed to it. On a Redis Cluster (sharded pub/sub)
+// every name of a namespace carries one hash tag, so its channels and keys live on one shard: the
+// recovery script appends to the stream and publishes in one slot.
 
 export class Channels {
   /** Broadcasts to all sockets, or to several rooms (receivers filter locally). */
@@ -12,18 +14,27 @@ export class Channels {
   /** Bookkeeping of the stream: `bytes` kept, `trimmed` = highest id ever evicted. */
   readonly streamMeta: string;
   private readonly prefix: string;
+  private readonly sharded: boolean;
 
-  constructor(key: string, nsp: string) {
-    this.prefix = `${key}#${nsp}#`;
-    this.all = this.prefix;
-    this.request = `${key}-request#${nsp}#`;
+  constructor(key: string, nsp: string, sharded = false) {
+    this.sharded = sharded;
+    if (sharded) {
+      const tag = `{${key}#${nsp}}`;
+      this.prefix = `${tag}#`;
+      this.all = this.prefix;
+      this.request = `${tag}-request#`;
+    } else {
+      this.prefix = `${key}#${nsp}#`;
+      this.all = this.prefix;
+      this.request = `${key}-request#${nsp}#`;
+    }
     this.stream = `${this.prefix}stream`;
     this.streamMeta = `${this.prefix}stream-meta`;
   }
 
   /** Broadcasts to one room. */
-  room(room: string): string {
-    return `${this.prefix}${room}#`;
+  room(room: string | number): string {
+    return this.sharded ? `${this.prefix}r#${room}#` : `${this.prefix}${room}#`;
   }
 
   /** Responses addressed to the adapter `uid`. */
@@ -34,5 +45,10 @@ export class Channels {
   /** A disconnected socket's session, by private session id. */
   session(pid: string): string {
     return `${this.prefix}session#${pid}`;
+  }
+
+  /** Sharded mode: a key that exists while the node `uid` is alive (short TTL, refreshed). */
+  alive(uid: string): string {
+    return `${this.prefix}alive#${uid}`;
   }
 }

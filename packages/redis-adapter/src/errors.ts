@@ -1,33 +1,40 @@
-/** Why the Redis adapter reported an error; stable strings for programs, the message is for humans. */
+import { ClusterAdapterError, type ClusterAdapterErrorCode } from "volley";
+
+/** Why the Redis adapter reported an error: the cluster codes, plus `REDIS_ERROR`. */
 export type RedisAdapterErrorCode =
-  /** A message on a Redis channel could not be decoded (bad frame, bad JSON, unknown type). */
-  | "MALFORMED_MESSAGE"
+  | ClusterAdapterErrorCode
   /** A Redis command failed (connection lost, script error, …). */
-  | "REDIS_ERROR"
-  /** A cluster request got fewer responses than live nodes before `requestsTimeout`. */
-  | "REQUEST_TIMEOUT"
-  /** The adapter was closed while a request was pending. */
-  | "ADAPTER_CLOSED"
-  /** A value could not be serialised for Redis (a cycle, a function…). */
-  | "UNENCODABLE";
+  | "REDIS_ERROR";
 
 /**
- * An error of the Redis adapter. Malformed input from Redis never throws into the process: it is
- * reported as a value with a code on the adapter's "error" event (or the server's, or a warning).
+ * An error of the Redis adapter (every error it reports is one). Malformed input from Redis never
+ * throws into the process: it is reported as a value with a code on the adapter's "error" event (or
+ * the server's, or a warning). `REQUEST_TIMEOUT` errors name the silent nodes in `missingNodes`;
+ * `BROADCASTS_LOST` errors count the lost broadcasts in `lost`.
  */
-export class RedisAdapterError extends Error {
+export class RedisAdapterError extends ClusterAdapterError {
   override readonly name = "RedisAdapterError";
-  readonly code: RedisAdapterErrorCode;
+  declare readonly code: RedisAdapterErrorCode;
 
-  constructor(code: RedisAdapterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+  constructor(
+    code: RedisAdapterErrorCode,
+    message: string,
+    options?: { cause?: unknown; missingNodes?: readonly string[]; lost?: number },
+  ) {
+    super(code, message, options);
   }
 }
 
-/** Wraps what a Redis command rejected with, so every failure reaches listeners with a code. */
+/** Wraps any failure, so every error reaches listeners as a RedisAdapterError with a code. */
 export function toRedisAdapterError(err: unknown): RedisAdapterError {
   if (err instanceof RedisAdapterError) return err;
+  if (err instanceof ClusterAdapterError) {
+    return new RedisAdapterError(err.code as RedisAdapterErrorCode, err.message, {
+      cause: err.cause,
+      missingNodes: err.missingNodes,
+      lost: err.lost,
+    });
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new RedisAdapterError("REDIS_ERROR", `redis command failed: ${message}`, { cause: err });
 }

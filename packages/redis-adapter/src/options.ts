@@ -1,15 +1,11 @@
-// Every limit of the adapter, its default, and the one place it is checked.
+// Every limit of the Redis adapter, its default, and the one place it is checked (the cluster
+// options are checked by the server package's ClusterAdapter).
+import { type ClusterAdapterOptions, resolveClusterOptions } from "volley";
 
-/** Options of {@link createAdapter}. */
-export interface RedisAdapterOptions {
+/** Options of {@link createAdapter}: the cluster options, plus those of Redis. */
+export interface RedisAdapterOptions extends ClusterAdapterOptions {
   /** Prefix of every Redis channel and key. Default `"volley"`. */
   key?: string;
-  /** How long a cluster request (`fetchSockets`, `serverSideEmitWithAck`, …) waits, ms. Default 5000. */
-  requestsTimeout?: number;
-  /** How often this node announces it is alive, ms. Default 5000. */
-  heartbeatInterval?: number;
-  /** A node not heard of for this long is considered gone and is no longer waited for, ms. Default 10000. */
-  heartbeatTimeout?: number;
   /**
    * Most packets kept in the recovery stream of a namespace (connection-state recovery only).
    * Default: the server's `connectionStateRecovery.maxPackets` (10000).
@@ -20,54 +16,35 @@ export interface RedisAdapterOptions {
    * Default: the server's `connectionStateRecovery.maxBytes` (16 MiB).
    */
   streamMaxBytes?: number;
-  /** Clock for node liveness, injectable for tests. Default `Date.now`. */
-  now?: () => number;
+  /**
+   * Redis Cluster with sharded pub/sub (Redis 7: SSUBSCRIBE/SPUBLISH). Give ioredis `Cluster`
+   * clients created with `shardedSubscribers: true`. Every channel and key of a namespace carries
+   * one hash tag (one shard per namespace). Default false (a single Redis, or classic pub/sub).
+   */
+  sharded?: boolean;
 }
 
-/** Options after defaults and checks. @internal */
-export interface ResolvedOptions {
+/** The Redis options after defaults and checks. @internal */
+export interface ResolvedRedisOptions {
   key: string;
-  requestsTimeout: number;
-  heartbeatInterval: number;
-  heartbeatTimeout: number;
   streamMaxLen: number | undefined;
   streamMaxBytes: number | undefined;
-  now: () => number;
+  sharded: boolean;
 }
 
-/** @throws TypeError naming the option when a value is out of range. */
-export function resolveOptions(opts: RedisAdapterOptions = {}): ResolvedOptions {
+/** @throws TypeError naming the option when a value (Redis or cluster) is out of range. */
+export function resolveOptions(opts: RedisAdapterOptions = {}): ResolvedRedisOptions {
+  resolveClusterOptions(opts);
   const key = opts.key ?? "volley";
   if (typeof key !== "string" || key.length === 0) {
     throw new TypeError(`option key must be a non-empty string (got ${JSON.stringify(key)})`);
   }
-  const heartbeatInterval = positive("heartbeatInterval", opts.heartbeatInterval, 5000);
-  const heartbeatTimeout = positive("heartbeatTimeout", opts.heartbeatTimeout, 10_000);
-  if (heartbeatTimeout <= heartbeatInterval) {
-    throw new TypeError(
-      `option heartbeatTimeout (${heartbeatTimeout}) must be greater than heartbeatInterval (${heartbeatInterval})`,
-    );
-  }
-  if (opts.now !== undefined && typeof opts.now !== "function") {
-    throw new TypeError("option now must be a function returning milliseconds");
-  }
   return {
     key,
-    requestsTimeout: positive("requestsTimeout", opts.requestsTimeout, 5000),
-    heartbeatInterval,
-    heartbeatTimeout,
     streamMaxLen: optionalInteger("streamMaxLen", opts.streamMaxLen),
     streamMaxBytes: optionalInteger("streamMaxBytes", opts.streamMaxBytes),
-    now: opts.now ?? Date.now,
+    sharded: opts.sharded === true,
   };
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`option ${name} must be a positive finite number (got ${String(value)})`);
-  }
-  return value;
 }
 
 function optionalInteger(name: string, value: number | undefined): number | undefined {

@@ -2,10 +2,16 @@
 // live broadcasts to those rooms are kept for it: while the stream is read they are buffered with
 // their ids (the read may already hold them), afterwards they go straight into the missed packets.
 // The packets replayed are thus exactly those after the client's offset, none twice.
-import type { Room, SocketId } from "volley";
-import { decodeFrame } from "./message-codec.js";
-import { MessageType, validateMessage, type WireOptions } from "./messages.js";
-import { compareStreamIds, reaches } from "./wire.js";
+import {
+  ClusterMessageType as MessageType,
+  decodeFrame,
+  type Room,
+  reaches,
+  type SocketId,
+  validateMessage,
+  type WireOptions,
+} from "volley";
+import { compareStreamIds } from "./recovery-stream.js";
 
 export interface PendingRestore {
   joined: Set<Room>;
@@ -75,7 +81,7 @@ export class PendingRestores {
   /**
    * Adds the stream entries after `from` that reach the session's rooms (each packet ending with its
    * offset), then the live ones buffered meanwhile that the read did not include.
-   * @throws RedisAdapterError `MALFORMED_MESSAGE` for an entry that is not a valid message.
+   * @throws ClusterAdapterError `MALFORMED_MESSAGE` for an entry that is not a valid message.
    */
   replay(pending: PendingRestore, from: string, entries: Array<[string, Buffer]>): void {
     let lastId = from;

@@ -11,7 +11,8 @@ import type { RedisClient } from "./redis-client.js";
 /** First byte of a published broadcast that was logged: `0x02 <stream id> 0x00 <frame>`. */
 export const LOGGED_MARKER = 2;
 
-// KEYS: stream, meta. ARGV: channel, frame, maxLen, maxBytes, maxAge (ms).
+// KEYS: stream, meta. ARGV: channel, frame, maxLen, maxBytes, maxAge (ms), publish command
+// (PUBLISH, or SPUBLISH on a Redis Cluster: the channel is in the stream's slot).
 // Evicts oldest first, so the last evicted id is the highest ever evicted (`trimmed`).
 const APPEND = new LuaScript(`
 local id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[2])
@@ -33,7 +34,7 @@ for _ = 1, 1000 do
   trimmed = oldest[1]
 end
 if trimmed then redis.call('HSET', KEYS[2], 'bytes', bytes, 'trimmed', trimmed) end
-redis.call('PUBLISH', ARGV[1], string.char(${LOGGED_MARKER}) .. id .. string.char(0) .. ARGV[2])
+redis.call(ARGV[6], ARGV[1], string.char(${LOGGED_MARKER}) .. id .. string.char(0) .. ARGV[2])
 return id
 `);
 
@@ -108,7 +109,10 @@ export class RecoveryStream {
   private readonly channels: Channels;
   private readonly limits: StreamLimits;
 
-  constructor(client: RedisClient, channels: Channels, limits: StreamLimits) {
+  private readonly publishCommand: string;
+
+  constructor(client: RedisClient, channels: Channels, limits: StreamLimits, sharded = false) {
+    this.publishCommand = sharded ? "SPUBLISH" : "PUBLISH";
     this.client = client;
     this.channels = channels;
     this.limits = limits;
@@ -126,7 +130,7 @@ export class RecoveryStream {
       this.client,
       false,
       [this.channels.stream, this.channels.streamMeta],
-      [channel, frame, maxLen, maxBytes, maxAge],
+      [channel, frame, maxLen, maxBytes, maxAge, this.publishCommand],
     ) as Promise<string>;
   }
 
@@ -153,4 +157,12 @@ export class RecoveryStream {
   async lastId(): Promise<string> {
     return String(await LAST_ID.run(this.client, false, [this.channels.stream], []));
   }
+}
+
+/** Orders two stream ids ("<ms>-<seq>"): negative, zero or positive. */
+export function compareStreamIds(a: string, b: string): number {
+  const da = a.indexOf("-");
+  const db = b.indexOf("-");
+  const ms = Number(a.slice(0, da)) - Number(b.slice(0, db));
+  return ms !== 0 ? ms : Number(a.slice(da + 1)) - Number(b.slice(db + 1));
 }

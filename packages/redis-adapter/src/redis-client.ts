@@ -5,12 +5,30 @@ type Arg = string | Buffer | number;
 
 /** A Redis connection (ioredis `Redis`). The adapter never closes the clients it is given. */
 export interface RedisClient {
+  /**
+   * Connection state ("ready" when commands go straight out). Optional: without it the adapter
+   * assumes the connection is always up and cannot keep broadcasts during an outage.
+   */
+  readonly status?: string;
   /** Sends a command; string replies as strings. */
   call(command: string, ...args: Arg[]): Promise<unknown>;
   /** Sends a command; string replies as Buffers (binary-safe). */
   callBuffer(command: string, ...args: Arg[]): Promise<unknown>;
   subscribe(...channels: string[]): Promise<unknown>;
   unsubscribe(...channels: string[]): Promise<unknown>;
-  on(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
+  /** Sharded pub/sub (Redis 7, option `sharded`): ioredis `Cluster` with `shardedSubscribers: true`. */
+  ssubscribe?(...channels: string[]): Promise<unknown>;
+  sunsubscribe?(...channels: string[]): Promise<unknown>;
+  on(
+    event: "messageBuffer" | "smessageBuffer",
+    listener: (channel: Buffer, message: Buffer) => void,
+  ): unknown;
+  on(event: "ready" | "close", listener: () => void): unknown;
   off(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
+  off(event: "ready" | "close", listener: () => void): unknown;
+}
+
+/** Whether a client can take commands now (true when it does not say). */
+export function isReady(client: RedisClient): boolean {
+  return client.status === undefined || client.status === "ready";
 }

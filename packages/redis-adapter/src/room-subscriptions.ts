@@ -1,12 +1,12 @@
 // Traffic by interest: this node subscribes to a room's broadcast channel while it holds the room —
 // once for its local members, and once per session being restored into it — and unsubscribes when
-// the last hold is released.
+// the last hold is released. Holds are counted per channel: rooms 42 and "42" share one.
 import type { Room } from "volley";
 import type { ChannelHandler, ChannelRouter } from "./channel-router.js";
 import type { Channels } from "./channels.js";
 
 export class RoomSubscriptions {
-  private readonly holds = new Map<Room, number>();
+  private readonly holds = new Map<string, number>();
   private readonly router: ChannelRouter;
   private readonly channels: Channels;
   private readonly onBroadcast: ChannelHandler;
@@ -26,22 +26,22 @@ export class RoomSubscriptions {
   }
 
   hold(room: Room): void {
-    const holds = this.holds.get(room) ?? 0;
-    this.holds.set(room, holds + 1);
-    if (holds === 0 && !this.closed) {
-      this.router.subscribe(this.channels.room(room), this.onBroadcast).catch((err) => this.report(err));
-    }
+    const channel = this.channels.room(room);
+    const holds = this.holds.get(channel) ?? 0;
+    this.holds.set(channel, holds + 1);
+    if (holds === 0 && !this.closed) this.router.subscribe(channel, this.onBroadcast, this.report);
   }
 
   release(room: Room): void {
-    const holds = this.holds.get(room);
+    const channel = this.channels.room(room);
+    const holds = this.holds.get(channel);
     if (holds === undefined) return;
     if (holds > 1) {
-      this.holds.set(room, holds - 1);
+      this.holds.set(channel, holds - 1);
       return;
     }
-    this.holds.delete(room);
-    this.router.unsubscribe(this.channels.room(room), this.onBroadcast).catch((err) => this.report(err));
+    this.holds.delete(channel);
+    this.router.unsubscribe(channel, this.onBroadcast).catch(this.report);
   }
 
   /** Resolves once Redis has confirmed the subscription of `room`'s channel (undefined: nothing pending). */
@@ -52,8 +52,8 @@ export class RoomSubscriptions {
   /** Forgets every hold and returns the unsubscriptions; later holds no longer subscribe. */
   close(): Array<Promise<void>> {
     this.closed = true;
-    const rooms = [...this.holds.keys()];
+    const channels = [...this.holds.keys()];
     this.holds.clear();
-    return rooms.map((room) => this.router.unsubscribe(this.channels.room(room), this.onBroadcast));
+    return channels.map((channel) => this.router.unsubscribe(channel, this.onBroadcast));
   }
 }

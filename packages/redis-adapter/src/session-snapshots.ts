@@ -3,8 +3,7 @@
 // or changes rooms (coalesced: one write per socket per event-loop turn), refreshed once per
 // maxDisconnectionDuration (which also picks up changes of socket.data), overwritten with the
 // disconnected state on a recoverable disconnection, deleted on any other.
-import { encodeFrame } from "./message-codec.js";
-import type { OrderedSender } from "./ordered-sender.js";
+import { encodeFrame, type OrderedSender } from "volley";
 import type { SessionStore, StoredSession } from "./session-store.js";
 
 /** The session of a connected socket as it is now; undefined when it has none. */

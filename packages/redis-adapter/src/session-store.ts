@@ -5,6 +5,7 @@
 // it. A disconnected socket's session is written with live = "0" and a TTL of
 // maxDisconnectionDuration. Writes are conditional on ownership, so a slow node can never
 // overwrite a session another node has already restored.
+import type { Room } from "volley";
 import type { Channels } from "./channels.js";
 import { RedisAdapterError } from "./errors.js";
 import { LuaScript } from "./lua-script.js";
@@ -40,7 +41,7 @@ return { v[1], v[2], v[3] }
 export interface StoredSession {
   sid: string;
   /** Rooms besides the socket's own. */
-  rooms: string[];
+  rooms: Room[];
   data: unknown;
   /** Stream position when the socket connected, for clients that never received a logged packet. */
   offset: string;
@@ -57,12 +58,18 @@ export function validateSession(value: unknown): StoredSession {
     s === null ||
     typeof s.sid !== "string" ||
     !Array.isArray(s.rooms) ||
-    !s.rooms.every((room) => typeof room === "string") ||
+    !isRoomArray(s.rooms) ||
     typeof s.offset !== "string"
   ) {
     throw new RedisAdapterError("MALFORMED_MESSAGE", "malformed session in Redis");
   }
   return s as StoredSession;
+}
+
+function isRoomArray(rooms: unknown[]): boolean {
+  return rooms.every(
+    (room) => typeof room === "string" || (typeof room === "number" && Number.isFinite(room)),
+  );
 }
 
 /** What {@link SessionStore.take} found. */

@@ -2,6 +2,9 @@
 // on a free port and stopped after), unique key prefixes, in-process nodes, bounded waits.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import { type AddressInfo, createServer as createNetServer, Socket as NetSocket } from "node:net";
@@ -13,7 +16,7 @@ import {
   type Socket as ClientSocket,
   type SocketOptions,
 } from "socket.io-client";
-import { Server, type ServerOptions } from "volley";
+import { type AdapterConstructor, Server, type ServerOptions } from "volley";
 import { createAdapter, type RedisAdapterOptions } from "../src/index.js";
 
 export interface RedisHandle {
@@ -88,6 +91,42 @@ export async function ensureRedis(): Promise<RedisHandle> {
   };
 }
 
+/** A redis-server of the test's own, on a free loopback port: killed (SIGKILL) and started again on it. */
+export interface OwnRedis {
+  port: number;
+  /** SIGKILL, and wait for the process to end. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port; resolves once it answers PING. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort();
+  let child: ReturnType<typeof spawn> | undefined;
+  const handle: OwnRedis = {
+    port,
+    async start() {
+      child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        { stdio: "ignore" },
+      );
+      for (let i = 0; i < 200 && !(await ping(port)); i++) await sleepTick(20);
+      if (!(await ping(port))) throw new Error(`redis-server did not start on port ${port}`);
+    },
+    async kill() {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
+    stop: () => handle.kill(),
+  };
+  await handle.start();
+  return handle;
+}
+
 /**
  * The Redis of a test file: found or started before its tests, its keys removed (or it stopped)
  * after them. Call at the top level of the file; `port` is valid inside tests.
@@ -140,26 +179,29 @@ export async function until(
   throw new Error(`gave up waiting for ${what}`);
 }
 
-export interface Node {
+/** A server of a test cluster, in this process, whatever its backend. */
+export interface ServerNode {
   io: Server;
   url: string;
   port: number;
-  pub: Redis;
-  sub: Redis;
   client(nsp?: string, opts?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
   close(): Promise<void>;
 }
 
-/** A server on 127.0.0.1:0 with the Redis adapter, in this process. */
-export async function startNode(
-  redisPort: number,
-  adapterOpts: RedisAdapterOptions,
+/** A server with the Redis adapter, and its two connections. */
+export interface Node extends ServerNode {
+  pub: Redis;
+  sub: Redis;
+}
+
+/** A server on 127.0.0.1:0 with `adapter`; `release` runs after `io.close()` (closing connections). */
+export async function startServer(
+  adapter: AdapterConstructor,
   serverOpts: ServerOptions = {},
-): Promise<Node> {
-  const pub = new Redis(redisPort, "127.0.0.1", { lazyConnect: false });
-  const sub = pub.duplicate();
+  release: () => Promise<unknown> = async () => {},
+): Promise<ServerNode> {
   const http = createServer();
-  const io = new Server(http, { ...serverOpts, adapter: createAdapter(pub, sub, adapterOpts) });
+  const io = new Server(http, { ...serverOpts, adapter });
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
   const port = (http.address() as AddressInfo).port;
@@ -169,8 +211,6 @@ export async function startNode(
     io,
     url,
     port,
-    pub,
-    sub,
     client(nsp = "/", copts = {}) {
       const socket = ioc(`${url}${nsp}`, {
         forceNew: true,
@@ -184,9 +224,23 @@ export async function startNode(
     async close() {
       closeClients(clients);
       await io.close();
-      await Promise.allSettled([pub.quit(), sub.quit()]);
+      await release();
     },
   };
+}
+
+/** A server on 127.0.0.1:0 with the Redis adapter, in this process. */
+export async function startNode(
+  redisPort: number,
+  adapterOpts: RedisAdapterOptions,
+  serverOpts: ServerOptions = {},
+): Promise<Node> {
+  const pub = new Redis(redisPort, "127.0.0.1", { lazyConnect: false });
+  const sub = pub.duplicate();
+  const node = await startServer(createAdapter(pub, sub, adapterOpts), serverOpts, () =>
+    Promise.allSettled([pub.quit(), sub.quit()]),
+  );
+  return { ...node, pub, sub };
 }
 
 /** Resolves with the arguments of the next `event`. */
@@ -200,7 +254,7 @@ export function next<T extends unknown[] = unknown[]>(
 }
 
 /** Waits until every node sees `count` servers. */
-export async function untilClustered(nodes: Node[], count = nodes.length, nsp = "/"): Promise<void> {
+export async function untilClustered(nodes: ServerNode[], count = nodes.length, nsp = "/"): Promise<void> {
   await until(async () => {
     for (const node of nodes) if ((await node.io.of(nsp).adapter.serverCount()) !== count) return false;
     return true;
@@ -211,4 +265,84 @@ export async function untilClustered(nodes: Node[], count = nodes.length, nsp = 
 export async function connected(socket: ClientSocket): Promise<ClientSocket> {
   if (!socket.connected) await next(socket, "connect");
   return socket;
+}
+
+/** A Redis Cluster of three masters (no replicas) of the test's own, on free loopback ports. */
+export interface OwnRedisCluster {
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+export async function startRedisCluster(): Promise<OwnRedisCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "volley-cluster-"));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const children = ports.map((port) =>
+    spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout",
+        "2000",
+      ],
+      { stdio: "ignore", cwd: dir },
+    ),
+  );
+  const stop = async () => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, "exit");
+        child.kill("SIGKILL");
+        await exited;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      for (let i = 0; i < 200 && !(await ping(port)); i++) await sleepTick(20);
+    }
+    const create = spawn(
+      "redis-cli",
+      [
+        "--cluster",
+        "create",
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ],
+      { stdio: "ignore" },
+    );
+    const [code] = await once(create, "exit");
+    if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
+    // Every master must agree the cluster is up before clients use it.
+    for (const port of ports) {
+      const client = new Redis(port, "127.0.0.1");
+      try {
+        for (let i = 0; i < 500; i++) {
+          const info = String(await client.call("CLUSTER", "INFO"));
+          if (info.includes("cluster_state:ok")) break;
+          await sleepTick(20);
+        }
+      } finally {
+        client.disconnect();
+      }
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ports, stop };
 }

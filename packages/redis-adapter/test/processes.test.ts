@@ -8,9 +8,6 @@ import { type ServerProcess, spawnServer, startBalancer } from "./processes.js";
 
 const redis = useRedis();
 
-// Short enough to keep the tests quick, long enough that a busy machine does not drop a live server.
-const FAST_LIVENESS = { HEARTBEAT_INTERVAL: "200", HEARTBEAT_TIMEOUT: "1500" };
-
 async function spawnCluster(n: number, env: Record<string, string> = {}): Promise<ServerProcess[]> {
   const key = uniqueKey();
   const servers = await Promise.all(
@@ -29,7 +26,7 @@ function client(url: string, opts = {}): ClientSocket {
   return ioc(url, { forceNew: true, reconnection: false, transports: ["websocket"], ...opts });
 }
 
-async function joined(socket: ClientSocket, ...rooms: string[]): Promise<ClientSocket> {
+async function joined(socket: ClientSocket, ...rooms: Array<string | number>): Promise<ClientSocket> {
   await connected(socket);
   for (const room of rooms) await socket.emitWithAck("join", room);
   return socket;
@@ -41,7 +38,8 @@ async function joined(socket: ClientSocket, ...rooms: string[]): Promise<ClientS
 describe("redis adapter, separate server processes", () => {
   let servers: ServerProcess[] = [];
   before(async () => {
-    servers = await spawnCluster(3, { ...FAST_LIVENESS, RECOVERY: "1", REQUESTS_TIMEOUT: "60000" });
+    // Default liveness options: a killed server must be known gone by Redis alone, within 2 s.
+    servers = await spawnCluster(3, { RECOVERY: "1", REQUESTS_TIMEOUT: "60000" });
   });
   after(async () => {
     await Promise.all(servers.map((s) => s.close()));
@@ -51,11 +49,22 @@ describe("redis adapter, separate server processes", () => {
     const clients: ClientSocket[] = [];
     try {
       const [a, b, c] = await Promise.all([
-        joined(client(servers[0]!.url), "red"),
+        joined(client(servers[0]!.url), "red", 42),
         joined(client(servers[1]!.url), "red", "muted"),
-        joined(client(servers[2]!.url), "blue"),
+        joined(client(servers[2]!.url), "blue", 37),
       ]);
       clients.push(a!, b!, c!);
+
+      // Numeric rooms travel as numbers: to(42) from another process, in(37).fetchSockets().
+      const numeric = next(a!, "numeric");
+      await servers[1]!.call("emit", [42], [], "numeric", "to 42");
+      assert.equal((await numeric)[0], "to 42");
+      const in37 = await servers[0]!.call<Array<{ id: string; rooms: unknown[] }>>("fetchSockets", [37]);
+      assert.deepEqual(
+        in37.map((s) => s.id),
+        [c!.id],
+      );
+      assert.ok(in37[0]!.rooms.includes(37), "room 37 stays a number");
 
       // Broadcast to all, then to a room with an exception, from different processes.
       const all = [a, b, c].map((s) => next(s!, "all"));
@@ -113,6 +122,7 @@ describe("redis adapter, separate server processes", () => {
       const c = await joined(client(servers[2]!.url), "room");
       clients.push(a, c);
       c.on("q", (ack: (v: string) => void) => ack("never"));
+      const killedAt = Date.now();
       await servers[2]!.kill();
       // Right after the kill, before anyone noticed: the request must still end without the dead server.
       const sockets = await servers[1]!.call<Array<{ id: string }>>("fetchSockets", ["room"]);
@@ -120,8 +130,14 @@ describe("redis adapter, separate server processes", () => {
         sockets.map((s) => s.id),
         [a.id],
       );
-      // Each server notices on its own heartbeat tick.
-      await until(async () => (await servers[0]!.call("serverCount")) === 2, "s0 counting 2 servers");
+      // Redis drops the dead server's subscriptions at once; every server sees it on its next probe.
+      await until(async () => {
+        const counts = await Promise.all(servers.slice(0, 2).map((s) => s.call<number>("serverCount")));
+        return counts.every((n) => n === 2);
+      }, "s0 and s1 counting 2 servers");
+      const noticed = Date.now() - killedAt;
+      process.stdout.write(`# SIGKILLed server known gone by both others after ${noticed} ms\n`);
+      assert.ok(noticed < 2000, `noticed after ${noticed} ms`);
       a.on("q", (ack: (v: string) => void) => ack("alive"));
       const acks = await servers[1]!.call<{ responses: string[] }>("emitWithAck", ["room"], 60_000, "q");
       assert.deepEqual(acks.responses, ["alive"]);

@@ -1,14 +1,19 @@
 // The adapter: who is in which room, and how a packet reaches a set of sockets. This in-memory
-// implementation serves one process; the Redis adapter extends it to share rooms, broadcasts,
-// fetchSockets, serverSideEmit, acks and recovery between servers.
+// implementation serves one process; cluster adapters (ClusterAdapter, and the Redis adapter on it)
+// extend it to share rooms, broadcasts, fetchSockets, serverSideEmit, acks and recovery between
+// servers. Everything an adapter needs from the server comes through `this.host` (AdapterHost), and
+// every adapter hands packets to local sockets through the one loop of fan-out.ts.
 import { EventEmitter } from "node:events";
 import { type Packet, PacketType } from "@volley/protocol";
+import { type AdapterHost, hostFor } from "./adapter-host.js";
+import { fanOut, inAny } from "./fan-out.js";
 import type { Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import { type LogEntry, RecoveryLog } from "./recovery-log.js";
 import type { Socket } from "./socket.js";
 
-export type Room = string;
+/** A room name: a string or a number (`io.to(42)`); `42` and `"42"` are two rooms, as in Socket.IO. */
+export type Room = string | number;
 export type SocketId = string;
 /** Private session id: known only to the socket's own client, used to restore its state. */
 export type PrivateSessionId = string;
@@ -83,6 +88,8 @@ interface StoredSession {
  */
 export class Adapter extends EventEmitter {
   readonly nsp: Namespace;
+  /** What the server gives this adapter: the only way an adapter reaches the namespace and its sockets. */
+  protected readonly host: AdapterHost;
   /** room → ids of its members. A socket is always in the room named by its own id. */
   readonly rooms: Map<Room, Set<SocketId>> = new Map();
   /** socket id → its rooms. */
@@ -95,7 +102,8 @@ export class Adapter extends EventEmitter {
   constructor(nsp: Namespace) {
     super();
     this.nsp = nsp;
-    const recovery = nsp.server._recovery;
+    this.host = hostFor(nsp);
+    const recovery = this.host.recovery;
     if (recovery) {
       this.log = new RecoveryLog({
         maxPackets: recovery.maxPackets,
@@ -165,7 +173,7 @@ export class Adapter extends EventEmitter {
    * plain EVENT (no ack, not volatile) gets an offset appended to its data and is logged first.
    */
   broadcast(packet: Packet, opts: BroadcastOptions): void {
-    packet.nsp = this.nsp.name;
+    packet.nsp = this.host.name;
     const flags = opts.flags;
     const log = this.log;
     let logged: unknown[] | undefined;
@@ -174,15 +182,15 @@ export class Adapter extends EventEmitter {
       logged.push(log.nextOffset());
       packet = { type: packet.type, nsp: packet.nsp, data: logged };
     }
-    const prepared = this.nsp.server._prepare(packet);
+    const prepared = this.host.prepare(packet);
     if (logged && log) {
       log.append(logged, [...opts.rooms], opts.except ? [...opts.except] : [], prepared.bytes);
     }
-    const volatile = flags?.volatile === true;
-    const compress = flags?.compress;
-    this.apply(opts, (socket) => {
-      if (socket._anyOutgoing) socket._notifyOutgoing(packet.data as unknown[]);
-      socket.client._sendPrepared(prepared.packets, volatile, compress);
+    fanOut(this.host.sockets, this, opts, {
+      packets: prepared.packets,
+      data: packet.data as unknown[],
+      volatile: flags?.volatile === true,
+      compress: flags?.compress,
     });
   }
 
@@ -196,19 +204,41 @@ export class Adapter extends EventEmitter {
     clientCountCallback: (clientCount: number) => void,
     ack: (...args: unknown[]) => void,
   ): void {
-    packet.nsp = this.nsp.name;
-    packet.id = this.nsp._nextAckId();
-    const prepared = this.nsp.server._prepare(packet);
-    const volatile = opts.flags?.volatile === true;
-    const compress = opts.flags?.compress;
-    let count = 0;
-    this.apply(opts, (socket) => {
-      socket._registerAck(packet.id!, ack);
-      if (socket._anyOutgoing) socket._notifyOutgoing(packet.data as unknown[]);
-      socket.client._sendPrepared(prepared.packets, volatile, compress);
-      count++;
+    clientCountCallback(this.deliverWithAck(packet, opts, ack));
+  }
+
+  /**
+   * The local half of a broadcast: encodes once and hands the packet to every matching socket of
+   * this server (no logging, no cluster). Returns how many sockets it reached.
+   */
+  protected deliver(packet: Packet, opts: BroadcastOptions): number {
+    packet.nsp = this.host.name;
+    const prepared = this.host.prepare(packet);
+    return fanOut(this.host.sockets, this, opts, {
+      packets: prepared.packets,
+      data: packet.data as unknown[],
+      volatile: opts.flags?.volatile === true,
+      compress: opts.flags?.compress,
     });
-    clientCountCallback(count);
+  }
+
+  /** The local half of `broadcastWithAck`: a fresh ack id, `ack` registered on every socket reached. */
+  protected deliverWithAck(
+    packet: Packet,
+    opts: BroadcastOptions,
+    ack: (...args: unknown[]) => void,
+  ): number {
+    packet.nsp = this.host.name;
+    packet.id = this.host.nextAckId();
+    const prepared = this.host.prepare(packet);
+    return fanOut(this.host.sockets, this, opts, {
+      packets: prepared.packets,
+      data: packet.data as unknown[],
+      volatile: opts.flags?.volatile === true,
+      compress: opts.flags?.compress,
+      ackId: packet.id,
+      ack,
+    });
   }
 
   /** Ids of the sockets in any of `rooms` (all sockets when empty). */
@@ -313,12 +343,12 @@ export class Adapter extends EventEmitter {
     return out;
   }
 
-  /** Calls `fn` once for each connected socket matching `opts`. */
+  /** Calls `fn` once for each connected socket matching `opts` (not the broadcast path: see fan-out.ts). */
   protected apply(opts: BroadcastOptions, fn: (socket: Socket) => void): void {
-    const sockets = this.nsp.sockets;
+    const sockets = this.host.sockets;
     const except = opts.except && opts.except.size > 0 ? opts.except : undefined;
     if (opts.rooms.size === 0) {
-      for (const socket of sockets.values()) if (!except || !this.inAny(socket.id, except)) fn(socket);
+      for (const socket of sockets.values()) if (!except || !inAny(this, socket.id, except)) fn(socket);
       return;
     }
     // One room needs no de-duplication; several share a `seen` set.
@@ -331,18 +361,11 @@ export class Adapter extends EventEmitter {
           if (seen.has(id)) continue;
           seen.add(id);
         }
-        if (except && this.inAny(id, except)) continue;
+        if (except && inAny(this, id, except)) continue;
         const socket = sockets.get(id);
         if (socket) fn(socket);
       }
     }
-  }
-
-  private inAny(id: SocketId, rooms: Set<Room>): boolean {
-    const own = this.sids.get(id);
-    if (!own) return false;
-    for (const room of rooms) if (own.has(room)) return true;
-    return false;
   }
 }
 

@@ -16,7 +16,29 @@ export {
   type SocketDetails,
   type SocketId,
 } from "./adapter.js";
+export type { AdapterHost, AdapterRecoverySettings } from "./adapter-host.js";
 export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+export { type ClusterChannel, ClusterAdapter } from "./cluster-adapter.js";
+export { ClusterNode } from "./cluster-node.js";
+export {
+  ClusterAdapterError,
+  type ClusterAdapterErrorCode,
+  toClusterAdapterError,
+} from "./cluster/errors.js";
+export { decodeFrame, encodeFrame } from "./cluster/message-codec.js";
+export {
+  type Message as ClusterMessage,
+  MessageType as ClusterMessageType,
+  validateMessage,
+  type WireOptions,
+  type WirePacket,
+  type WireRoom,
+} from "./cluster/messages.js";
+export type { ClusterAdapterOptions } from "./cluster/options.js";
+export { resolveClusterOptions } from "./cluster/options.js";
+export { OrderedSender } from "./cluster/ordered-sender.js";
+export { fromWire, reaches, toWire } from "./cluster/wire.js";
+export type { Delivery, Membership } from "./fan-out.js";
 export type { Client } from "./client.js";
 export type { DisconnectReason } from "./disconnect-reason.js";
 export type { CloseOptions, GracefulCloseOptions } from "./graceful-close.js";

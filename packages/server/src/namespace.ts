@@ -184,13 +184,17 @@ export class Namespace<
     return true;
   }
 
-  /** Like {@link serverSideEmit}; resolves with the other servers' responses. */
+  /**
+   * Like {@link serverSideEmit}; resolves with the other servers' responses. Rejects when a server
+   * did not answer in time; the error's `responses` holds the answers that did arrive.
+   */
   serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<ServerSideEvents, Ev>
   ): Promise<unknown[]> {
     return new Promise((resolve, reject) => {
-      const ack = (err: Error | null, responses: unknown[]) => (err ? reject(err) : resolve(responses));
+      const ack = (err: Error | null, responses: unknown[]) =>
+        err ? reject(Object.assign(err, { responses })) : resolve(responses);
       (this.serverSideEmit as (ev: string, ...a: unknown[]) => boolean)(ev, ...args, ack);
     });
   }

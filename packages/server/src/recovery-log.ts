@@ -3,7 +3,7 @@
 // finding it is O(1) with no index map, and an offset from another process (other epoch) is refused.
 import { randomBytes } from "node:crypto";
 
-export type Room = string;
+export type Room = string | number;
 
 /** One logged broadcast: its data (offset appended) and the audience it was sent to. */
 export interface LogEntry {

@@ -396,7 +396,7 @@ export class Socket<
     this.connected = true;
     const previous = this.previous;
     this.previous = undefined;
-    const rooms = new Set([this.id]);
+    const rooms = new Set<Room>([this.id]);
     if (previous) for (const room of previous.rooms) rooms.add(room);
     this.join([...rooms]);
     const adapter = this.nsp.adapter;

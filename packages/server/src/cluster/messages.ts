@@ -1,6 +1,10 @@
-// The messages nodes exchange through Redis, and the checks a decoded message must pass before
-// anything acts on it (another node may run another version, or something else may publish).
-import { RedisAdapterError } from "./errors.js";
+// The messages nodes exchange through the cluster's transport, and the checks a decoded message
+// must pass before anything acts on it (another node may run another version, or something else
+// may publish). Rooms are strings or numbers, as the server accepts them.
+import { ClusterAdapterError } from "./errors.js";
+
+/** A room name as it travels: a string or a finite number (`io.to(42)`). */
+export type WireRoom = string | number;
 
 /** Message types; the wire carries the number. */
 export const MessageType = {
@@ -27,8 +31,8 @@ export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /** A broadcast target as it travels: Sets become arrays. */
 export interface WireOptions {
-  rooms: string[];
-  except: string[];
+  rooms: WireRoom[];
+  except: WireRoom[];
   flags: { volatile?: boolean; compress?: boolean; timeout?: number };
 }
 
@@ -43,7 +47,7 @@ export interface WirePacket {
 export interface WireSocket {
   id: string;
   handshake: Record<string, unknown>;
-  rooms: string[];
+  rooms: WireRoom[];
   data: unknown;
 }
 
@@ -68,7 +72,7 @@ export type Message = Base &
     | {
         type: typeof MessageType.SOCKETS_JOIN | typeof MessageType.SOCKETS_LEAVE;
         opts: WireOptions;
-        rooms: string[];
+        rooms: WireRoom[];
       }
     | { type: typeof MessageType.DISCONNECT_SOCKETS; opts: WireOptions; close: boolean }
     | { type: typeof MessageType.SERVER_SIDE_EMIT; requestId?: string; data: unknown[] }
@@ -85,7 +89,7 @@ export type Message = Base &
 
 /**
  * Checks the shape of a decoded message; returns it typed.
- * @throws RedisAdapterError `MALFORMED_MESSAGE` naming what is wrong.
+ * @throws ClusterAdapterError `MALFORMED_MESSAGE` naming what is wrong.
  */
 export function validateMessage(value: unknown): Message {
   if (!isObject(value)) throw bad("not an object");
@@ -112,7 +116,7 @@ export function validateMessage(value: unknown): Message {
       checkRequestId(m);
       if (!Array.isArray(m.sockets)) throw bad("sockets is not an array");
       for (const s of m.sockets) {
-        if (!isObject(s) || typeof s.id !== "string" || !isObject(s.handshake) || !isStringArray(s.rooms)) {
+        if (!isObject(s) || typeof s.id !== "string" || !isObject(s.handshake) || !isRoomArray(s.rooms)) {
           throw bad("invalid socket in FETCH_SOCKETS_RESPONSE");
         }
       }
@@ -120,7 +124,7 @@ export function validateMessage(value: unknown): Message {
     case MessageType.SOCKETS_JOIN:
     case MessageType.SOCKETS_LEAVE:
       checkOpts(m.opts);
-      if (!isStringArray(m.rooms)) throw bad("rooms is not an array of strings");
+      if (!isRoomArray(m.rooms)) throw bad("rooms is not an array of room names");
       break;
     case MessageType.DISCONNECT_SOCKETS:
       checkOpts(m.opts);
@@ -147,16 +151,21 @@ export function validateMessage(value: unknown): Message {
   return value as unknown as Message;
 }
 
-function bad(what: string): RedisAdapterError {
-  return new RedisAdapterError("MALFORMED_MESSAGE", `malformed message: ${what}`);
+function bad(what: string): ClusterAdapterError {
+  return new ClusterAdapterError("MALFORMED_MESSAGE", `malformed message: ${what}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((v) => typeof v === "string");
+/** Strings or finite numbers: the room names `to()`, `join()` and `socketsJoin()` accept. */
+export function isRoomArray(value: unknown): value is WireRoom[] {
+  if (!Array.isArray(value)) return false;
+  for (const v of value) {
+    if (typeof v !== "string" && !(typeof v === "number" && Number.isFinite(v))) return false;
+  }
+  return true;
 }
 
 function checkRequestId(m: Record<string, unknown>): void {
@@ -172,7 +181,7 @@ function checkPacket(p: unknown): void {
 }
 
 function checkOpts(o: unknown): void {
-  if (!isObject(o) || !isStringArray(o.rooms) || !isStringArray(o.except) || !isObject(o.flags)) {
+  if (!isObject(o) || !isRoomArray(o.rooms) || !isRoomArray(o.except) || !isObject(o.flags)) {
     throw bad("invalid broadcast options");
   }
 }

@@ -1,4 +1,4 @@
-// Redis commands leave in call order. Usually a command is sent at once; while something is awaited
+// Transport commands leave in call order. Usually a command is sent at once; while something is awaited
 // (start-up, the confirmation of a subscription whose echo a broadcast relies on), later commands
 // queue behind it instead of overtaking it — the order in which a server broadcasts is the order in
 // which every server delivers.

@@ -1,6 +1,6 @@
 // Conversions between the server's broadcast options and their wire form, and the audience test
 // recovery uses to decide which logged broadcasts a session missed.
-import type { BroadcastOptions, Room } from "volley";
+import type { BroadcastOptions, Room } from "../adapter.js";
 import type { WireOptions } from "./messages.js";
 
 export function toWire(opts: BroadcastOptions): WireOptions {
@@ -24,12 +24,4 @@ export function fromWire(opts: WireOptions): BroadcastOptions {
 export function reaches(opts: WireOptions, joined: ReadonlySet<Room>): boolean {
   if (opts.rooms.length > 0 && !opts.rooms.some((room) => joined.has(room))) return false;
   return !opts.except.some((room) => joined.has(room));
-}
-
-/** Orders two stream ids ("<ms>-<seq>"): negative, zero or positive. */
-export function compareStreamIds(a: string, b: string): number {
-  const da = a.indexOf("-");
-  const db = b.indexOf("-");
-  const ms = Number(a.slice(0, da)) - Number(b.slice(0, db));
-  return ms !== 0 ? ms : Number(a.slice(da + 1)) - Number(b.slice(db + 1));
 }

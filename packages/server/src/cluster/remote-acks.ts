@@ -1,7 +1,7 @@
 // The remote half of `broadcastWithAck`: each other node first reports how many of its sockets the
 // packet reached, then forwards their acknowledgements one by one. A node that dies or stays silent
 // until the deadline counts as zero sockets, so the caller never waits for the dead.
-import type { ClusterRequests } from "./cluster-requests.js";
+import type { ClusterRequests } from "./requests.js";
 import { MessageType } from "./messages.js";
 
 /**

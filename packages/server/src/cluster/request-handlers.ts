@@ -1,32 +1,36 @@
-// How a node answers the cluster requests of the others: each one runs the base (in-memory)
-// Adapter operation on this node's sockets, and answers on the requester's response channel when
-// the request expects an answer.
-import type { BroadcastOptions, Namespace, Packet, Room, Socket, SocketId } from "volley";
-import type { ClusterPublisher } from "./cluster-publisher.js";
+// How a node answers the cluster requests of the others: each one runs the local (in-memory) half of
+// the operation on this node's sockets, and answers on the requester's response channel when the
+// request expects an answer.
+import type { Packet } from "@volley/protocol";
+import type { BroadcastOptions, Room, SocketId } from "../adapter.js";
+import type { AdapterHost } from "../adapter-host.js";
+import type { Socket } from "../socket.js";
 import { type Message, MessageType, type WireSocket } from "./messages.js";
 import { fromWire } from "./wire.js";
 
-/** This node's sockets, through the base Adapter (never the Redis overrides, which would publish again). */
+/** This node's sockets, through the base Adapter (never the cluster overrides, which would publish again). */
 export interface LocalNode {
-  readonly nsp: Namespace;
+  readonly host: AdapterHost;
   apply(opts: BroadcastOptions, fn: (socket: Socket) => void): void;
-  rooms(id: SocketId): Set<Room> | undefined;
+  rooms(id: SocketId): ReadonlySet<Room> | undefined;
   addSockets(opts: BroadcastOptions, rooms: Room[]): void;
   delSockets(opts: BroadcastOptions, rooms: Room[]): void;
   disconnectSockets(opts: BroadcastOptions, close: boolean): void;
-  broadcastWithAck(
-    packet: Packet,
-    opts: BroadcastOptions,
-    clientCountCallback: (clientCount: number) => void,
-    ack: (...args: unknown[]) => void,
-  ): void;
+  /** Delivers with acknowledgements; returns how many sockets were reached. */
+  deliverWithAck(packet: Packet, opts: BroadcastOptions, ack: (...args: unknown[]) => void): number;
+}
+
+/** How a node answers: to one node, or to all (a heartbeat). */
+export interface Responder {
+  respond(to: string, type: Message["type"], body: object): void;
+  heartbeat(): void;
 }
 
 /** Runs a request of another node on this one; other message types are ignored. */
-export function answerRequest(msg: Message, local: LocalNode, publisher: ClusterPublisher): void {
+export function answerRequest(msg: Message, local: LocalNode, out: Responder): void {
   switch (msg.type) {
     case MessageType.INITIAL_HEARTBEAT:
-      publisher.request(MessageType.HEARTBEAT, {});
+      out.heartbeat();
       return;
     case MessageType.FETCH_SOCKETS: {
       const sockets: WireSocket[] = [];
@@ -42,7 +46,7 @@ export function answerRequest(msg: Message, local: LocalNode, publisher: Cluster
               },
         );
       });
-      publisher.respond(msg.uid, MessageType.FETCH_SOCKETS_RESPONSE, { requestId: msg.requestId, sockets });
+      out.respond(msg.uid, MessageType.FETCH_SOCKETS_RESPONSE, { requestId: msg.requestId, sockets });
       return;
     }
     case MessageType.SOCKETS_JOIN:
@@ -63,25 +67,23 @@ export function answerRequest(msg: Message, local: LocalNode, publisher: Cluster
         args.push((response: unknown) => {
           if (answered) return;
           answered = true;
-          publisher.respond(msg.uid, MessageType.SERVER_SIDE_EMIT_RESPONSE, { requestId, data: response });
+          out.respond(msg.uid, MessageType.SERVER_SIDE_EMIT_RESPONSE, { requestId, data: response });
         });
       }
-      local.nsp._onServerSideEmit(args);
+      local.host.serverSideEvent(args);
       return;
     }
     case MessageType.BROADCAST_WITH_ACK: {
       const packet: Packet = {
         type: msg.packet.type as Packet["type"],
-        nsp: local.nsp.name,
+        nsp: local.host.name,
         data: msg.packet.data,
       };
       const requestId = msg.requestId;
-      local.broadcastWithAck(
-        packet,
-        fromWire(msg.opts),
-        (count) => publisher.respond(msg.uid, MessageType.BROADCAST_CLIENT_COUNT, { requestId, count }),
-        (...data: unknown[]) => publisher.respond(msg.uid, MessageType.BROADCAST_ACK, { requestId, data }),
+      const count = local.deliverWithAck(packet, fromWire(msg.opts), (...data: unknown[]) =>
+        out.respond(msg.uid, MessageType.BROADCAST_ACK, { requestId, data }),
       );
+      out.respond(msg.uid, MessageType.BROADCAST_CLIENT_COUNT, { requestId, count });
       return;
     }
   }

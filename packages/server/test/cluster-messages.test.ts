@@ -1,9 +1,9 @@
-// What a node accepts from Redis: every message type's shape is checked before anything acts on it.
+// What a node accepts from another: every message type's shape is checked before anything acts on it.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { RedisAdapterError } from "../src/errors.js";
-import { MessageType, validateMessage } from "../src/messages.js";
-import { resolveOptions } from "../src/options.js";
+import { ClusterAdapterError } from "../src/cluster/errors.js";
+import { MessageType, validateMessage } from "../src/cluster/messages.js";
+import { resolveClusterOptions as resolveOptions } from "../src/cluster/options.js";
 
 const base = { uid: "u1", nsp: "/" };
 const opts = { rooms: ["a"], except: [], flags: {} };
@@ -12,7 +12,7 @@ function refused(value: unknown, pattern: RegExp): void {
   assert.throws(
     () => validateMessage(value),
     (err: unknown) =>
-      err instanceof RedisAdapterError && err.code === "MALFORMED_MESSAGE" && pattern.test(err.message),
+      err instanceof ClusterAdapterError && err.code === "MALFORMED_MESSAGE" && pattern.test(err.message),
   );
 }
 
@@ -30,6 +30,17 @@ describe("message validation", () => {
         sockets: [{ id: "s", handshake: {}, rooms: ["s"], data: null }],
       },
       { type: MessageType.SOCKETS_JOIN, opts, rooms: ["b"] },
+      {
+        type: MessageType.SOCKETS_JOIN,
+        opts: { rooms: [42], except: [7, "x"], flags: {} },
+        rooms: [37, "b"],
+      },
+      {
+        type: MessageType.FETCH_SOCKETS,
+        requestId: "r",
+        opts: { rooms: [37], except: [], flags: {} },
+        idsOnly: true,
+      },
       { type: MessageType.SOCKETS_LEAVE, opts, rooms: ["b"] },
       { type: MessageType.DISCONNECT_SOCKETS, opts, close: true },
       { type: MessageType.SERVER_SIDE_EMIT, data: ["ev"] },
@@ -63,7 +74,18 @@ describe("message validation", () => {
       { ...base, type: MessageType.FETCH_SOCKETS_RESPONSE, requestId: "r", sockets: [{ id: 1 }] },
       /invalid socket/,
     );
-    refused({ ...base, type: MessageType.SOCKETS_JOIN, opts, rooms: [1] }, /rooms/);
+    refused({ ...base, type: MessageType.SOCKETS_JOIN, opts, rooms: [null] }, /rooms/);
+    refused({ ...base, type: MessageType.SOCKETS_JOIN, opts, rooms: [Number.NaN] }, /rooms/);
+    refused(
+      {
+        ...base,
+        type: MessageType.FETCH_SOCKETS,
+        requestId: "r",
+        opts: { rooms: [{}], except: [], flags: {} },
+        idsOnly: true,
+      },
+      /broadcast options/,
+    );
     refused({ ...base, type: MessageType.DISCONNECT_SOCKETS, opts, close: "yes" }, /close/);
     refused({ ...base, type: MessageType.SERVER_SIDE_EMIT, data: [] }, /\[event, \.\.\.args\]/);
     refused({ ...base, type: MessageType.BROADCAST_CLIENT_COUNT, requestId: "r", count: -1 }, /count/);
@@ -74,23 +96,22 @@ describe("message validation", () => {
 describe("options", () => {
   test("defaults", () => {
     const o = resolveOptions();
-    assert.equal(o.key, "volley");
     assert.equal(o.requestsTimeout, 5000);
     assert.equal(o.heartbeatInterval, 5000);
     assert.equal(o.heartbeatTimeout, 10_000);
-    assert.equal(o.streamMaxLen, undefined);
-    assert.equal(o.streamMaxBytes, undefined);
+    assert.equal(o.livenessInterval, 500);
+    assert.equal(o.outageBufferMaxPackets, 1000);
+    assert.equal(o.outageBufferMaxBytes, 4 * 1024 * 1024);
   });
 
   test("bad values are refused with the option's name", () => {
-    assert.throws(() => resolveOptions({ key: "" }), /option key/);
     assert.throws(() => resolveOptions({ requestsTimeout: 0 }), /option requestsTimeout/);
     assert.throws(() => resolveOptions({ heartbeatInterval: Number.NaN }), /option heartbeatInterval/);
     assert.throws(
       () => resolveOptions({ heartbeatInterval: 100, heartbeatTimeout: 100 }),
       /heartbeatTimeout \(100\) must be greater/,
     );
-    assert.throws(() => resolveOptions({ streamMaxLen: 1.5 }), /option streamMaxLen/);
-    assert.throws(() => resolveOptions({ streamMaxBytes: -1 }), /option streamMaxBytes/);
+    assert.throws(() => resolveOptions({ livenessInterval: -1 }), /option livenessInterval/);
+    assert.throws(() => resolveOptions({ outageBufferMaxPackets: 1.5 }), /option outageBufferMaxPackets/);
   });
 });

@@ -2,13 +2,13 @@
 // Redis can be wrong ends in a MALFORMED_MESSAGE error, never an exception of another kind.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { RedisAdapterError } from "../src/errors.js";
-import { decodeFrame, encodeFrame } from "../src/message-codec.js";
+import { ClusterAdapterError } from "../src/cluster/errors.js";
+import { decodeFrame, encodeFrame } from "../src/cluster/message-codec.js";
 
 function malformed(frame: Buffer): void {
   assert.throws(
     () => decodeFrame(frame),
-    (err: unknown) => err instanceof RedisAdapterError && err.code === "MALFORMED_MESSAGE",
+    (err: unknown) => err instanceof ClusterAdapterError && err.code === "MALFORMED_MESSAGE",
   );
 }
 
@@ -44,7 +44,7 @@ describe("message codec", () => {
     cycle.self = cycle;
     assert.throws(
       () => encodeFrame(cycle),
-      (err: unknown) => err instanceof RedisAdapterError && err.code === "UNENCODABLE",
+      (err: unknown) => err instanceof ClusterAdapterError && err.code === "UNENCODABLE",
     );
   });
 

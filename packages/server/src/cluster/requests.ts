@@ -1,7 +1,7 @@
 // Requests to the other servers and the answers they send back, by request id. A request waits for
 // one answer per server that was alive when it was sent, stops waiting for a server the moment it is
 // declared gone, and gives up after a deadline.
-import { RedisAdapterError } from "./errors.js";
+import { ClusterAdapterError, toClusterAdapterError } from "./errors.js";
 import type { Message } from "./messages.js";
 
 /** What a pending request does with an answer, a server's departure, and the adapter's closing. */
@@ -48,33 +48,34 @@ export class ClusterRequests {
   }
 
   /**
-   * Sends a request with `send(requestId)` and resolves once every server of `waiting` answered
-   * (each answer goes to `onResponse`) or is gone.
-   * @throws RedisAdapterError `REQUEST_TIMEOUT` after `timeout` ms, `ADAPTER_CLOSED` on close, or
-   *   what `send` failed with.
+   * Sends a request with `send(requestId)` and waits until every node of `waiting` answered (each
+   * answer goes to `onResponse`) or is gone. Never rejects: resolves with undefined when complete,
+   * else with the error that ended the wait — `REQUEST_TIMEOUT` after `timeout` ms (naming the nodes
+   * that did not answer in `missingNodes`), `ADAPTER_CLOSED` on close, or what `send` failed with.
+   * The answers that did arrive have been handed to `onResponse` either way.
    */
   collect(
     waiting: Set<string>,
     timeout: number,
     send: (requestId: string) => Promise<unknown>,
     onResponse: (msg: Message) => void,
-  ): Promise<void> {
-    if (waiting.size === 0) return Promise.resolve();
+  ): Promise<ClusterAdapterError | undefined> {
+    if (waiting.size === 0) return Promise.resolve(undefined);
     const requestId = this.nextId();
     const total = waiting.size;
-    return new Promise<void>((resolve, reject) => {
-      const done = (err?: unknown) => {
+    return new Promise<ClusterAdapterError | undefined>((resolve) => {
+      const done = (err?: ClusterAdapterError) => {
         clearTimeout(timer);
         this.pending.delete(requestId);
-        if (err) reject(err);
-        else resolve();
+        resolve(err);
       };
       const timer = setTimeout(() => {
-        const received = total - waiting.size;
+        const missing = [...waiting];
         done(
-          new RedisAdapterError(
+          new ClusterAdapterError(
             "REQUEST_TIMEOUT",
-            `timeout reached: only ${received} responses received out of ${total}`,
+            `timeout reached: ${total - missing.length} of ${total} nodes answered; no answer from ${missing.join(", ")}`,
+            { missingNodes: missing },
           ),
         );
       }, timeout);
@@ -88,13 +89,13 @@ export class ClusterRequests {
           if (waiting.delete(uid) && waiting.size === 0) done();
         },
         onClose: () =>
-          done(new RedisAdapterError("ADAPTER_CLOSED", "the adapter closed while a request was pending")),
+          done(new ClusterAdapterError("ADAPTER_CLOSED", "the adapter closed while a request was pending")),
       });
-      // Sent synchronously, so requests leave in call order with the adapter's other commands.
+      // Sent synchronously, so requests leave in call order with the adapter's other messages.
       try {
-        send(requestId).catch(done);
+        send(requestId).catch((err) => done(toClusterAdapterError(err)));
       } catch (err) {
-        done(err);
+        done(toClusterAdapterError(err));
       }
     });
   }

@@ -3,7 +3,7 @@
 //   u8 version (1) · u32 jsonLength · json · u32 attachmentCount · (u32 length · bytes)*
 // A binary value in the JSON is replaced by `{ "\u0000b": index }` (a key no JSON producer emits
 // by accident). Pure functions, no I/O.
-import { RedisAdapterError } from "./errors.js";
+import { ClusterAdapterError } from "./errors.js";
 
 const VERSION = 1;
 const BINARY_KEY = "\u0000b";
@@ -18,8 +18,8 @@ export function encodeFrame(value: unknown): Buffer {
   try {
     json = JSON.stringify(deconstruct(value, buffers, 0));
   } catch (err) {
-    if (err instanceof RedisAdapterError) throw err;
-    throw new RedisAdapterError("UNENCODABLE", `value cannot be serialised: ${(err as Error).message}`, {
+    if (err instanceof ClusterAdapterError) throw err;
+    throw new ClusterAdapterError("UNENCODABLE", `value cannot be serialised: ${(err as Error).message}`, {
       cause: err,
     });
   }
@@ -44,7 +44,7 @@ export function encodeFrame(value: unknown): Buffer {
 
 /**
  * Reads a frame back. Binary values come back as Buffers viewing `frame` (no copy).
- * @throws RedisAdapterError `MALFORMED_MESSAGE` on anything that is not a well-formed frame.
+ * @throws ClusterAdapterError `MALFORMED_MESSAGE` on anything that is not a well-formed frame.
  */
 export function decodeFrame(frame: Buffer): unknown {
   if (frame.length < 9 || frame[0] !== VERSION) throw malformed("unknown frame version or truncated frame");
@@ -80,13 +80,13 @@ export function decodeFrame(frame: Buffer): unknown {
       return buffers[index];
     });
   } catch (err) {
-    if (err instanceof RedisAdapterError) throw err;
+    if (err instanceof ClusterAdapterError) throw err;
     throw malformed(`invalid JSON: ${(err as Error).message}`);
   }
 }
 
-function malformed(message: string): RedisAdapterError {
-  return new RedisAdapterError("MALFORMED_MESSAGE", `malformed frame: ${message}`);
+function malformed(message: string): ClusterAdapterError {
+  return new ClusterAdapterError("MALFORMED_MESSAGE", `malformed frame: ${message}`);
 }
 
 function isBinary(value: object): value is ArrayBuffer | ArrayBufferView {
@@ -96,7 +96,7 @@ function isBinary(value: object): value is ArrayBuffer | ArrayBufferView {
 function deconstruct(value: unknown, buffers: Uint8Array[], depth: number): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (depth > MAX_DEPTH) {
-    throw new RedisAdapterError("UNENCODABLE", `value nests deeper than ${MAX_DEPTH} levels (a cycle?)`);
+    throw new ClusterAdapterError("UNENCODABLE", `value nests deeper than ${MAX_DEPTH} levels (a cycle?)`);
   }
   if (isBinary(value)) {
     buffers.push(
