@@ -141,7 +141,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       const query = queryOf(req);
       const error = this.verify(req, query, true);
       if (error !== undefined) {
-        this.refuseUpgrade(req, socket, error);
+        const router = this.options.sessionRouter;
+        const refuse = () => this.refuseUpgrade(req, socket, error);
+        if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
+          if (router.forwardUpgrade(query.get("sid")!, req, socket, head, refuse)) return;
+        }
+        refuse();
         return;
       }
       const sid = query.get("sid");
@@ -183,9 +188,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     return this.sessions.get(sid);
   }
 
-  /** Makes the id of a new session; override to add node affinity. Must stay unguessable. */
-  protected generateId(_req: IncomingMessage): string {
-    return generateSessionId();
+  /** Makes the id of a new session (the `sessionRouter`'s when there is one). Must stay unguessable. */
+  protected generateId(req: IncomingMessage): string {
+    const router = this.options.sessionRouter;
+    return router === undefined ? generateSessionId() : router.generateId(req);
   }
 
   /** @internal */
@@ -204,7 +210,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const query = queryOf(req);
     const error = this.verify(req, query, false);
     if (error !== undefined) {
-      this.refuse(req, res, error);
+      const router = this.options.sessionRouter;
+      const refuse = () => this.refuse(req, res, error);
+      if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
+        if (router.forwardRequest(query.get("sid")!, req, res, refuse)) return;
+      }
+      refuse();
       return;
     }
     const sid = query.get("sid");
