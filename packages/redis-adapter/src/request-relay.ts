@@ -63,13 +63,20 @@ export function relayRequest(
   upstream.on("response", (answer: IncomingMessage) => {
     answered = true;
     clearConnectTimer();
-    res.writeHead(answer.statusCode ?? 502, relayedResponseHeaders(answer.headers));
+    const headers = relayedResponseHeaders(answer.headers);
+    // The owner closing its connection (a refused oversized body) closes the client's too, so the
+    // rest of that body is not read here either.
+    if (/\bclose\b/i.test(answer.headers.connection ?? "")) headers.connection = "close";
+    res.writeHead(answer.statusCode ?? 502, headers);
     answer.pipe(res);
     answer.on("error", () => res.destroy());
   });
   upstream.on("error", () => {
     clearConnectTimer();
-    if (answered || res.headersSent) {
+    // Once answered, the answer's own stream ends or fails the response (the owner may well stop
+    // reading a body it refused while its answer is still on the way).
+    if (answered) return;
+    if (res.headersSent) {
       res.destroy();
       return;
     }
