@@ -2,12 +2,14 @@
 // with the test's upstream ports and listen port, run in the foreground from a temporary prefix.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// Debian puts nginx in /usr/sbin, which a non-root PATH often lacks.
+const NGINX = existsSync("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
 const example = new URL("../../../examples/nginx/volley.conf", import.meta.url).pathname;
 
 export interface Nginx {
@@ -77,7 +79,7 @@ export async function startNginx(upstreamPorts: number[]): Promise<Nginx> {
     ].join("\n"),
   );
   const child: ChildProcess = spawn(
-    "nginx",
+    NGINX,
     ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")],
     { stdio: ["ignore", "inherit", "inherit"] },
   );
