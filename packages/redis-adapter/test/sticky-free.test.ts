@@ -201,8 +201,13 @@ describe("sticky-free: three servers behind nginx round robin", () => {
       "clients upgraded to websocket",
       1000,
     );
-    const [victim, ...survivors] = nodes as [StickyFreeNode, ...StickyFreeNode[]];
-    const victimState = await victim.state();
+    // The victim: the server holding the most of these sessions (round robin decides which).
+    const initial = await states(nodes);
+    const held = (s: NodeState) => chatters.filter((c) => s.sessions.includes(c.socket.io.engine.id)).length;
+    const victimIndex = initial.reduce((best, s, i) => (held(s) > held(initial[best]!) ? i : best), 0);
+    const victim = nodes[victimIndex]!;
+    const survivors = nodes.filter((n) => n !== victim);
+    const victimState = initial[victimIndex]!;
     const lost = new Set([...victimState.sessions, ...victimState.tunnels]);
     const doomed = chatters.filter((c) => lost.has(c.socket.io.engine.id));
     const kept = chatters.filter((c) => !lost.has(c.socket.io.engine.id));
