@@ -28,6 +28,7 @@ export type {
   HandshakeRateOptions,
 } from "./options.js";
 export type { CorsOptions, CorsOrigin } from "./cors.js";
+export type { SessionRouter } from "./session-router.js";
 export type { CookieOptions } from "./cookie.js";
 export { EngineErrorCode, EngineErrorMessage, EngineRequestError, type CloseReason } from "./errors.js";
 export type { Transport } from "./transports/transport.js";

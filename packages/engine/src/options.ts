@@ -5,6 +5,7 @@ import type { CookieOptions } from "./cookie.js";
 import type { CorsOptions, CorsOptionsDelegate } from "./cors.js";
 import { type AllowedOrigins, type OriginCheck, originCheck } from "./origin-check.js";
 import type { RateLimit } from "./token-bucket.js";
+import type { SessionRouter } from "./session-router.js";
 import type { WebSocketServerConstructor } from "./transports/websocket-like.js";
 
 /** The transports this server speaks, by their `transport` query value. */
@@ -118,6 +119,11 @@ export interface EngineServerOptions {
    * Default: Node's `setTimeout`/`clearTimeout` and `performance.now()`.
    */
   clock?: Clock;
+  /**
+   * Scale-out without sticky sessions: makes session ids and forwards requests for sessions held by
+   * another server (see {@link SessionRouter}). Default: none (ids are random; an unknown sid gets 400).
+   */
+  sessionRouter?: SessionRouter;
 }
 
 /** Options with every default filled in; what the rest of the engine reads. */
@@ -155,6 +161,7 @@ export interface ResolvedOptions {
   closeTimeout: number;
   wsEngine: WebSocketServerConstructor | undefined;
   clock: Clock;
+  sessionRouter: SessionRouter | undefined;
 }
 
 const TRANSPORTS: readonly TransportName[] = ["polling", "websocket"];
@@ -258,6 +265,7 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
     closeTimeout: positive("closeTimeout", options.closeTimeout, pingTimeout),
     wsEngine: options.wsEngine,
     clock: resolveClock(options.clock),
+    sessionRouter: resolveSessionRouter(options.sessionRouter),
   };
 }
 
@@ -273,4 +281,20 @@ function resolveClock(clock: Clock | undefined): Clock {
     throw new TypeError("option clock must have now(), setTimeout() and clearTimeout() functions");
   }
   return clock;
+}
+
+function resolveSessionRouter(router: SessionRouter | undefined): SessionRouter | undefined {
+  if (router === undefined) return undefined;
+  if (
+    typeof router !== "object" ||
+    router === null ||
+    typeof router.generateId !== "function" ||
+    typeof router.forwardRequest !== "function" ||
+    typeof router.forwardUpgrade !== "function"
+  ) {
+    throw new TypeError(
+      "option sessionRouter must have generateId(), forwardRequest() and forwardUpgrade() functions",
+    );
+  }
+  return router;
 }

@@ -223,7 +223,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       const query = queryOf(req);
       const error = this.verify(req, query, true);
       if (error !== undefined) {
-        this.refuseUpgrade(req, socket, error);
+        const router = this.options.sessionRouter;
+        const refuse = () => this.refuseUpgrade(req, socket, error);
+        if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
+          if (router.forwardUpgrade(query.get("sid")!, req, socket, head, refuse)) return;
+        }
+        refuse();
         return;
       }
       const check = this.options.originCheck;
@@ -305,12 +310,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   }
 
   /**
-   * Makes the id of a new session; override (or assign, as with engine.io) to add node affinity. May return a
-   * promise, which is awaited; a rejection refuses the handshake (400, `context.name` "ID_GENERATION_ERROR").
-   * Must stay unguessable. Default: 120 random bits, base64url.
+   * Makes the id of a new session (the `sessionRouter`'s when there is one); override (or assign, as with
+   * engine.io) to add node affinity. May return a promise, which is awaited; a rejection refuses the handshake
+   * (400, `context.name` "ID_GENERATION_ERROR"). Must stay unguessable. Default: 120 random bits, base64url.
    */
-  protected generateId(_req: IncomingMessage): string | Promise<string> {
-    return generateSessionId();
+  protected generateId(req: IncomingMessage): string | Promise<string> {
+    const router = this.options.sessionRouter;
+    return router === undefined ? generateSessionId() : router.generateId(req);
   }
 
   /** @internal */
@@ -330,7 +336,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const query = queryOf(req);
     const error = this.verify(req, query, false);
     if (error !== undefined) {
-      this.refuse(req, res, error);
+      const router = this.options.sessionRouter;
+      const refuse = () => this.refuse(req, res, error);
+      if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
+        if (router.forwardRequest(query.get("sid")!, req, res, refuse)) return;
+      }
+      refuse();
       return;
     }
     const sid = query.get("sid");

@@ -15,11 +15,21 @@ import type { AdapterConstructor, Namespace } from "volley";
 import { type RedisAdapterOptions, resolveOptions } from "./options.js";
 import { RedisAdapter } from "./redis-adapter.js";
 import type { RedisClient } from "./redis-client.js";
+import { RedisNodeDirectory } from "./node-directory.js";
+import { SessionForwarding } from "./session-forwarding.js";
+import type { SessionForwardingOptions } from "./forwarding-options.js";
 
 export { RedisAdapterError, type RedisAdapterErrorCode } from "./errors.js";
 export type { RedisAdapterOptions } from "./options.js";
 export { RedisAdapter } from "./redis-adapter.js";
 export type { RedisClient } from "./redis-client.js";
+export type { SessionForwardingOptions } from "./forwarding-options.js";
+export { type NodeDirectory, RedisNodeDirectory } from "./node-directory.js";
+export {
+  type ForwardingStats,
+  SessionForwarding,
+  type SessionForwardingEvents,
+} from "./session-forwarding.js";
 
 /**
  * The `adapter` option of a Volley `Server`: one {@link RedisAdapter} per namespace, all sharing
@@ -39,4 +49,18 @@ export function createAdapter(
       super(nsp, pubClient, subClient, opts);
     }
   };
+}
+
+/**
+ * The `sessionRouter` option of a Volley `Server` for a load balancer without sticky sessions: a
+ * request that reaches a server other than its session's owner is relayed to the owner, found in a
+ * directory of servers kept in Redis (`client` may be the adapter's `pubClient`). Close it after
+ * `io.close()`. See the README, "Load balancers without sticky sessions".
+ * @throws TypeError when an option is out of range (named in the message).
+ */
+export function createSessionForwarding(
+  client: RedisClient,
+  opts: SessionForwardingOptions,
+): SessionForwarding {
+  return new SessionForwarding(new RedisNodeDirectory(client, opts.key ?? "volley"), opts);
 }
