@@ -7,7 +7,13 @@ import {
 } from "node:http";
 import type { Http2SecureServer } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
-import { type Clock, EngineServer, type EngineServerOptions } from "@volley/engine";
+import {
+  type Clock,
+  EngineServer,
+  type EngineServerOptions,
+  type HttpHardeningOptions,
+  hardenHttpServer,
+} from "@volley/engine";
 import {
   type DecoderOptions,
   Encoder,
@@ -84,6 +90,13 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
    * `{ rate: 100, burst: 200, onExceeded: "disconnect" }`; see {@link EventRateLimitOptions}.
    */
   eventRateLimit?: EventRateLimitOptions | false;
+  /**
+   * Timeouts and the connection cap of the http.Server that Volley creates itself (`new Server(port)`,
+   * `io.listen(port)`); servers you pass in are left as they are. Defaults: headersTimeout 10 s,
+   * requestTimeout 30 s, keepAliveTimeout 5 s, maxConnections 100,000 (see `hardenHttpServer` in
+   * `@volley/engine`). Slow clients (slowloris) are cut with 408 at the header timeout.
+   */
+  httpLimits?: HttpHardeningOptions;
 }
 
 /** Resolved recovery settings. @internal */
@@ -116,6 +129,7 @@ const SERVER_ONLY_OPTIONS = [
   "cleanupEmptyChildNamespaces",
   "maxChildNamespaces",
   "eventRateLimit",
+  "httpLimits",
 ] as const;
 
 type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
@@ -181,6 +195,7 @@ export class Server<
   private readonly bundle: ClientBundle | undefined;
   private closing: Promise<void> | undefined;
   private ownHttpServer = false;
+  private readonly httpLimits: HttpHardeningOptions | undefined;
   private refusingConnections = false;
 
   constructor(opts?: ServerOptions);
@@ -210,6 +225,7 @@ export class Server<
     this.engine = new EngineServer({ ...(engineOpts as EngineServerOptions), path: `${path}/` });
     this._clock = this.engine.options.clock;
     this._eventRate = resolveEventRate(opts.eventRateLimit, this._clock);
+    this.httpLimits = opts.httpLimits;
     this.engine.on("connection", (session: EngineSession) => this.onconnection(session));
     this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
@@ -220,7 +236,8 @@ export class Server<
   attach(srv: AttachTarget | number, opts?: { host?: string }): this {
     if (this.httpServer) throw new Error("server is already attached to an http server");
     if (typeof srv === "number") {
-      const own = createServer();
+      // A server of our own faces the public: tight header/request timeouts and a connection cap.
+      const own = hardenHttpServer(createServer(), this.httpLimits);
       this.ownHttpServer = true;
       this.attachTo(own);
       own.listen(srv, opts?.host);
