@@ -92,11 +92,6 @@ export class Manager<
   #encoder: EncoderLike;
   #decoder!: DecoderLike;
   #skipReconnect = false;
-  /**
-   * The least wait before the next attempt a server asked for: `reconnectAfter` of a server closing
-   * gracefully (noop `6{"reconnectAfter":ms}`), or the engine error's `retryAfter` (HTTP 429/503 Retry-After).
-   */
-  #wait = 0;
 
   constructor(uri?: string | ManagerOptions, opts?: ManagerOptions) {
     super();
@@ -186,8 +181,7 @@ export class Manager<
     this.engine = engine;
     this._readyState = "opening";
     this.#skipReconnect = false;
-    const onError = (err: Error & { retryAfter?: number }) => {
-      this.#wait = err.retryAfter || 0;
+    const onError = (err: Error) => {
       this.#cleanup();
       this._readyState = "closed";
       this.emitReserved("error", err);
@@ -267,11 +261,6 @@ export class Manager<
     this.emitReserved("open");
     this.#sub(this.engine!, {
       ping: () => this.emitReserved("ping"),
-      // A server closing gracefully says when to come back: `6{"reconnectAfter":ms}` (ignored by others).
-      packet: ({ type, data }: { type: string; data?: unknown }) => {
-        // biome-ignore format: kept short for the browser bundle
-        if (type === "noop") this.#wait = (/"reconnectAfter":(\d+)/.exec(data as string)?.[1] as unknown as number) | 0;
-      },
       data: (data: MessageData) => {
         let packet: Packet | undefined;
         try {
@@ -331,9 +320,9 @@ export class Manager<
             }
           });
       },
-      Math.max(backoff.duration(), this.#wait),
+      // A server may ask for a longer wait (closing gracefully, or refusing at a limit): the engine knows it.
+      Math.max(backoff.duration(), this.engine!.retryAfter),
     );
-    this.#wait = 0;
     this.#subs.push(() => timers.clearTimeout(timer));
   }
 }

@@ -74,37 +74,50 @@ describe("server-advised reconnection delays", () => {
     }
   });
 
-  test("retryAfter on a connect error: the next attempt waits max(backoff, retryAfter)", async () => {
-    const { server, url } = await volleyServer();
-    try {
-      for (const [retryAfter, expected] of [
-        [7000, 7000],
-        [10, 1000], // the backoff is longer
+  for (const transport of ["polling", "websocket"] as const) {
+    test(`${transport}: a handshake refused at a server limit: the next attempt waits max(backoff, retryAfter)`, async () => {
+      for (const [retryAfter, reconnectionDelay, expected] of [
+        [7000, 1000, 7000],
+        [1000, 3000, 3000], // the backoff is longer
       ] as const) {
+        // One session per address (loopback not exempt): a second client is refused with 429 + retryAfter.
+        const http = createServer();
+        const server = new Server(http, {
+          serveClient: false,
+          maxConnectionsPerAddress: 1,
+          exemptAddresses: [],
+          connectionRetryAfter: retryAfter,
+        });
+        http.listen(0, "127.0.0.1");
+        await once(http, "listening");
+        const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+        const first = io(url, { forceNew: true, transports: [transport] });
         const timers = new ManualTimers();
         const manager = new Manager(url, {
           autoConnect: false,
-          transports: ["websocket"],
+          transports: [transport],
           timers,
-          reconnectionDelay: 1000,
+          reconnectionDelay,
           randomizationFactor: 0,
         });
-        const attempts: number[] = [];
-        manager.on("reconnect_attempt", () => attempts.push(timers.now()));
-        manager.on("error", () => {});
-        manager.open();
-        // The engine reports a refused handshake with its hint (as the engine client does on 429/503).
-        const engine = manager.engine!;
-        engine.emitReserved("error", Object.assign(new Error("handshake refused"), { retryAfter }));
-        engine.close();
-        timers.advance(expected - 1);
-        assert.deepEqual(attempts, [], `no attempt before ${expected} ms`);
-        timers.advance(1);
-        assert.deepEqual(attempts, [expected]);
-        manager.close();
+        try {
+          await once(first, "connect");
+          const attempts: number[] = [];
+          manager.on("reconnect_attempt", () => attempts.push(timers.now()));
+          const refused = once(manager, "error");
+          manager.open();
+          await refused;
+          assert.equal(manager.engine!.retryAfter, retryAfter);
+          timers.advance(expected - 1);
+          assert.deepEqual(attempts, [], `no attempt before ${expected} ms`);
+          timers.advance(1);
+          assert.deepEqual(attempts, [expected]);
+        } finally {
+          manager.close();
+          first.disconnect();
+          await server.close();
+        }
       }
-    } finally {
-      await server.close();
-    }
-  });
+    });
+  }
 });

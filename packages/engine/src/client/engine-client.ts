@@ -88,6 +88,12 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   transport!: Transport;
   /** Upgrades the server offered that we are willing to use. */
   upgrades: TransportName[] = [];
+  /**
+   * Milliseconds the server asked this client to wait before connecting again: the hint of a server closing
+   * gracefully (a noop `6{"reconnectAfter":ms}`, which other clients ignore) or the `retryAfter` of a
+   * handshake refused by a server limit (HTTP 429/503). 0 when none; the Manager waits at least this long.
+   */
+  retryAfter = 0;
   pingInterval = 0;
   pingTimeout = 0;
   /** Largest polling body the server accepts (from the handshake); 0 = no limit. */
@@ -210,8 +216,9 @@ export class EngineClient extends Emitter<EngineClientEvents> {
       const out = data === undefined ? "" : typeof data === "string" ? data : toPlatformBinary(data);
       this.emitReserved("data", out);
       this.emitReserved("message", out);
-    }
-    // pong (only as a probe answer, handled by the probe), noop, upgrade: nothing to do.
+    } else if (type === "noop")
+      this.retryAfter = (/After":(\d+)/.exec(data as string)?.[1] as unknown as number) | 0;
+    // pong (only as a probe answer, handled by the probe), upgrade: nothing to do.
   }
 
   #onHandshake(raw: Packet["data"]): void {
@@ -305,6 +312,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   }
 
   #onError(error: EngineClientError): void {
+    this.retryAfter = (this.transport.retryAfter as number) | 0;
     EngineClient.priorWebsocketSuccess = false;
     this.emitReserved("error", error);
     this.#onClose("transport error", error);

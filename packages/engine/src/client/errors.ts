@@ -29,22 +29,10 @@ export class EngineClientError extends Error {
   /** The cause: an HTTP status, the failing packet, the platform's error or event. */
   declare readonly description?: unknown;
   declare readonly context?: unknown;
-  /**
-   * Milliseconds the server asked the client to wait before its next attempt: set when a handshake was
-   * refused by a server limit (HTTP 429/503 with `Retry-After`, or `retryAfter` in the JSON body). The
-   * reconnecting Manager waits at least this long.
-   */
-  declare readonly retryAfter?: number;
 
-  constructor(code: EngineClientErrorCode, description?: unknown, context?: unknown, retryAfter?: number) {
+  constructor(code: EngineClientErrorCode, description?: unknown, context?: unknown) {
     super(code.toLowerCase().replace("_", " "));
     // Plain assignments: declared fields would be emitted twice (once as class fields).
-    Object.assign(this, {
-      code,
-      description,
-      context,
-      type: /^PO|^W/.test(code) ? "TransportError" : code,
-      retryAfter,
-    });
+    Object.assign(this, { code, description, context, type: /^PO|^W/.test(code) ? "TransportError" : code });
   }
 }

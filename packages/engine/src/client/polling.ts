@@ -81,7 +81,6 @@ export class PollingTransport extends Transport {
     const controller = new AbortController();
     const opts = this._opts;
     if (!closing) this.#requests.add(controller);
-    let retryAfter: number | undefined;
     try {
       const response = await fetch(this._uri("http", opts.timestampRequests !== false), {
         method: body ? "POST" : "GET",
@@ -95,13 +94,11 @@ export class PollingTransport extends Transport {
       if (response.ok) return text;
       // A refusal by a server limit says how long to wait in its JSON body (seconds): unlike the
       // Retry-After header, a browser lets scripts read it cross-origin.
-      try {
-        retryAfter = JSON.parse(text).retryAfter * 1000 || undefined;
-      } catch {}
+      this.retryAfter = (/After":(\d+)/.exec(text)?.[1] as unknown as number) * 1000;
       throw response.status;
     } catch (error) {
       if (!closing && this.readyState !== "closed" && !controller.signal.aborted)
-        this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", error, undefined, retryAfter);
+        this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", error);
     } finally {
       this.#requests.delete(controller);
     }

@@ -28,6 +28,11 @@ export type TransportState = "opening" | "open" | "pausing" | "paused" | "closed
  * its own writability; the session (EngineClient) owns heartbeats, buffering and upgrades.
  */
 export abstract class Transport extends Emitter<TransportEvents> {
+  /**
+   * Milliseconds a server limit asked for when it refused this transport's request (HTTP 429/503 with
+   * `retryAfter` in its JSON body or a `Retry-After` header); the engine client takes it on error.
+   */
+  declare retryAfter?: number;
   abstract readonly name: "polling" | "websocket";
   readyState: TransportState = "opening";
   /** True when `send` may be called now. */
@@ -88,13 +93,8 @@ export abstract class Transport extends Emitter<TransportEvents> {
     this.emitReserved("packet", packet);
   }
 
-  protected _onError(
-    code: EngineClientError["code"],
-    description?: unknown,
-    context?: unknown,
-    retryAfter?: number,
-  ): void {
-    this.emitReserved("error", new EngineClientError(code, description, context, retryAfter));
+  protected _onError(code: EngineClientError["code"], description?: unknown, context?: unknown): void {
+    this.emitReserved("error", new EngineClientError(code, description, context));
   }
 
   protected _onClose(details?: CloseDetails): void {

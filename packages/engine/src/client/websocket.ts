@@ -42,8 +42,14 @@ export class WebSocketTransport extends Transport {
     if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer";
     ws.onopen = () => this._onOpen();
     ws.onmessage = (event: { data: string | ArrayBuffer | Uint8Array }) => this._onData(event.data);
-    ws.onerror = (event: unknown) =>
-      this._onError("WEBSOCKET_ERROR", ws.refusal?.status ?? event, undefined, ws.refusal?.retryAfter);
+    // Node only: a refused handshake's status and the wait it asks for (browsers hide both; the bundle
+    // keeps only the second branch).
+    ws.onerror = isNode
+      ? (event: unknown) => {
+          this.retryAfter = ws.refusal?.retryAfter;
+          this._onError("WEBSOCKET_ERROR", ws.refusal?.status ?? event);
+        }
+      : (event: unknown) => this._onError("WEBSOCKET_ERROR", event);
     ws.onclose = (event: unknown) => {
       if (this.readyState !== "closed")
         this._onClose({ description: "websocket connection closed", context: event });
