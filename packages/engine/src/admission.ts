@@ -1,21 +1,22 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
-import { type AddressSet, clientAddress } from "./client-address.js";
-import type { Clock } from "./clock.js";
+import { clientAddress } from "./client-address.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
+import type { ResolvedOptions } from "./options.js";
 import { type RateLimit, TokenBucket } from "./token-bucket.js";
 
 /** The limits {@link Admission} enforces (resolved options). */
-export interface AdmissionLimits {
-  maxConnections: number;
-  maxConnectionsPerAddress: number;
-  handshakeRatePerAddress: RateLimit | false;
-  handshakeRateTotal: RateLimit | false;
-  trustedProxies: AddressSet;
-  exemptAddresses: AddressSet;
-  connectionRetryAfter: number;
-  clock: Clock;
-}
+export type AdmissionLimits = Pick<
+  ResolvedOptions,
+  | "maxConnections"
+  | "maxConnectionsPerAddress"
+  | "handshakeRatePerAddress"
+  | "handshakeRateTotal"
+  | "trustedProxies"
+  | "exemptAddresses"
+  | "connectionRetryAfter"
+  | "clock"
+>;
 
 /** Buckets are pruned (the full ones forgotten) when their count reaches this, and never exceed the max. */
 const PRUNE_AT = 10_000;
