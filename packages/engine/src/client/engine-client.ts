@@ -312,7 +312,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   }
 
   #onError(error: EngineClientError): void {
-    this.retryAfter = (this.transport.retryAfter as number) | 0;
+    this.retryAfter = (this.transport?.retryAfter as number) | 0;
     EngineClient.priorWebsocketSuccess = false;
     this.emitReserved("error", error);
     this.#onClose("transport error", error);
