@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { type Config, parseArgs, USAGE, UsageError } from "./lib/config.js";
 import {
   bundleTable,
+  clusterTable,
   type Machine,
   memoryTable,
   type Results,
@@ -18,7 +19,7 @@ import { updateReadme } from "./lib/readme.js";
 import { runMemoryRows, runThroughputRows } from "./suites/alternate.js";
 import { runBundle } from "./suites/bundle.js";
 import type { Env } from "./suites/measure.js";
-import { memoryRows, socketioRows, type ThroughputRow, websocketRows } from "./suites/rows.js";
+import { clusterRows, memoryRows, socketioRows, type ThroughputRow, websocketRows } from "./suites/rows.js";
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 const README = fileURLToPath(new URL("./README.md", import.meta.url));
@@ -56,7 +57,7 @@ function readResults(path: string): Results {
   if (!existsSync(path)) return out;
   try {
     const old = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    for (const key of ["websocket", "socketio", "memory", "bundle"] as const) {
+    for (const key of ["websocket", "socketio", "cluster", "memory", "bundle"] as const) {
       const run = old[key] as SuiteRun<never> | undefined;
       // Only suites in the current format (with `data`) are kept.
       if (run && typeof run === "object" && "data" in run && "machine" in run) out[key] = run;
@@ -110,13 +111,13 @@ async function main(): Promise<number> {
     run.machine.loadEnd = loadavg()[0]!;
     return run;
   }
-  const throughputRows = (rows: ThroughputRow[]) => {
+  const throughputRows = (rows: ThroughputRow[], table = throughputTable) => {
     const deadline = Date.now() + config.suiteBudgetMs;
     let printed = 0;
     // Rows print as they finish (the header once), the full document at the end.
     return runThroughputRows(env, filterRows(rows, config), deadline, (row) =>
       log(
-        throughputTable([row])
+        table([row])
           .split("\n")
           .slice(printed++ === 0 ? 0 : 2)
           .join("\n"),
@@ -128,6 +129,8 @@ async function main(): Promise<number> {
       results.websocket = await suite(name, () => throughputRows(websocketRows(config)));
     else if (name === "socketio")
       results.socketio = await suite(name, () => throughputRows(socketioRows(config)));
+    else if (name === "cluster")
+      results.cluster = await suite(name, () => throughputRows(clusterRows(config), clusterTable));
     else if (name === "memory") {
       results.memory = await suite(name, () =>
         runMemoryRows(env, filterRows(memoryRows(config), config), Date.now() + config.suiteBudgetMs, (row) =>

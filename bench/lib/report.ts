@@ -29,6 +29,7 @@ export interface SuiteRun<T> {
 export interface Results {
   websocket?: SuiteRun<RowResult<ThroughputSample>[]>;
   socketio?: SuiteRun<RowResult<ThroughputSample>[]>;
+  cluster?: SuiteRun<RowResult<ThroughputSample>[]>;
   memory?: SuiteRun<RowResult<MemorySample>[]>;
   bundle?: SuiteRun<BundleResult>;
 }
@@ -86,6 +87,47 @@ export function throughputTable(rows: RowResult<ThroughputSample>[]): string {
       fmtInt(y.median.rate),
       `${fmt(x.median.p50, 3)} / ${fmt(y.median.p50, 3)}`,
       `${fmt(x.median.p99, 3)} / ${fmt(y.median.p99, 3)}`,
+      runsNote(row),
+    ];
+  });
+  return markdownTable(header, body);
+}
+
+/** Cluster rows: the servers' CPU (summed over the nodes) and redis-server's CPU, per delivery. */
+export function clusterTable(rows: RowResult<ThroughputSample>[]): string {
+  if (rows.length === 0) return "";
+  const [a, b] = rows[0]!.sides;
+  const header = [
+    "row",
+    `server CPU µs/delivery ${a.impl}`,
+    `${b.impl}`,
+    "ratio",
+    "budget",
+    "",
+    "CPU spread",
+    `Redis CPU µs/delivery ${a.impl}`,
+    `${b.impl}`,
+    "ratio",
+    `deliveries/s ${a.impl} / ${b.impl}`,
+    `p50 ms ${a.impl} / ${b.impl}`,
+    "runs",
+  ];
+  const body = rows.map((row) => {
+    const [x, y] = row.sides;
+    const r = ratio(x.median.cpuUs, y.median.cpuUs);
+    return [
+      row.name,
+      fmt(x.median.cpuUs, 2),
+      fmt(y.median.cpuUs, 2),
+      fmtRatio(r),
+      row.budget?.label ?? "—",
+      verdict(r, row.budget),
+      `±${fmt(spread(x.samples.map((v) => v.cpuUs)), 0)} / ±${fmt(spread(y.samples.map((v) => v.cpuUs)), 0)} %`,
+      fmt(x.median.redisCpuUs, 2),
+      fmt(y.median.redisCpuUs, 2),
+      fmtRatio(ratio(x.median.redisCpuUs, y.median.redisCpuUs)),
+      `${fmtInt(x.median.rate)} / ${fmtInt(y.median.rate)}`,
+      `${fmt(x.median.p50, 3)} / ${fmt(y.median.p50, 3)}`,
       runsNote(row),
     ];
   });
@@ -186,12 +228,12 @@ interface BudgetLine {
 
 function budgetLines(res: Results): BudgetLine[] {
   const lines: BudgetLine[] = [];
-  for (const run of [res.websocket, res.socketio]) {
+  for (const run of [res.websocket, res.socketio, res.cluster]) {
     for (const row of run?.data ?? []) {
       if (!row.budget) continue;
       const [x, y] = row.sides;
       lines.push({
-        measure: `${row.name}: ${row.kind === "fanout" ? "CPU/delivery" : "CPU/msg"}`,
+        measure: `${row.name}: ${run === res.cluster ? "server CPU/delivery" : row.kind === "fanout" ? "CPU/delivery" : "CPU/msg"}`,
         ratio: ratio(x.median.cpuUs, y.median.cpuUs),
         budget: row.budget,
       });
@@ -223,7 +265,7 @@ function budgetLines(res: Results): BudgetLine[] {
 }
 
 export function renderMarkdown(res: Results): string {
-  const first = res.websocket ?? res.socketio ?? res.memory ?? res.bundle;
+  const first = res.websocket ?? res.socketio ?? res.cluster ?? res.memory ?? res.bundle;
   const m = first?.machine;
   const out: string[] = [
     "# Volley benchmarks",
@@ -258,6 +300,22 @@ export function renderMarkdown(res: Results): string {
     out.push("", "## Socket.IO (volley vs socket.io 4.8)", "", measuredLine(res.socketio), "");
     out.push(throughputTable(res.socketio.data));
     notes.push(...errorNotes(res.socketio.data));
+  }
+  if (res.cluster) {
+    out.push(
+      "",
+      "## Cluster (volley + @volley/redis-adapter vs socket.io 4.8 + @socket.io/redis-adapter)",
+      "",
+      measuredLine(res.cluster),
+      "",
+      "3 server children on one redis-server of the row's own; clients spread round robin over the nodes,",
+      "the driver on the first. Server CPU = the 3 children's `process.cpuUsage()` summed; Redis CPU =",
+      "redis-server's `INFO CPU` (`used_cpu_user` + `used_cpu_sys`) over the same window; both ÷ deliveries",
+      "(broadcasts handled × clients).",
+      "",
+    );
+    out.push(clusterTable(res.cluster.data));
+    notes.push(...errorNotes(res.cluster.data));
   }
   if (res.memory) {
     out.push("", "## Server memory per idle connection (after GC)", "", measuredLine(res.memory), "");

@@ -12,6 +12,8 @@ export type Protocol = "websocket" | "socketio";
 export interface ConnectArgs {
   protocol: Protocol;
   port: number;
+  /** Cluster rows: client i connects to `ports[i % ports.length]` (the driver, client 0, to the first). */
+  ports?: number[];
   clients: number;
   size: number;
   /** Socket.IO only: client i joins room `r<i % rooms>`. */
@@ -31,16 +33,17 @@ process.on("uncaughtException", (err) => {
 });
 
 async function connect(args: ConnectArgs): Promise<{ connected: number }> {
-  const { protocol, port, size, rooms = 0 } = args;
+  const { protocol, port, ports, size, rooms = 0 } = args;
   const concurrency = args.concurrency ?? 100;
   const list: LoadClient[] = new Array(args.clients);
   let next = 0;
   const worker = async () => {
     while (next < args.clients) {
       const i = next++;
-      if (protocol === "websocket") list[i] = await WsLoadClient.connect({ port, size });
+      const target = ports && ports.length > 0 ? ports[i % ports.length]! : port;
+      if (protocol === "websocket") list[i] = await WsLoadClient.connect({ port: target, size });
       else {
-        const c = await SioLoadClient.connect({ port, size });
+        const c = await SioLoadClient.connect({ port: target, size });
         if (rooms > 0) await c.join(`r${i % rooms}`);
         list[i] = c;
       }

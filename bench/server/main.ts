@@ -3,6 +3,7 @@
 // (start … close, start … close), each with fresh counters and a fresh server.
 import { writeHeapSnapshot } from "node:v8";
 import { serveIpc } from "../lib/ipc.js";
+import type { ClusterOptions } from "./cluster.js";
 import { startProfile, stopProfile } from "./profiler.js";
 import { startSocketIoReference } from "./socketio-reference.js";
 import type { Counters, Impl, Scenario, ServerUnderTest, StartServer } from "./types.js";
@@ -61,12 +62,12 @@ async function fullGc(): Promise<void> {
 }
 
 serveIpc({
-  start: async () => {
+  start: async (args: { cluster?: ClusterOptions } | undefined) => {
     const start = STARTERS[impl];
     if (!start) throw new Error(`unknown impl '${impl}'`);
     if (server) throw new Error("already started");
     counters = { messages: 0, deliveries: 0, connections: 0 };
-    server = await start(scenario, counters);
+    server = await start(scenario, counters, args?.cluster);
     return { port: server.port };
   },
   mark: async (args: { profilePath?: string } | undefined) => {
@@ -111,6 +112,19 @@ serveIpc({
       await new Promise((r) => setTimeout(r, 20));
     }
     return { connections: counters.connections };
+  },
+  waitServers: async ({ n, timeoutMs }: { n: number; timeoutMs: number }) => {
+    const count = server?.serverCount;
+    if (!server || !count) throw new Error("not a cluster node");
+    const deadline = performance.now() + timeoutMs;
+    let seen = await count.call(server);
+    while (seen < n) {
+      if (performance.now() > deadline)
+        throw new Error(`the adapter counts ${seen} of ${n} servers after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await count.call(server);
+    }
+    return { servers: seen };
   },
   close: async () => {
     await server?.close();

@@ -1,4 +1,5 @@
 // What every server under test exposes to the server child, whatever library runs underneath.
+import type { ClusterOptions } from "./cluster.js";
 
 /** Counts kept by the benchmark app inside the server process (the same app code for every library). */
 export interface Counters {
@@ -16,11 +17,20 @@ export type Scenario = "echo" | "fanout" | "idle";
 /** A running server under test. */
 export interface ServerUnderTest {
   readonly port: number;
+  /** Cluster rows: servers of the cluster this one counts (itself included), as its adapter sees them. */
+  serverCount?(): Promise<number>;
   close(): Promise<void>;
 }
 
-/** Starts one library's server on 127.0.0.1:0 with the benchmark app for `scenario`. */
-export type StartServer = (scenario: Scenario, counters: Counters) => Promise<ServerUnderTest>;
+/**
+ * Starts one library's server on 127.0.0.1:0 with the benchmark app for `scenario`; with `cluster`, as one
+ * node of a cluster on that Redis, through the library's Redis adapter.
+ */
+export type StartServer = (
+  scenario: Scenario,
+  counters: Counters,
+  cluster?: ClusterOptions,
+) => Promise<ServerUnderTest>;
 
 /** The libraries the bench knows; `volley-*` import the workspace sources. */
 export const IMPLS = ["ws", "volley-ws", "socket.io", "volley"] as const;

@@ -1,32 +1,59 @@
-// `volley` (the Socket.IO-compatible server) running the same app as socketio-reference.ts. Loaded by
-// name at run time and typed by the members the bench uses, so its changing types cannot break the bench.
+// `volley` (the Socket.IO-compatible server) running the same app as socketio-reference.ts; as a cluster
+// node with `@volley/redis-adapter`. Loaded by name at run time and typed by the members the bench uses, so
+// their changing types cannot break the bench.
+import { type ClusterOptions, connectRedisPair, type RedisPair } from "./cluster.js";
 import { createTrackedHttpServer } from "./http.js";
 import { attachSioApp, type SioServerLike } from "./sio-app.js";
 import type { Counters, Scenario, ServerUnderTest } from "./types.js";
 
+interface VolleyAdapter {
+  serverCount(): Promise<number>;
+  whenJoined?(): Promise<void>;
+}
 interface VolleyServer extends SioServerLike {
   close(): unknown;
+  of(name: string): { adapter: VolleyAdapter };
 }
 interface VolleyModule {
   Server: new (http: unknown, options?: Record<string, unknown>) => VolleyServer;
 }
+interface VolleyRedisAdapterModule {
+  createAdapter(pub: unknown, sub: unknown, options?: Record<string, unknown>): unknown;
+}
 
 const MODULE = "volley";
+const ADAPTER_MODULE = "@volley/redis-adapter";
 
-export async function startVolleyServer(scenario: Scenario, counters: Counters): Promise<ServerUnderTest> {
+export async function startVolleyServer(
+  scenario: Scenario,
+  counters: Counters,
+  cluster?: ClusterOptions,
+): Promise<ServerUnderTest> {
   const mod = (await import(MODULE)) as VolleyModule;
   if (typeof mod.Server !== "function") throw new Error(`${MODULE} does not export Server`);
   const http = createTrackedHttpServer();
   // The load generator sends as fast as it can, beyond a public server's per-socket event rate; socket.io has
   // no such limit, so the comparison runs without it.
-  const io = new mod.Server(http.server, { serveClient: false, eventRateLimit: false });
+  const options: Record<string, unknown> = { serveClient: false, eventRateLimit: false };
+  let redis: RedisPair | undefined;
+  if (cluster) {
+    const adapterMod = (await import(ADAPTER_MODULE)) as VolleyRedisAdapterModule;
+    redis = await connectRedisPair(cluster.redisPort);
+    options.adapter = adapterMod.createAdapter(redis.pub, redis.sub, { key: cluster.key });
+  }
+  const io = new mod.Server(http.server, options);
   attachSioApp(io, scenario, counters);
+  const adapter = io.of("/").adapter;
+  // A node reports itself ready only once Redis has confirmed its subscriptions (adapter README, "Joining").
+  if (cluster) await adapter.whenJoined?.();
   const port = await http.listen();
   return {
     port,
+    serverCount: cluster ? () => adapter.serverCount() : undefined,
     close: async () => {
       await io.close();
       await http.close();
+      await redis?.quit();
     },
   };
 }

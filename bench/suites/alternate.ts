@@ -4,6 +4,7 @@ import type { Impl } from "../server/types.js";
 import { median } from "../lib/stats.js";
 import type { Env, MemorySample, ThroughputSample } from "./measure.js";
 import { measureMemory, measureThroughput, RowChildren } from "./measure.js";
+import { BenchRedis } from "./redis.js";
 import { type Budget, implsFor, type MemoryRow, type ThroughputRow } from "./rows.js";
 
 /** All runs of one library on one row. */
@@ -88,15 +89,19 @@ export async function runThroughputRows(
   for (const row of rows) {
     const children = new RowChildren(env, row);
     let result: RowResult<ThroughputSample>;
+    // A cluster row has a redis-server of its own, shared by both libraries' runs, so only they load it.
+    let redis: BenchRedis | undefined;
     try {
+      if ((row.nodes ?? 1) > 1) redis = await BenchRedis.start();
       result = await alternate(
         env,
         row,
-        (impl, tag, side) => measureThroughput(env, row, impl, tag, children, side),
+        (impl, tag, side) => measureThroughput(env, row, impl, tag, children, side, redis),
         deadline,
       );
     } finally {
       await children.stopAll();
+      await redis?.stop();
     }
     result.budget = row.budget;
     out.push(result);

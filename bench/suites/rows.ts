@@ -20,6 +20,8 @@ export interface ThroughputRow {
   rooms?: number;
   /** Broadcasts in flight. */
   depth?: number;
+  /** Cluster rows: servers (one child each) on one Redis, clients spread over them round robin. */
+  nodes?: number;
   budget?: Budget;
 }
 
@@ -132,5 +134,21 @@ export function memoryRows(c: Config): MemoryRow[] {
   return [
     { kind: "memory", name: `sio idle, ${n} connections`, protocol: "socketio", clients: n, budget: THIRD },
     { kind: "memory", name: `ws idle, ${n} connections`, protocol: "websocket", clients: n },
+  ];
+}
+
+/** A 3-node cluster on one Redis, each library with its own Redis adapter. */
+export function clusterRows(_c: Config): ThroughputRow[] {
+  return [
+    {
+      kind: "fanout",
+      name: "cluster 3 nodes, io.emit 32 B to 1000",
+      protocol: "socketio",
+      clients: 1000,
+      size: 32,
+      depth: 2,
+      nodes: 3,
+      budget: HALF,
+    },
   ];
 }
