@@ -1,5 +1,5 @@
-// Shared by the Redis adapter tests: a Redis to talk to (the one on 127.0.0.1:6379, or one started
-// on a free port and stopped after), unique key prefixes, in-process nodes, bounded waits.
+// Shared by the Redis adapter tests: a Redis of the test file's own (started on a free loopback port
+// and stopped after; never a shared one), unique key prefixes, in-process nodes, bounded waits.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,31 +48,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Deletes the keys this test process created (prefix `volley-test-<pid>-`); bounded scan. */
-async function deleteTestKeys(port: number): Promise<void> {
-  const client = new Redis(port, "127.0.0.1");
-  try {
-    let cursor = "0";
-    for (let i = 0; i < 10_000; i++) {
-      const [nextCursor, keys] = await client.scan(
-        cursor,
-        "MATCH",
-        `volley-test-${process.pid}-*`,
-        "COUNT",
-        1000,
-      );
-      if (keys.length > 0) await client.del(...keys);
-      cursor = nextCursor;
-      if (cursor === "0") break;
-    }
-  } finally {
-    await client.quit();
-  }
-}
-
-/** The Redis on 127.0.0.1:6379, or a throwaway one on a free port. `stop()` removes this run's keys. */
+/** A throwaway redis-server of this test file on a free loopback port (never a shared one). */
 export async function ensureRedis(): Promise<RedisHandle> {
-  if (await ping(6379)) return { port: 6379, stop: () => deleteTestKeys(6379) };
   const port = await freePort();
   const child = spawn(
     "redis-server",

@@ -7,7 +7,13 @@ const fixture = new URL("./fixtures/sticky-free-node.ts", import.meta.url).pathn
 /** What a node reports of itself. */
 export interface NodeState {
   nodeId: string;
-  stats: { forwardedRequests: number; forwardedUpgrades: number; refused: number; openTunnels: number };
+  stats: {
+    forwardedRequests: number;
+    forwardedUpgrades: number;
+    refused: number;
+    openTunnels: number;
+    openRequests: number;
+  };
   tunnels: string[];
   sessions: string[];
   refusals: Record<string, number>;
