@@ -289,8 +289,10 @@ export class RedisAdapter extends ClusterAdapter {
       return;
     }
     packet.nsp = this.host.name;
+    // Sharded: the script publishes in the stream's slot, so logged broadcasts go on the namespace's
+    // channel (receivers filter by room) — one shard keeps them in stream order for every node.
     const channel =
-      opts.rooms.size === 1
+      opts.rooms.size === 1 && !this.redisOptions.sharded
         ? this.channels.room(opts.rooms.values().next().value as Room)
         : this.channels.all;
     let frame: Buffer;

@@ -247,13 +247,17 @@ export async function connected(socket: ClientSocket): Promise<ClientSocket> {
 /** A Redis Cluster of three masters (no replicas) of the test's own, on free loopback ports. */
 export interface OwnRedisCluster {
   ports: number[];
+  /** SIGKILLs master `i` and waits for its process to end. */
+  kill(i: number): Promise<void>;
+  /** Starts master `i` again (same port and node file: it rejoins) and waits until the cluster is ok. */
+  restart(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startRedisCluster(): Promise<OwnRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), "volley-cluster-"));
   const ports = [await freePort(), await freePort(), await freePort()];
-  const children = ports.map((port) =>
+  const spawnMaster = (port: number) =>
     spawn(
       "redis-server",
       [
@@ -273,17 +277,32 @@ export async function startRedisCluster(): Promise<OwnRedisCluster> {
         "2000",
       ],
       { stdio: "ignore", cwd: dir },
-    ),
-  );
-  const stop = async () => {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, "exit");
-        child.kill("SIGKILL");
-        await exited;
-      }),
     );
+  const children = ports.map(spawnMaster);
+  const untilOk = async () => {
+    // Every master must agree the cluster is up before clients use it.
+    for (const port of ports) {
+      const client = new Redis(port, "127.0.0.1", { lazyConnect: true });
+      try {
+        for (let i = 0; i < 1000; i++) {
+          const info = await client.call("CLUSTER", "INFO").catch(() => "");
+          if (String(info).includes("cluster_state:ok")) break;
+          await sleepTick(20);
+        }
+      } finally {
+        client.disconnect();
+      }
+    }
+  };
+  const kill = async (i: number) => {
+    const child = children[i]!;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill("SIGKILL");
+    await exited;
+  };
+  const stop = async () => {
+    await Promise.all(children.map((_, i) => kill(i)));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -304,22 +323,20 @@ export async function startRedisCluster(): Promise<OwnRedisCluster> {
     );
     const [code] = await once(create, "exit");
     if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
-    // Every master must agree the cluster is up before clients use it.
-    for (const port of ports) {
-      const client = new Redis(port, "127.0.0.1");
-      try {
-        for (let i = 0; i < 500; i++) {
-          const info = String(await client.call("CLUSTER", "INFO"));
-          if (info.includes("cluster_state:ok")) break;
-          await sleepTick(20);
-        }
-      } finally {
-        client.disconnect();
-      }
-    }
+    await untilOk();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { ports, stop };
+  return {
+    ports,
+    kill,
+    async restart(i: number) {
+      await kill(i);
+      children[i] = spawnMaster(ports[i]!);
+      for (let n = 0; n < 200 && !(await ping(ports[i]!)); n++) await sleepTick(20);
+      await untilOk();
+    },
+    stop,
+  };
 }

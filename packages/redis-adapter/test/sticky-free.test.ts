@@ -135,10 +135,18 @@ describe("sticky-free: three servers behind nginx round robin", () => {
       "clients upgraded to websocket",
       1000,
     );
-    // The victim: the server holding the most of these sessions (round robin decides which).
     const initial = await states(nodes);
-    const held = (s: NodeState) => chatters.filter((c) => s.sessions.includes(c.socket.io.engine.id)).length;
-    const victimIndex = initial.reduce((best, s, i) => (held(s) > held(initial[best]!) ? i : best), 0);
+    // The victim: the server whose death spares the most of these sessions while costing some (round
+    // robin decides which sessions each holds or tunnels).
+    const costs = (s: NodeState) =>
+      chatters.filter(
+        (c) => s.sessions.includes(c.socket.io.engine.id) || s.tunnels.includes(c.socket.io.engine.id),
+      ).length;
+    const victimIndex = initial.reduce(
+      (best, s, i) =>
+        costs(s) > 0 && (costs(initial[best]!) === 0 || costs(s) < costs(initial[best]!)) ? i : best,
+      0,
+    );
     const victim = nodes[victimIndex]!;
     const survivors = nodes.filter((n) => n !== victim);
     const victimState = initial[victimIndex]!;
