@@ -232,10 +232,14 @@ export function next<T extends unknown[] = unknown[]>(
 
 /** Waits until every node sees `count` servers. */
 export async function untilClustered(nodes: ServerNode[], count = nodes.length, nsp = "/"): Promise<void> {
-  await until(async () => {
-    for (const node of nodes) if ((await node.io.of(nsp).adapter.serverCount()) !== count) return false;
-    return true;
-  }, `${count} servers in the cluster`);
+  await until(
+    async () => {
+      for (const node of nodes) if ((await node.io.of(nsp).adapter.serverCount()) !== count) return false;
+      return true;
+    },
+    `${count} servers in the cluster`,
+    2000,
+  );
 }
 
 /** Connects a client and resolves once connected. */
