@@ -29,10 +29,21 @@ export interface StickyFreeNode {
 }
 
 /** Forks one server (TypeScript sources, like the tests) and waits until it listens and is in the directory. */
-export async function spawnNode(name: string, redisPort: number, key: string): Promise<StickyFreeNode> {
+export async function spawnNode(
+  name: string,
+  redisPort: number,
+  key: string,
+  opts: { recovery?: boolean } = {},
+): Promise<StickyFreeNode> {
   const child: ChildProcess = fork(fixture, [], {
     execArgv: ["--conditions=volley-source", "--import", "tsx"],
-    env: { ...process.env, NAME: name, REDIS_PORT: String(redisPort), KEY: key },
+    env: {
+      ...process.env,
+      NAME: name,
+      REDIS_PORT: String(redisPort),
+      KEY: key,
+      RECOVERY: opts.recovery ? "1" : "",
+    },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const errors: string[] = [];

@@ -6,6 +6,7 @@
 // survivors own goes on (same engine session, no disconnect), every message they sent reached
 // every one of them exactly once and every acknowledgement came back.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import type { Socket as ClientSocket } from "socket.io-client";
 import { closeClients, uniqueKey, until, useRedis } from "./helpers.js";
@@ -98,6 +99,121 @@ describe("sticky-free: a server SIGKILLed under polling load", () => {
       `# polling kill: ${doomed.length} of ${chatters.length} sessions lost (owned by the killed server), ` +
         `${kept.length} kept; ${sent.reduce((a, b) => a + b, 0)} messages acknowledged; ` +
         `the killed server had relayed ${relayedBefore} requests; ${refused} requests of its sessions refused after`,
+    );
+    closeClients(chatters.map((c) => c.socket));
+  });
+});
+
+/** Like sendUntilStopped, but a message whose answer is lost to a broken connection is skipped (it may or may not have gone out). */
+function sendThroughReconnects(c: Chatter, stopped: () => boolean, acked: Set<number>): Promise<void> {
+  return (async () => {
+    for (let n = 0; !stopped(); n++) {
+      try {
+        await c.socket.timeout(20_000).emitWithAck("chat", { from: c.name, n });
+        acked.add(n);
+      } catch {
+        if (!c.socket.connected) await once(c.socket, "connect");
+      }
+    }
+  })();
+}
+
+describe("sticky-free: a server SIGKILLed under WebSocket load, with connection-state recovery", () => {
+  let nodes: StickyFreeNode[] = [];
+  let nginx: Nginx;
+  const clients: ClientSocket[] = [];
+
+  before(async () => {
+    const key = uniqueKey();
+    nodes = await Promise.all(
+      ["a", "b", "c"].map((name) => spawnNode(name, redis.port, key, { recovery: true })),
+    );
+    nginx = await startNginx(nodes.map((n) => n.port));
+  });
+
+  after(async () => {
+    closeClients(clients);
+    await nginx?.stop();
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+
+  it("untouched sessions go on; those it held or tunnelled reconnect and recover, missing nothing", async () => {
+    // One at a time: each client's requests shift nginx's round robin, so the upgrades spread.
+    const chatters: Chatter[] = [];
+    const recovered = new Map<Chatter, boolean[]>();
+    for (let i = 0; i < 12; i++) {
+      const c = chatter(nginx.url, `w${i}`, {
+        reconnection: true,
+        reconnectionDelay: 50,
+        randomizationFactor: 0,
+      });
+      chatters.push(c);
+      clients.push(c.socket);
+      recovered.set(c, []);
+      c.socket.on("connect", () => recovered.get(c)!.push(c.socket.recovered));
+      await until(
+        () => c.socket.connected && c.socket.io.engine.transport.name === "websocket",
+        `${c.name} upgraded to websocket`,
+        2000,
+      );
+    }
+    const ids = new Map(chatters.map((c) => [c, c.socket.id]));
+    // The victim: the server tunnelling the most WebSockets of sessions the others own.
+    const initial = await Promise.all(nodes.map((n) => n.state()));
+    const victimIndex = initial.reduce(
+      (best, s, i) => (s.tunnels.length > initial[best]!.tunnels.length ? i : best),
+      0,
+    );
+    const victim = nodes[victimIndex]!;
+    const { sessions, tunnels } = initial[victimIndex]!;
+    const engineId = (c: Chatter) => c.sids[0]!;
+    const held = chatters.filter((c) => sessions.includes(engineId(c)));
+    const tunnelled = chatters.filter((c) => tunnels.includes(engineId(c)));
+    const untouched = chatters.filter((c) => !held.includes(c) && !tunnelled.includes(c));
+    assert.ok(tunnelled.length > 0, "the victim tunnels sessions the survivors own");
+
+    let stop = false;
+    const acked = new Map(chatters.map((c) => [c, new Set<number>()]));
+    const sending = chatters.map((c) => sendThroughReconnects(c, () => stop, acked.get(c)!));
+    await until(() => [...acked.values()].every((a) => a.size >= 2), "load running", 2000);
+    await victim.kill();
+    await until(
+      () => [...held, ...tunnelled].every((c) => c.disconnects.length > 0 && c.socket.connected),
+      "sessions of the killed server back",
+      3000,
+    );
+    // One more acknowledged message from everyone after the kill, then the load stops.
+    const after = chatters.map((c) => acked.get(c)!.size);
+    await until(
+      () => chatters.every((c, i) => acked.get(c)!.size > after[i]!),
+      "messages after the kill",
+      3000,
+    );
+    stop = true;
+    await Promise.all(sending);
+
+    for (const c of untouched) {
+      assert.deepEqual(c.disconnects, [], `${c.name} (neither held nor tunnelled by it) stayed connected`);
+      assert.equal(c.socket.io.engine.id, engineId(c), `${c.name} kept its engine session`);
+    }
+    for (const c of [...held, ...tunnelled]) {
+      assert.equal(c.disconnects.length, 1, `${c.name} was cut once`);
+      assert.deepEqual(recovered.get(c), [false, true], `${c.name} recovered its session`);
+      assert.equal(c.socket.id, ids.get(c), `${c.name} kept its socket id`);
+    }
+    // Every acknowledged message reached every client exactly once: recovered clients got what they
+    // missed from the stream, nobody got anything twice.
+    const expected = chatters.flatMap((c) => [...acked.get(c)!].map((n) => `${c.name}#${n}`));
+    await allReceived(chatters, expected);
+    const kind = (c: Chatter) =>
+      held.includes(c) ? "held" : tunnelled.includes(c) ? "tunnelled" : "untouched";
+    console.log(`# kinds: ${chatters.map((c) => `${c.name}=${kind(c)}`).join(" ")}`);
+    for (const c of chatters)
+      for (const [id, times] of c.received) if (times > 1) console.log(`# dup ${c.name} ${id} ${times}`);
+    assertExactlyOnce(chatters, expected);
+    console.log(
+      `# websocket kill with recovery: ${held.length} sessions held and ${tunnelled.length} tunnelled by the ` +
+        `killed server, all recovered; ${untouched.length} untouched; ${expected.length} messages acknowledged`,
     );
     closeClients(chatters.map((c) => c.socket));
   });
