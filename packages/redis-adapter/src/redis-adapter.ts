@@ -378,7 +378,7 @@ export class RedisAdapter extends ClusterAdapter {
         this.pendingRestores.end(session.sid, pending);
         return null;
       }
-      this.pendingRestores.replay(pending, from, entries);
+      await this.pendingRestores.replay(pending, from, entries);
     } catch (err) {
       this.pendingRestores.end(session.sid, pending);
       this.report(err);
