@@ -19,11 +19,15 @@ export interface RedisClient {
   /** Sharded pub/sub (Redis 7, option `sharded`): ioredis `Cluster` with `shardedSubscribers: true`. */
   ssubscribe?(...channels: string[]): Promise<unknown>;
   sunsubscribe?(...channels: string[]): Promise<unknown>;
+  /** Pattern subscriptions (a socket's own room without a channel per socket); optional. */
+  psubscribe?(...patterns: string[]): Promise<unknown>;
+  punsubscribe?(...patterns: string[]): Promise<unknown>;
   on(
     event: "messageBuffer" | "smessageBuffer",
     listener: (channel: Buffer, message: Buffer) => void,
   ): unknown;
   on(event: "ready" | "close", listener: () => void): unknown;
+  on(event: "pmessageBuffer", listener: (pattern: Buffer, channel: Buffer, message: Buffer) => void): unknown;
   off(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
   off(event: "ready" | "close", listener: () => void): unknown;
 }
