@@ -399,6 +399,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       const revision = protocol !== null && /^\d+$/.test(protocol) ? Number(protocol) : protocol;
       return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: revision });
     }
+    // JSONP (`j`, protocol 3 clients' fallback) would answer as a script any site may include: it bypasses
+    // CORS and the origin check, so it is refused rather than answered in a form the client misreads.
+    if (protocol === "3" && query.get("j") !== null) {
+      return new EngineRequestError(
+        EngineErrorCode.BAD_REQUEST,
+        { name: "JSONP_UNSUPPORTED" },
+        "JSONP polling is not supported",
+      );
+    }
     if (this.closed) return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
     if (sid !== null) {
       const session = this.lookupSession(sid, req);

@@ -167,6 +167,22 @@ describe("EIO=3 with allowEIO3", () => {
     }
   });
 
+  test("JSONP polling (j=) is refused with a reason; engine.io 6 would answer it as a script", async (t) => {
+    const f = await startEngine({ allowEIO3: true });
+    const theirs = await referenceEngine({ allowEIO3: true });
+    t.after(() => Promise.all([f.close(), theirs.close()]));
+    const errors: unknown[] = [];
+    f.engine.on("connection_error", (err) => errors.push([err.code, err.message, err.context]));
+    const res = await rawRequest(f.port, "GET", `${V3}&j=0`);
+    assert.equal(res.status, 400);
+    assert.deepEqual(JSON.parse(res.body), { code: 3, message: "JSONP polling is not supported" });
+    assert.deepEqual(errors, [[3, "JSONP polling is not supported", { name: "JSONP_UNSUPPORTED" }]]);
+    assert.equal(f.engine.clientsCount, 0);
+    // What the reference does instead: a script, readable by any site that includes it.
+    const reference = await rawRequest(theirs.port, "GET", `${V3}&j=0`);
+    assert.match(reference.body, /^___eio\[0\]\("/);
+  });
+
   test("b64=1: text payloads, binary as b4<base64>", async (t) => {
     const f = await startEngine({ allowEIO3: true });
     t.after(() => f.close());
