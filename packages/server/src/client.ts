@@ -41,8 +41,6 @@ export class Client {
   private readonly decoder: DecoderLike;
   /** The server's encoder, or for a Socket.IO v2-era client (Engine.IO 3) one that speaks its CONNECT. */
   private readonly encoder: EncoderLike;
-  /** Engine.IO 3 (`allowEIO3`): Socket.IO protocol 4, see `socketio-v2-compat.ts`. */
-  private readonly legacy: boolean;
   /**
    * Connected sockets, one per namespace. A client is in one or a few namespaces: a short array (created
    * on the first connect, exactly sized) costs far less per connection than a Map and is searched as fast.
@@ -59,8 +57,8 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.decoder = new server._parser.Decoder(server._decoderOptions);
-    this.legacy = conn.protocol === LEGACY_ENGINE_PROTOCOL;
-    this.encoder = this.legacy ? new LegacyConnectEncoder(server._encoder) : server._encoder;
+    const legacy = conn.protocol === LEGACY_ENGINE_PROTOCOL;
+    this.encoder = legacy ? new LegacyConnectEncoder(server._encoder) : server._encoder;
     // Shared listeners that find this client on the session: no closures per connection.
     (conn as unknown as Record<symbol, Client>)[kClient] = this;
     conn.on("message", onConnMessage);
@@ -69,7 +67,7 @@ export class Client {
     // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
     this.connectTimer = server._clock.setTimeout(connectTimedOut, server._connectTimeout, this);
     // A v2-era client is in the main namespace without asking (it never sends that CONNECT).
-    if (this.legacy) this.connect("/", {});
+    if (legacy) this.connect("/", {});
   }
 
   /** @internal */
@@ -101,7 +99,8 @@ export class Client {
 
   private onpacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
-      if (this.legacy) {
+      // Socket.IO protocol 4 (Engine.IO 3 clients, `allowEIO3`): the query rides in the namespace name.
+      if (this.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
         const { name, auth } = parseLegacyNamespace(packet.nsp);
         this.connect(name, auth);
       } else this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
