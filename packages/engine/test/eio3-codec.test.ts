@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { describe, test } from "node:test";
-import type { Packet } from "@volley/engine/parser";
+import { EngineParseError, type Packet } from "@volley/engine/parser";
 import fc from "fast-check";
 import {
   decodeBinaryFrameV3,
@@ -140,6 +140,25 @@ describe("protocol 3 codec vs engine.io-parser@2", () => {
         assert.deepEqual(peerDecodePayload(Buffer.from(encodeBinaryPayloadV3(parts))), expected);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test("property: arbitrary input decodes or throws EngineParseError, nothing else", () => {
+    const onlyParseErrors = (decode: () => unknown) => {
+      try {
+        decode();
+      } catch (err) {
+        assert.ok(err instanceof EngineParseError, String(err));
+      }
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 64 }), (bytes, body) => {
+        onlyParseErrors(() => decodeBinaryPayloadV3(Buffer.from(bytes), 10));
+        onlyParseErrors(() => decodeTextPayloadV3(body, 10));
+        onlyParseErrors(() => decodeBinaryFrameV3(Buffer.from(bytes)));
+        onlyParseErrors(() => decodePacketV3(body));
+      }),
+      { numRuns: 2000 },
     );
   });
 
