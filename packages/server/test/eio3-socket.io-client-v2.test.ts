@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { EngineSocket } from "@volley/engine";
 import type { Socket } from "volley";
 import { type Harness, MODES, next, setup, type TransportMode } from "./helpers.js";
+import { ManualClock } from "./manual-clock.js";
 
 const require = createRequire(import.meta.url);
 
@@ -187,6 +188,32 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe("socket.io-client@2 heartbeat (manual clock)", () => {
+  for (const mode of ["polling", "websocket"] as const) {
+    test(`no ping for pingInterval + pingTimeout: "ping timeout" on the server (${mode})`, async (t) => {
+      const clock = new ManualClock();
+      const h = await setup({ allowEIO3: true, clock }, mode); // 25000 + 20000
+      t.after(() => h.cleanup());
+      const serverSide = next<[Socket]>(h.io, "connection");
+      const c = ioV2(`${h.url}/`, { forceNew: true, reconnection: false, ...v2Transports(mode) });
+      t.after(() => c.close());
+      await next(c, "connect");
+      const [socket] = await serverSide;
+      const reason = next<[string]>(socket, "disconnect");
+      const clientSide = next<[string]>(c, "disconnect");
+      // On polling, wait for the client's GET to be parked: it then receives the close packet (otherwise the
+      // next GET meets an unknown sid and the client reports "transport error").
+      while (!socket.conn.transport.writable) await new Promise((r) => setImmediate(r));
+      // The client's own ping timer runs on real time and is 25 s away: the server hears nothing.
+      clock.advance(44_999);
+      assert.equal(socket.connected, true);
+      clock.advance(1);
+      assert.equal((await reason)[0], "ping timeout");
+      assert.equal((await clientSide)[0], "transport close");
+    });
+  }
+});
 
 describe("socket.io-client@2 without allowEIO3", () => {
   for (const mode of MODES) {
