@@ -52,4 +52,7 @@ export type WebSocketServerConstructor = new (
  * Frames a message once for many sockets: `prepareMessage` of `@volley/websocket`. With `compress`, the
  * frame is also deflated once for the connections that negotiated server_no_context_takeover.
  */
-export type PrepareFrame = (data: string | Buffer, options: { binary: boolean; compress: boolean }) => unknown;
+export type PrepareFrame = (
+  data: string | Buffer,
+  options: { binary: boolean; compress: boolean },
+) => unknown;
