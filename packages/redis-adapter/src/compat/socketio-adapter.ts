@@ -220,7 +220,9 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
   override async serverCount(): Promise<number> {
     try {
       const reply = (await this.pub.call("PUBSUB", "NUMSUB", this.channels.request)) as unknown[];
-      return Math.max(1, Number(reply[1]) || 0);
+      const subscribed = Number(reply[1]) || 0;
+      // Until it has joined, this server is not among the subscribers.
+      return this.joined ? Math.max(1, subscribed) : subscribed + 1;
     } catch (err) {
       this.report(err);
       return 1;
