@@ -32,6 +32,9 @@ function setUp(node: AnyNode): void {
     socket.join((query.rooms ?? "").split(",").filter(Boolean));
     socket.data = { name: query.name, kind: node.kind, bin: Buffer.from([1, 2, 3]) };
   });
+  node.io.on("connection", (socket) => {
+    socket.on("shout", (text: string) => socket.broadcast.emit("shouted", text));
+  });
   node.io.on("ask", (n: number, reply: (v: unknown) => void) => reply({ from: node.kind, n: n + 1 }));
 }
 
@@ -132,6 +135,36 @@ describe("socket.io compat: one Volley node and one socket.io node on one Redis"
         assert.deepEqual([...ids].sort(), [...clients.values()].map((c) => c.id).sort());
         const inB = await d.from().io.in("b").allSockets();
         assert.deepEqual([...inB].sort(), [client("v2").id, client("s2").id].sort());
+      });
+
+      test("socket.broadcast.emit reaches every other client of both nodes, not the sender", async () => {
+        const sender = d.from().kind === "volley" ? "v2" : "s2";
+        const others = [...clients.keys()].filter((name) => name !== sender);
+        const heard: string[] = [];
+        client(sender).once("shouted", () => heard.push(sender));
+        const got = others.map((name) => nextEvent(client(name), "shouted"));
+        client(sender).emit("shout", `from ${sender}`);
+        for (const args of await guard(Promise.all(got), "shouted"))
+          assert.deepEqual(args, [`from ${sender}`]);
+        await allReceive("marker", () => d.from().io.emit("marker"));
+        assert.deepEqual(heard, []);
+        client(sender).removeAllListeners("shouted");
+      });
+
+      test("a remote socket from fetchSockets: emit, join, leave, disconnect act on the other node", async () => {
+        const extra = await d.to().member({ name: "remote-target" });
+        const [remote] = await d.from().io.in(extra.id!).fetchSockets();
+        assert.equal(remote?.id, extra.id);
+        const got = nextEvent(extra, "to-remote");
+        remote!.emit("to-remote", "hi");
+        assert.deepEqual(await guard(got, "remote emit"), ["hi"]);
+        remote!.join("remote-room");
+        assert.equal((await d.from().io.in("remote-room").fetchSockets()).length, 1);
+        remote!.leave("remote-room");
+        assert.equal((await d.from().io.in("remote-room").fetchSockets()).length, 0);
+        const gone = nextEvent(extra, "disconnect");
+        remote!.disconnect(true);
+        await guard(gone, "remote disconnect");
       });
 
       test("socketsJoin and socketsLeave act on the other node's sockets", async () => {
