@@ -230,6 +230,36 @@ describe("socket.io compat: one Volley node and one socket.io node on one Redis"
     });
   }
 
+  test("another namespace: broadcasts cross between the kinds there, and only there", async () => {
+    await volley.io.of("/chat").adapter.whenJoined();
+    sio.io.of("/chat");
+    await sio.sub.ping(); // queued after the new namespace's SUBSCRIBEs
+    const members = new Map<string, ClientSocket>();
+    for (const node of [volley, sio]) {
+      const c = await connected(ioc(`${node.url}/chat`, { forceNew: true, transports: ["websocket"] }));
+      members.set(node.kind, c);
+    }
+    try {
+      for (const from of [volley, sio]) {
+        const got = [...members.values()].map((c) => nextEvent(c, "in-chat"));
+        const main = [...clients.values()].map((c) => nextEvent(c, "in-main"));
+        let leaked = 0;
+        for (const c of clients.values()) c.once("in-chat", () => leaked++);
+        from.io.of("/chat").emit("in-chat", from.kind);
+        for (const args of await guard(Promise.all(got), "/chat members"))
+          assert.deepEqual(args, [from.kind]);
+        // The main namespace's broadcast after it, from the same node: once in, in-chat would be too.
+        from.io.emit("in-main");
+        await guard(Promise.all(main), "main namespace marker");
+        assert.equal(leaked, 0);
+        for (const c of clients.values()) c.removeAllListeners("in-chat");
+        assert.equal((await from.io.of("/chat").fetchSockets()).length, 2);
+      }
+    } finally {
+      for (const c of members.values()) c.disconnect();
+    }
+  });
+
   test("malformed and unknown messages are counted and skipped on the Volley node; it keeps working", async () => {
     // On a namespace only the Volley node serves: the official adapter throws (uncaught) on bad msgpack.
     const nsp = volley.io.of("/garbage");

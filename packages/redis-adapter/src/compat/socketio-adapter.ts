@@ -28,6 +28,7 @@ import { type ChannelRouter, patternRouterFor, routerFor } from "../channel-rout
 import { toRedisAdapterError } from "../errors.js";
 import { type RedisAdapterOptions, resolveOptions } from "../options.js";
 import { isReady, type RedisClient } from "../redis-client.js";
+import { collectCountedAcks } from "./counted-acks.js";
 import { CountedRequests } from "./counted-requests.js";
 import { encodeMsgpack } from "./msgpack.js";
 import { SocketIoChannels } from "./socketio-channels.js";
@@ -241,7 +242,6 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
   private async askOthers(
     body: (requestId: string) => object,
     onResponse: (response: SioResponse) => void,
-    timeout = this.clusterOptions.requestsTimeout,
   ): Promise<ClusterAdapterError | undefined> {
     let expected: number;
     try {
@@ -251,14 +251,9 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
     }
     const err = await this.counted.collect(
       expected,
-      timeout,
-      (requestId) => {
-        try {
-          return this.publishRaw(this.channels.request, encodeJsonOrMsgpack(body(requestId)));
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      },
+      this.clusterOptions.requestsTimeout,
+      // A value that cannot be encoded throws here: collect ends the request with it.
+      (requestId) => this.publishRaw(this.channels.request, encodeJsonOrMsgpack(body(requestId))),
       onResponse,
     );
     return err && this.toError(err);
@@ -357,49 +352,23 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
     }
     clientCountCallback(this.deliverWithAck(packet, opts, ack));
     if (!payload) return;
-    let expected: number | undefined;
-    let reported = 0;
-    let pendingAcks = 0;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      this.counted.delete(requestId);
-      for (let i = reported; i < (expected ?? reported); i++) clientCountCallback(0);
-    };
-    const maybeDone = () => {
-      if (expected !== undefined && reported >= expected && pendingAcks <= 0) finish();
-    };
-    const timer = setTimeout(finish, opts.flags?.timeout ?? this.clusterOptions.requestsTimeout);
-    this.counted.register(requestId, {
-      onResponse: (response) => {
-        if (response.kind === "clientCount") {
-          reported++;
-          pendingAcks += response.clientCount;
-          clientCountCallback(response.clientCount);
-        } else if (response.kind === "ack") {
-          pendingAcks--;
-          ack(response.packet);
-        }
-        maybeDone();
-      },
-      onClose: finish,
-    });
+    const acks = collectCountedAcks(
+      this.counted,
+      requestId,
+      opts.flags?.timeout ?? this.clusterOptions.requestsTimeout,
+      clientCountCallback,
+      ack,
+    );
     this.otherServers().then(
-      (n) => {
-        expected = n;
-        maybeDone();
-      },
+      (n) => acks.expect(n),
       (err) => {
         this.report(err);
-        expected = reported;
-        finish();
+        acks.finish();
       },
     );
     this.publishRaw(this.channels.request, payload).catch((err) => {
       this.report(err);
-      finish();
+      acks.finish();
     });
   }
 
