@@ -54,7 +54,7 @@ import {
 export interface SkippedMessages {
   /** Could not be decoded, or failed the checks (also reported as `MALFORMED_MESSAGE`). */
   malformed: number;
-  /** Well-formed, of a type this node does not handle (e.g. the pre-8.x `SOCKETS` request). */
+  /** Well-formed, of a request or response type this node does not know (a later version's). */
   unknown: number;
 }
 
