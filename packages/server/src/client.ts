@@ -91,18 +91,35 @@ export class Client {
   }
 
   private onpacket(packet: Packet): void {
-    if (packet.type === PacketType.CONNECT) {
+    const socket = this.socketOf(packet.nsp);
+    if (packet.type === PacketType.CONNECT && socket === undefined) {
       this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
-    const socket = this.socketOf(packet.nsp);
-    // Packets for a namespace this client is not in are ignored, as Socket.IO does.
-    if (socket) socket._onpacket(packet);
+    // As Socket.IO: a second CONNECT to a joined namespace, a CONNECT_ERROR from the client, or any
+    // packet for a namespace this client is not in breaks the protocol and closes the connection.
+    if (
+      socket === undefined ||
+      packet.type === PacketType.CONNECT ||
+      packet.type === PacketType.CONNECT_ERROR
+    ) {
+      this.breach();
+      return;
+    }
+    socket._onpacket(packet);
+  }
+
+  /** Closes the connection of a client that broke the protocol; its sockets see "forced close". */
+  private breach(): void {
+    if (this.closed || this.failReason) return;
+    this.failReason = "forced close";
+    this.conn.close();
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    // A repeated CONNECT for a namespace joined or being joined is ignored.
-    if (this.socketOf(name) !== undefined || this.connecting?.has(name)) return;
+    // A repeated CONNECT while the first is still being answered is ignored (socket.io-client sends
+    // one per `socket.connect()` call until connected).
+    if (this.connecting?.has(name)) return;
     if (!this.connecting) this.connecting = new Set();
     this.connecting.add(name);
     const nsp = this.server._nsps.get(name);

@@ -256,12 +256,16 @@ export class Namespace<
       return;
     }
     this.runMiddlewares(socket, (err) => {
-      if (!socket.client._isOpen()) return this._refused();
+      if (!socket.client._isOpen()) {
+        socket._discard();
+        return this._refused();
+      }
       socket.client._settled(this.name);
       if (!err) {
         this.doConnect(socket);
         return;
       }
+      socket._discard();
       socket._connectError(err);
       this._refused();
     });
