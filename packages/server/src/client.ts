@@ -184,7 +184,7 @@ export class Client {
   /** @internal Encodes and sends one packet (acks, CONNECT replies, single-socket emits). */
   _writePacket(packet: Packet, volatile: boolean, compress?: boolean): void {
     if (this.closed || this.conn.readyState !== "open") return;
-    if (volatile && !this.conn.writable) return;
+    if (volatile && !this.readyForMore()) return;
     let chunks: Array<string | Uint8Array>;
     try {
       chunks = this.server._encoder.encode(packet);
@@ -207,7 +207,7 @@ export class Client {
   _sendPrepared(packets: PreparedPacket[], volatile: boolean, compress?: boolean): void {
     const conn = this.conn;
     if (this.closed || conn.readyState !== "open") return;
-    if (volatile && !conn.writable) return;
+    if (volatile && !this.readyForMore()) return;
     if (compress !== undefined && conn.transport.name === "websocket") {
       const perConnection = this.server._perConnectionCompress;
       if (compress ? perConnection.on : perConnection.off) {
@@ -217,6 +217,15 @@ export class Client {
       }
     }
     for (const prepared of packets) conn.sendPrepared(prepared);
+  }
+
+  /**
+   * Whether a volatile packet may go out now: the transport can write and nothing is still waiting to be
+   * written (as Socket.IO, whose transport is not writable while a write is in flight). Back-to-back
+   * volatile emits therefore do not all go out: the first does, the rest are dropped until it is written.
+   */
+  private readyForMore(): boolean {
+    return this.conn.writable && this.conn.bufferedBytes === 0;
   }
 
   /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */
