@@ -23,7 +23,12 @@ import {
   parser,
 } from "@volley/protocol";
 import { Adapter, type AdapterConstructor, type Room, type SocketId } from "./adapter.js";
-import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+import type {
+  BroadcastAckEventNames,
+  BroadcastEventNames,
+  BroadcastOperator,
+  RemoteSocket,
+} from "./broadcast-operator.js";
 import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
@@ -34,6 +39,7 @@ import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from ".
 import { ClientBundle } from "./serve-client.js";
 import type { Socket } from "./socket.js";
 import type {
+  AckResult,
   DecorateAcknowledgementsWithMultipleResponses,
   DefaultEventsMap,
   EventNames,
@@ -369,14 +375,17 @@ export class Server<
   }
 
   /** Emits to every socket of the main namespace. */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  override emit<Ev extends BroadcastEventNames<EmitEvents, false>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
     return this.sockets.emit(ev, ...args);
   }
 
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
+  emitWithAck<Ev extends BroadcastAckEventNames<EmitEvents, false>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<unknown> {
+  ): Promise<AckResult<EmitEvents, Ev>> {
     return this.sockets.emitWithAck(ev, ...args);
   }
 
@@ -417,7 +426,7 @@ export class Server<
 
   timeout(
     ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData, true> {
     return this.sockets.timeout(ms);
   }
 

@@ -27,8 +27,12 @@ export interface SocketReservedEvents {
   error: (err: Error) => void;
 }
 
+/** An incoming event as `socket.use` middlewares see it: `[eventName, ...args]` (socket.io's `Event`). */
+// biome-ignore lint/suspicious/noExplicitAny: the arguments are whatever the client sent
+export type Event = [eventName: string, ...args: any[]];
+
 /** `socket.use` middleware: sees `[event, ...args]` of every incoming event before the listeners. */
-export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+export type SocketMiddleware = (event: Event, next: (err?: Error) => void) => void;
 
 // biome-ignore lint/suspicious/noExplicitAny: catch-all listeners take anything
 type AnyListener = (...args: any[]) => void;
@@ -505,7 +509,7 @@ export class Socket<
         this.onUserError(e);
       };
       try {
-        const result: unknown = fn(args, once);
+        const result: unknown = fn(args as Event, once);
         if (result instanceof Promise) result.catch(fail);
       } catch (e) {
         fail(e);
