@@ -38,3 +38,4 @@ export type {
   WebSocketServerConstructor,
   WebSocketServerConstructorOptions,
 } from "./transports/websocket-like.js";
+export { applyCors, type CorsOptionsDelegate } from "./cors.js";

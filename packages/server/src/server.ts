@@ -270,7 +270,7 @@ export class Server<
     >;
     server.removeAllListeners("request");
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if (bundle.handle(req, res)) return;
+      if (bundle.handle(req, res, this.engine.options.cors)) return;
       for (const listener of listeners) listener.call(server, req, res);
     });
   }
