@@ -112,11 +112,14 @@ export class Server<
   readonly _childNamespaces: ChildNamespaceRegistry;
   /**
    * @internal Whether a broadcast flagged `compress(true)` / `compress(false)` must be sent to a
-   * websocket connection on its own instead of as the shared frame. The default WebSocket layer's
-   * shared frames are never deflated, so only `true` needs it (when permessage-deflate is on); a
-   * custom `wsEngine` may deflate what it is given, so there `false` needs it too.
+   * websocket connection on its own instead of as the shared frame. With permessage-deflate and
+   * `serverNoContextTakeover` the default WebSocket layer deflates a broadcast once for every recipient
+   * (`_sharedCompression`), so neither needs it; otherwise its shared frames are never deflated, so
+   * `true` needs it; a custom `wsEngine` may deflate what it is given, so there `false` needs it too.
    */
   _perConnectionCompress!: { readonly on: boolean; readonly off: boolean };
+  /** @internal Broadcasts are deflated once for all recipients unless flagged `compress(false)`. */
+  private sharedCompression = false;
   private readonly parentNsps: Map<
     ParentNspNameMatchFn,
     ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
@@ -285,7 +288,14 @@ export class Server<
     this._clock = options.clock;
     this._eventRate = resolveEventRate(this.eventRateOption, this._clock);
     const deflate = options.perMessageDeflate !== undefined && options.perMessageDeflate !== false;
-    this._perConnectionCompress = { on: deflate, off: deflate && options.wsEngine !== undefined };
+    this.sharedCompression =
+      options.wsEngine === undefined &&
+      typeof options.perMessageDeflate === "object" &&
+      options.perMessageDeflate.serverNoContextTakeover === true;
+    this._perConnectionCompress = {
+      on: deflate && !this.sharedCompression,
+      off: deflate && options.wsEngine !== undefined,
+    };
   }
 
   private checkEngineReplaceable(what: string): void {
@@ -569,8 +579,12 @@ export class Server<
     this._reportError(err);
   }
 
-  /** @internal Encodes a packet once and prepares each chunk for every transport. */
-  _prepare(packet: Packet): PreparedBroadcast {
+  /**
+   * @internal Encodes a packet once and prepares each chunk for every transport; `compress` is the
+   * broadcast's flag (deflated once for all unless false, when the server shares compression).
+   */
+  _prepare(packet: Packet, compress?: boolean): PreparedBroadcast {
+    const deflate = this.sharedCompression && compress !== false;
     const chunks = this._encoder.encode(packet);
     const packets: PreparedPacket[] = [];
     let bytes = 0;
@@ -582,7 +596,7 @@ export class Server<
             ? chunk
             : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       bytes += data.length;
-      packets.push(this.eio.prepare(data));
+      packets.push(this.eio.prepare(data, deflate));
     }
     return { packets, bytes };
   }
