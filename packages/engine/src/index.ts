@@ -38,3 +38,12 @@ export type {
   WebSocketServerConstructor,
   WebSocketServerConstructorOptions,
 } from "./transports/websocket-like.js";
+export {
+  createDebug,
+  DebugLogger,
+  type DebugOutput,
+  enableDebug,
+  isDebugEnabled,
+  setDebugOutput,
+} from "@volley/websocket";
+export type { EngineMetricsSnapshot } from "./metrics.js";

@@ -6,6 +6,7 @@ import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
+import { EngineCounters, type EngineMetricsSnapshot } from "./metrics.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import {
@@ -73,6 +74,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   readonly pingTimers: TimerList<EngineSocket>;
   /** @internal Sessions waiting for a pong. */
   readonly pongTimers: TimerList<EngineSocket>;
+  /** @internal What the engine counts about itself (see {@link metrics}). */
+  readonly counters = new EngineCounters();
   private readonly flushQueue = new FlushQueue();
   /** Connection caps and handshake rates, checked before `allowRequest`. */
   private readonly admission: Admission;
@@ -105,6 +108,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** The options with defaults filled in (engine.io's name for {@link options}). */
   get opts(): ResolvedOptions {
     return this.options;
+  }
+
+  /** The engine's counters since it started and its gauges now (sessions, buffered bytes): plain JSON. */
+  metrics(): EngineMetricsSnapshot {
+    return this.counters.snapshot(this.sessions.values());
   }
 
   /** The transports a session on `transport` may upgrade to (engine.io's `upgrades()`). */

@@ -4,6 +4,7 @@ import { type Packet, PROTOCOL_VERSION, toUint8Array } from "./parser/index.js";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
 import { HandshakeRequest } from "./handshake-request.js";
+import type { EngineCounters } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Outgoing, OutgoingPacket } from "./outgoing.js";
 import type { PreparedPacket } from "./prepared-packet.js";
@@ -39,6 +40,8 @@ export interface SessionHost {
   readonly pingTimers: TimerList<EngineSocket>;
   /** Sessions waiting for the pong to their ping (`pingTimeout`). */
   readonly pongTimers: TimerList<EngineSocket>;
+  /** Counters the session adds to (messages, bytes, upgrades, closes). */
+  readonly counters: EngineCounters;
   scheduleFlush(session: Flushable): void;
   onSessionClose(session: EngineSocket): void;
 }

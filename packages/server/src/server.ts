@@ -27,6 +27,8 @@ import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
 import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
+import { collectMetrics, ServerCounters } from "./metrics.js";
+import type { MetricsSnapshot } from "./metrics-snapshot.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
@@ -178,6 +180,8 @@ export class Server<
   readonly _clock: Clock;
   /** @internal Per-socket incoming event rate; undefined when off. */
   readonly _eventRate: EventRateSettings | undefined;
+  /** @internal What the server layer counts (see {@link metrics}). */
+  readonly _counters = new ServerCounters();
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
   /**
@@ -266,6 +270,19 @@ export class Server<
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if (bundle.handle(req, res)) return;
       for (const listener of listeners) listener.call(server, req, res);
+    });
+  }
+
+  /**
+   * Every counter since the server started and the gauges now: connections by namespace and
+   * transport, handshakes and refusals, upgrades, disconnects by reason, packets, bytes, broadcasts,
+   * acks, recovery, slow consumers, buffered bytes, and what cluster adapters report. Plain JSON.
+   */
+  metrics(): MetricsSnapshot {
+    return collectMetrics({
+      counters: this._counters,
+      engine: this.engine,
+      namespaces: () => this._nsps.values(),
     });
   }
 
