@@ -7,6 +7,7 @@ import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
 import { EngineCounters, type EngineMetricsSnapshot } from "./metrics.js";
+import { debug } from "./debug.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import {
@@ -570,6 +571,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const session = new EngineSocket(this, id, req, transport);
     this.sessions.set(id, session);
     this.admission.opened(session, req);
+    if (transport.name === "polling") this.counters.handshakesPolling++;
+    else this.counters.handshakesWebsocket++;
+    if (debug.enabled) debug.log("handshake %s on %s from %s", id, transport.name, session.remoteAddress);
     return session;
   }
 
@@ -632,6 +636,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   }
 
   private emitConnectionError(req: IncomingMessage, err: EngineRequestError): void {
+    this.counters.refused(err.code, err.context.name);
+    if (debug.enabled) logRefusal(req, err);
     if (this.listenerCount("connection_error") === 0) return;
     this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
   }
@@ -642,6 +648,11 @@ const listenerErrors = new WeakSet<object>();
 
 function thrownByListener(err: unknown): boolean {
   return typeof err === "object" && err !== null && listenerErrors.has(err);
+}
+
+function logRefusal(req: IncomingMessage, err: EngineRequestError): void {
+  const reason = typeof err.context.name === "string" ? err.context.name : err.code;
+  debug.log("refused %s %s: %s (%s)", req.method, req.url, err.message, reason);
 }
 
 function middlewareFailure(err: unknown): EngineRequestError {

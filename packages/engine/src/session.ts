@@ -4,6 +4,7 @@ import { type Packet, PROTOCOL_VERSION, toUint8Array } from "./parser/index.js";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
 import { HandshakeRequest } from "./handshake-request.js";
+import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
 import type { EngineCounters } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Outgoing, OutgoingPacket } from "./outgoing.js";
@@ -220,7 +221,10 @@ export class EngineSocket
     const packet: OutgoingPacket = { type: "message", data: payload };
     if (options?.compress !== undefined) packet.compress = options.compress;
     if (cb !== undefined) packet.cb = cb;
-    this.queue(packet, typeof payload === "string" ? payload.length + 1 : payload.byteLength);
+    const size = typeof payload === "string" ? payload.length : payload.byteLength;
+    this.host.counters.messagesSent++;
+    this.host.counters.bytesSent += size;
+    this.queue(packet, size + 1);
     return this;
   }
 
@@ -249,6 +253,8 @@ export class EngineSocket
     if (this.writeBuffer === undefined) this.writeBuffer = [prepared];
     else this.writeBuffer.push(prepared);
     this.queuedBytes += prepared.byteLength;
+    this.host.counters.messagesSent++;
+    this.host.counters.bytesSent += prepared.byteLength;
     if (this.listenerCount("packetCreate") > 0)
       this.emit("packetCreate", { type: "message", data: prepared.data });
     this.afterQueue();
@@ -280,6 +286,7 @@ export class EngineSocket
       return;
     }
     transport.handler = this;
+    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade to %s started", this.id, transport.name);
     const options = this.host.options;
     this.pendingUpgrade = new PendingUpgrade(
       transport,
@@ -300,6 +307,9 @@ export class EngineSocket
     if (this.listenerCount("packet") > 0) this.emit("packet", packet);
     switch (packet.type) {
       case "message":
+        this.host.counters.messagesReceived++;
+        // A bare "4" carries no data at all.
+        this.host.counters.bytesReceived += (packet.data as MessageData | undefined)?.length ?? 0;
         if (this.stateTimer !== undefined) {
           // The first message: connectTimeout is met.
           this.host.options.clock.clearTimeout(this.stateTimer);
@@ -378,6 +388,7 @@ export class EngineSocket
 
   /** @internal No pong within `pingTimeout`. */
   onPongOverdue(): void {
+    if (debugHeartbeat.enabled) debugHeartbeat.log("%s: no pong within pingTimeout", this.id);
     this.onClose("ping timeout");
   }
 
@@ -473,6 +484,8 @@ export class EngineSocket
   private onClose(reason: CloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.host.counters.closed(reason);
+    if (debug.enabled) debug.log("%s closed on %s: %s", this.id, this.transport.name, reason);
     if ((this.flags & AWAITING_PONG) !== 0) this.host.pongTimers.remove(this);
     else this.host.pingTimers.remove(this);
     this.clearStateTimer();
@@ -495,6 +508,7 @@ export class EngineSocket
     if (packet.type === "ping" && packet.data === "probe") {
       transport.send([{ type: "pong", data: "probe" }]);
       upgrade.probed = true;
+      if (debugUpgrade.enabled) debugUpgrade.log("%s: probe answered", this.id);
       this.emit("upgrading", transport);
       // Release the client's waiting GET (if any) so it can pause polling and send the upgrade packet.
       this.flush();
@@ -506,6 +520,8 @@ export class EngineSocket
       const previous = this.transport;
       this.transport = transport;
       this.flags |= UPGRADED;
+      this.host.counters.upgrades++;
+      if (debugUpgrade.enabled) debugUpgrade.log("%s: upgraded to %s", this.id, transport.name);
       previous.discard?.();
       this.emit("upgrade", transport);
       // Packets queued while the client paused polling go out now, in order, on the new transport.
@@ -519,6 +535,8 @@ export class EngineSocket
     const upgrade = this.pendingUpgrade;
     if (upgrade === undefined) return;
     this.pendingUpgrade = undefined;
+    if (this.readyState === "open") this.host.counters.upgradeFailures++;
+    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade cancelled (%s)", this.id, this.readyState);
     this.host.options.clock.clearTimeout(upgrade.timer);
     upgrade.transport.close();
   }

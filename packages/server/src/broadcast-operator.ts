@@ -119,7 +119,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     const timer =
       this.flags.timeout === undefined
         ? undefined
-        : setTimeout(() => finish(new Error("operation has timed out")), this.flags.timeout);
+        : setTimeout(() => {
+            this.adapter.nsp.server._counters.acksTimedOut += expectedClients - responses.length;
+            finish(new Error("operation has timed out"));
+          }, this.flags.timeout);
     this.adapter.broadcastWithAck(
       packet,
       { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },

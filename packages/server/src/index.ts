@@ -72,3 +72,8 @@ export {
   isDebugEnabled,
   setDebugOutput,
 } from "@volley/engine";
+export {
+  type MetricsOptions,
+  PROMETHEUS_CONTENT_TYPE,
+  toPrometheus,
+} from "./prometheus.js";

@@ -14,6 +14,7 @@ import {
   type EventsMap,
   StrictEventEmitter,
 } from "./typed-events.js";
+import { debug } from "./debug.js";
 
 const emitLocal = EventEmitter.prototype.emit;
 
@@ -228,6 +229,7 @@ export class Namespace<
     const recovery = this.server._recovery;
     const pid = auth.pid;
     if (recovery && typeof pid === "string") {
+      this.server._counters.recoveryAttempts++;
       const offset = typeof auth.offset === "string" ? auth.offset : undefined;
       const cleanAuth = { ...auth };
       delete cleanAuth.pid;
@@ -302,6 +304,8 @@ export class Namespace<
     this.sockets.set(socket.id, socket);
     socket.client._addSocket(socket as unknown as Socket);
     socket._onconnect();
+    if (socket.recovered) this.server._counters.recoverySuccesses++;
+    if (debug.enabled) logConnect(socket);
     try {
       this.emitReserved("connect", socket);
       this.emitReserved("connection", socket);
@@ -322,6 +326,18 @@ export class Namespace<
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
   }
+}
+
+function logConnect(socket: Socket): void {
+  const how = socket.recovered ? "recovered" : "connected";
+  debug.log(
+    "socket %s %s to %s on %s (%s)",
+    socket.id,
+    how,
+    socket.nsp.name,
+    socket.conn.transport.name,
+    socket.client.id,
+  );
 }
 
 function toError(err: unknown): ExtendedError {

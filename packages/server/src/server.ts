@@ -29,6 +29,7 @@ import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import { collectMetrics, ServerCounters } from "./metrics.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
+import { attachMetrics, type MetricsOptions, resolveMetricsPath } from "./prometheus.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
@@ -99,6 +100,11 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
    * `@volley/engine`). Slow clients (slowloris) are cut with 408 at the header timeout.
    */
   httpLimits?: HttpHardeningOptions;
+  /**
+   * Serve `io.metrics()` in the Prometheus text format at a path of the attached http server
+   * (`true` = "/metrics"). Default off.
+   */
+  metrics?: MetricsOptions | boolean;
 }
 
 /** Resolved recovery settings. @internal */
@@ -132,6 +138,7 @@ const SERVER_ONLY_OPTIONS = [
   "maxChildNamespaces",
   "eventRateLimit",
   "httpLimits",
+  "metrics",
 ] as const;
 
 type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
@@ -201,6 +208,7 @@ export class Server<
   private ownHttpServer = false;
   private readonly httpLimits: HttpHardeningOptions | undefined;
   private refusingConnections = false;
+  private readonly metricsPath: string | undefined;
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -230,6 +238,7 @@ export class Server<
     this._clock = this.engine.options.clock;
     this._eventRate = resolveEventRate(opts.eventRateLimit, this._clock);
     this.httpLimits = opts.httpLimits;
+    this.metricsPath = resolveMetricsPath(opts.metrics);
     this.engine.on("connection", (session: EngineSession) => this.onconnection(session));
     this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
@@ -259,6 +268,7 @@ export class Server<
   private attachTo(srv: AttachTarget): void {
     this.httpServer = srv;
     this.engine.attach(srv as HttpServer);
+    if (this.metricsPath) attachMetrics(srv as HttpServer, this.metricsPath, () => this.metrics());
     const bundle = this.bundle;
     if (!bundle) return;
     // Serve the bundle before the engine sees the request (its files live under the engine's path).
@@ -521,6 +531,7 @@ export class Server<
   /** @internal Encodes a packet once and prepares each chunk for every transport. */
   _prepare(packet: Packet): PreparedBroadcast {
     const chunks = this._encoder.encode(packet);
+    this._counters.broadcasts++;
     const packets: PreparedPacket[] = [];
     let bytes = 0;
     for (const chunk of chunks) {

@@ -3,6 +3,7 @@
 // declared gone, and gives up after a deadline.
 import { ClusterAdapterError, toClusterAdapterError } from "./errors.js";
 import type { Message } from "./messages.js";
+import type { ClusterStats } from "./stats.js";
 
 /** What a pending request does with an answer, a server's departure, and the adapter's closing. */
 export interface PendingRequest {
@@ -16,8 +17,11 @@ export class ClusterRequests {
   private readonly prefix: string;
   private count = 0;
 
-  constructor(uid: string) {
+  private readonly stats: ClusterStats | undefined;
+
+  constructor(uid: string, stats?: ClusterStats) {
     this.prefix = `${uid}.`;
+    this.stats = stats;
   }
 
   /** A request id unique in the cluster (the adapter's uid, then a counter). */
@@ -63,8 +67,10 @@ export class ClusterRequests {
     if (waiting.size === 0) return Promise.resolve(undefined);
     const requestId = this.nextId();
     const total = waiting.size;
+    const started = performance.now();
     return new Promise<ClusterAdapterError | undefined>((resolve) => {
       const done = (err?: ClusterAdapterError) => {
+        this.stats?.request((performance.now() - started) / 1000, err !== undefined);
         clearTimeout(timer);
         this.pending.delete(requestId);
         resolve(err);
