@@ -43,6 +43,11 @@ const CODE_NAMES: Readonly<Record<number, string>> = {
   7: "TOO_MANY_CONNECTIONS",
 };
 
+/** The reason of a refusal: its `context.name` when it has one, else the name of its error code. */
+export function refusalReason(code: number, name: unknown): string {
+  return typeof name === "string" && name !== "" ? name : (CODE_NAMES[code] ?? String(code));
+}
+
 /**
  * The engine's live counters (one per {@link EngineServer}). Sizes are those the engine's buffer
  * accounting uses: bytes for binary data, UTF-16 code units for text (equal to bytes for ASCII).
@@ -62,7 +67,7 @@ export class EngineCounters {
 
   /** A request refused: `name` is the refusal's `context.name` when it has one. */
   refused(code: number, name: unknown): void {
-    const reason = typeof name === "string" && name !== "" ? name : (CODE_NAMES[code] ?? String(code));
+    const reason = refusalReason(code, name);
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
 

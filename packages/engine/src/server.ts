@@ -6,7 +6,7 @@ import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
-import { EngineCounters, type EngineMetricsSnapshot } from "./metrics.js";
+import { EngineCounters, type EngineMetricsSnapshot, refusalReason } from "./metrics.js";
 import { debug } from "./debug.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
@@ -651,7 +651,7 @@ function thrownByListener(err: unknown): boolean {
 }
 
 function logRefusal(req: IncomingMessage, err: EngineRequestError): void {
-  const reason = typeof err.context.name === "string" ? err.context.name : err.code;
+  const reason = refusalReason(err.code, err.context.name);
   debug.log("refused %s %s: %s (%s)", req.method, req.url, err.message, reason);
 }
 
