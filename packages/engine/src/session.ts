@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { type Packet, PROTOCOL_VERSION, toUint8Array } from "./parser/index.js";
+import { PROTOCOL_V3 } from "./parser/v3.js";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
 import { HandshakeRequest } from "./handshake-request.js";
@@ -43,11 +44,16 @@ export interface SessionHost {
   readonly pongTimers: TimerList<EngineSocket>;
   /** Counters the session adds to (messages, bytes, upgrades, closes). */
   readonly counters: EngineCounters;
+  /** Protocol 3 sessions waiting for the client's next ping (`pingInterval + pingTimeout`). */
+  readonly clientPingTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
   onSessionClose(session: EngineSocket): void;
 }
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
+
+/** Engine.IO protocol revisions a session may speak: 4, or 3 with `allowEIO3`. */
+export type EngineProtocol = 3 | 4;
 
 /**
  * A polling → websocket upgrade in progress (protocol "Upgrade"). Probing: the websocket is attached and the
@@ -75,6 +81,8 @@ const FLUSH_SCHEDULED = 1;
 /** Pinged; in `pongTimers` (otherwise, while open, in `pingTimers`). */
 const AWAITING_PONG = 2;
 const UPGRADED = 4;
+/** Engine.IO protocol 3 (`allowEIO3`): the client pings, the server answers; in `clientPingTimers`. */
+const EIO3 = 8;
 
 /**
  * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the heartbeat, and the
@@ -113,8 +121,15 @@ export class EngineSocket
   private stateTimer: unknown = undefined;
 
   /** @internal Sessions are created by `EngineServer`. */
-  constructor(host: SessionHost, id: string, request: IncomingMessage, transport: Transport) {
+  constructor(
+    host: SessionHost,
+    id: string,
+    request: IncomingMessage,
+    transport: Transport,
+    protocol: EngineProtocol = PROTOCOL_VERSION,
+  ) {
     super();
+    if (protocol === PROTOCOL_V3) this.flags = EIO3;
     this.host = host;
     this.id = id;
     this.handshake = new HandshakeRequest(request);
@@ -133,9 +148,9 @@ export class EngineSocket
     return this.requestMessage;
   }
 
-  /** Engine.IO protocol revision: 4. */
-  get protocol(): typeof PROTOCOL_VERSION {
-    return PROTOCOL_VERSION;
+  /** Engine.IO protocol revision of the client: 4, or 3 for an `EIO=3` client admitted by `allowEIO3`. */
+  get protocol(): EngineProtocol {
+    return (this.flags & EIO3) !== 0 ? PROTOCOL_V3 : PROTOCOL_VERSION;
   }
 
   /** Address of the client as the handshake's TCP connection saw it. */
@@ -188,7 +203,9 @@ export class EngineSocket
       0,
     );
     if (options.initialPacket !== undefined) this.send(options.initialPacket);
-    this.host.pingTimers.add(this);
+    // Protocol 3 reverses the heartbeat: the client pings, the server only watches for it.
+    if ((this.flags & EIO3) !== 0) this.host.clientPingTimers.add(this);
+    else this.host.pingTimers.add(this);
     if (options.connectTimeout !== undefined) {
       this.stateTimer = options.clock.setTimeout(onConnectTimeout, options.connectTimeout, this);
     }
@@ -328,6 +345,11 @@ export class EngineSocket
       case "ping":
         // Protocol 4 clients do not ping; answering costs nothing and helps older tools.
         this.queue(packet.data === undefined ? { type: "pong" } : { type: "pong", data: packet.data }, 1);
+        if ((this.flags & EIO3) !== 0) {
+          // The protocol 3 heartbeat: the next ping is due within pingInterval + pingTimeout from this one.
+          this.host.clientPingTimers.remove(this);
+          this.host.clientPingTimers.add(this);
+        }
         this.emit("heartbeat");
         break;
       case "close":
@@ -386,9 +408,13 @@ export class EngineSocket
     if (this.readyState === "open") this.host.pongTimers.add(this);
   }
 
-  /** @internal No pong within `pingTimeout`. */
+  /** @internal No pong within `pingTimeout` (protocol 4), or no ping within `pingInterval + pingTimeout` (3). */
   onPongOverdue(): void {
-    if (debugHeartbeat.enabled) debugHeartbeat.log("%s: no pong within pingTimeout", this.id);
+    if (debugHeartbeat.enabled)
+      debugHeartbeat.log(
+        "%s: heartbeat missed (no pong within pingTimeout, or no ping from a protocol 3 client)",
+        this.id,
+      );
     this.onClose("ping timeout");
   }
 
@@ -487,6 +513,7 @@ export class EngineSocket
     this.host.counters.closed(reason);
     if (debug.enabled) debug.log("%s closed on %s: %s", this.id, this.transport.name, reason);
     if ((this.flags & AWAITING_PONG) !== 0) this.host.pongTimers.remove(this);
+    else if ((this.flags & EIO3) !== 0) this.host.clientPingTimers.remove(this);
     else this.host.pingTimers.remove(this);
     this.clearStateTimer();
     this.cancelUpgrade();
