@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
-import { type ClusterAdapterError, toPrometheus } from "volley";
+import { type ClusterAdapterError, enableDebug, setDebugOutput, toPrometheus } from "volley";
 import { parseExposition, promtoolCheck } from "../../server/test/prometheus-text.js";
 import { createAdapter } from "../src/index.js";
 import {
@@ -39,6 +39,9 @@ async function node(key: string, outageBufferMaxPackets: number): Promise<Server
 }
 
 test("nodes, requests and their latency, Redis errors and lost broadcasts", async () => {
+  const lines: string[] = [];
+  setDebugOutput((line) => lines.push(line));
+  enableDebug("volley:redis,volley:server:cluster");
   const key = uniqueKey();
   const nodes = [await node(key, 1), await node(key, 1000)];
   try {
@@ -94,7 +97,21 @@ test("nodes, requests and their latency, Redis errors and lost broadcasts", asyn
       m.cluster["/"]!.errors.BROADCASTS_LOST,
     );
     await promtoolCheck(text);
+
+    // The same story in the debug logs: nodes, the request, the loss, Redis back.
+    const uids = nodes.map((n) => (n.io.of("/").adapter as unknown as { uid: string }).uid);
+    const has = (pattern: RegExp) =>
+      assert.ok(
+        lines.some((l) => pattern.test(l)),
+        `${pattern}\n${lines.join("\n")}`,
+      );
+    has(new RegExp(` volley:server:cluster node ${uids[1]} joined$`));
+    has(/ volley:server:cluster request \S+ done in [\d.]+ ms \(0 of 1 nodes silent\)$/);
+    has(/ volley:server:cluster \/: error BROADCASTS_LOST: /);
+    has(new RegExp(` volley:redis ${uids[0]}: Redis connection ready, rejoining the cluster$`));
   } finally {
+    enableDebug("");
+    setDebugOutput(undefined);
     await Promise.all(nodes.map((n) => n.close()));
   }
 });

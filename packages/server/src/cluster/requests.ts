@@ -4,6 +4,7 @@
 import { ClusterAdapterError, toClusterAdapterError } from "./errors.js";
 import type { Message } from "./messages.js";
 import type { ClusterStats } from "./stats.js";
+import { debugCluster } from "../debug.js";
 
 /** What a pending request does with an answer, a server's departure, and the adapter's closing. */
 export interface PendingRequest {
@@ -70,7 +71,9 @@ export class ClusterRequests {
     const started = performance.now();
     return new Promise<ClusterAdapterError | undefined>((resolve) => {
       const done = (err?: ClusterAdapterError) => {
-        this.stats?.request((performance.now() - started) / 1000, err !== undefined);
+        const seconds = (performance.now() - started) / 1000;
+        this.stats?.request(seconds, err !== undefined);
+        if (debugCluster.enabled) logRequest(requestId, total, waiting.size, seconds, err);
         clearTimeout(timer);
         this.pending.delete(requestId);
         resolve(err);
@@ -105,4 +108,16 @@ export class ClusterRequests {
       }
     });
   }
+}
+
+function logRequest(
+  requestId: string,
+  total: number,
+  missing: number,
+  seconds: number,
+  err: ClusterAdapterError | undefined,
+): void {
+  const outcome = err === undefined ? "done" : `ended: ${err.code}`;
+  const ms = (seconds * 1000).toFixed(1);
+  debugCluster.log("request %s %s in %s ms (%d of %d nodes silent)", requestId, outcome, ms, missing, total);
 }
