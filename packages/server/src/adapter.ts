@@ -25,7 +25,8 @@ export interface BroadcastFlags {
   volatile?: boolean;
   /**
    * permessage-deflate for this packet (websocket only). Unset: a broadcast's frame is built once,
-   * uncompressed, for every recipient; `true`: deflated per connection; `false`: never deflated.
+   * uncompressed, for every recipient; `true`: deflated per connection; `false`: never deflated. With
+   * `perMessageDeflate.serverNoContextTakeover`, unset and `true` deflate the shared frame once for all.
    */
   compress?: boolean;
   /** Only this server's sockets (no cluster fan-out). */
@@ -191,7 +192,7 @@ export class Adapter extends EventEmitter {
       logged.push(log.nextOffset());
       packet = { type: packet.type, nsp: packet.nsp, data: logged };
     }
-    const prepared = this.host.prepare(packet);
+    const prepared = this.host.prepare(packet, flags?.compress);
     if (logged && log) {
       log.append(logged, [...opts.rooms], opts.except ? [...opts.except] : [], prepared.bytes);
     }
@@ -222,7 +223,7 @@ export class Adapter extends EventEmitter {
    */
   protected deliver(packet: Packet, opts: BroadcastOptions): number {
     packet.nsp = this.host.name;
-    const prepared = this.host.prepare(packet);
+    const prepared = this.host.prepare(packet, opts.flags?.compress);
     return fanOut(this.host.sockets, this, opts, {
       packets: prepared.packets,
       data: packet.data as unknown[],
@@ -239,7 +240,7 @@ export class Adapter extends EventEmitter {
   ): number {
     packet.nsp = this.host.name;
     packet.id = this.host.nextAckId();
-    const prepared = this.host.prepare(packet);
+    const prepared = this.host.prepare(packet, opts.flags?.compress);
     return fanOut(this.host.sockets, this, opts, {
       packets: prepared.packets,
       data: packet.data as unknown[],

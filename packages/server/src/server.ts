@@ -193,11 +193,14 @@ export class Server<
   readonly _childNamespaces: ChildNamespaceRegistry;
   /**
    * @internal Whether a broadcast flagged `compress(true)` / `compress(false)` must be sent to a
-   * websocket connection on its own instead of as the shared frame. The default WebSocket layer's
-   * shared frames are never deflated, so only `true` needs it (when permessage-deflate is on); a
-   * custom `wsEngine` may deflate what it is given, so there `false` needs it too.
+   * websocket connection on its own instead of as the shared frame. With permessage-deflate and
+   * `serverNoContextTakeover` the default WebSocket layer deflates a broadcast once for every recipient
+   * (`_sharedCompression`), so neither needs it; otherwise its shared frames are never deflated, so
+   * `true` needs it; a custom `wsEngine` may deflate what it is given, so there `false` needs it too.
    */
   readonly _perConnectionCompress: { readonly on: boolean; readonly off: boolean };
+  /** @internal Broadcasts are deflated once for all recipients unless flagged `compress(false)`. */
+  private readonly sharedCompression: boolean;
   private readonly parentNsps: Map<
     ParentNspNameMatchFn,
     ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
@@ -231,7 +234,14 @@ export class Server<
       max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
     });
     const deflate = opts.perMessageDeflate !== undefined && opts.perMessageDeflate !== false;
-    this._perConnectionCompress = { on: deflate, off: deflate && opts.wsEngine !== undefined };
+    this.sharedCompression =
+      opts.wsEngine === undefined &&
+      typeof opts.perMessageDeflate === "object" &&
+      opts.perMessageDeflate.serverNoContextTakeover === true;
+    this._perConnectionCompress = {
+      on: deflate && !this.sharedCompression,
+      off: deflate && opts.wsEngine !== undefined,
+    };
     const engineOpts: Record<string, unknown> = { ...opts };
     for (const key of SERVER_ONLY_OPTIONS) delete engineOpts[key];
     this.engine = new EngineServer({ ...(engineOpts as EngineServerOptions), path: `${path}/` });
@@ -528,8 +538,12 @@ export class Server<
     this._reportError(err);
   }
 
-  /** @internal Encodes a packet once and prepares each chunk for every transport. */
-  _prepare(packet: Packet): PreparedBroadcast {
+  /**
+   * @internal Encodes a packet once and prepares each chunk for every transport; `compress` is the
+   * broadcast's flag (deflated once for all unless false, when the server shares compression).
+   */
+  _prepare(packet: Packet, compress?: boolean): PreparedBroadcast {
+    const deflate = this.sharedCompression && compress !== false;
     const chunks = this._encoder.encode(packet);
     this._counters.broadcasts++;
     const packets: PreparedPacket[] = [];
@@ -542,7 +556,7 @@ export class Server<
             ? chunk
             : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       bytes += data.length;
-      packets.push(this.engine.prepare(data));
+      packets.push(this.engine.prepare(data, deflate));
     }
     return { packets, bytes };
   }
