@@ -281,14 +281,12 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
    */
   override serverSideEmit(packet: unknown[]): void {
     const last = packet[packet.length - 1];
-    if (typeof last !== "function") super.serverSideEmit(packet);
-    else
-      askServerSideEmit(
-        this.askOthers,
-        this.uid,
-        packet.slice(0, -1),
-        last as Parameters<typeof askServerSideEmit>[3],
-      );
+    if (typeof last !== "function") {
+      super.serverSideEmit(packet);
+      return;
+    }
+    const ack = last as (err: Error | null, responses: unknown[]) => void;
+    askServerSideEmit(this.askOthers, this.uid, packet.slice(0, -1), ack);
   }
 
   /**
