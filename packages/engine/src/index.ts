@@ -48,3 +48,4 @@ export {
   setDebugOutput,
 } from "@volley/websocket";
 export type { EngineMetricsSnapshot } from "./metrics.js";
+export { applyCors, type CorsOptionsDelegate } from "./cors.js";

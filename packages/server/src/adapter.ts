@@ -319,7 +319,8 @@ export class Adapter extends EventEmitter {
     // A session is restored once; a second attempt with the same pid starts fresh.
     this.sessions.delete(pid);
     const session = stored.session;
-    const missedPackets = this.filterMissed(entries, new Set(session.rooms));
+    // Its own room too: direct emits (`socket.emit`) are logged to it.
+    const missedPackets = this.filterMissed(entries, new Set([...session.rooms, session.sid]));
     // logSeq now marks what the replay covers; the socket adds what is logged until it connects.
     return Promise.resolve({ ...session, logSeq: log.nextSeq - 1, missedPackets });
   }

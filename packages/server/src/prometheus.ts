@@ -322,23 +322,3 @@ export function resolveMetricsPath(option: MetricsOptions | boolean | undefined)
   }
   return path;
 }
-
-/** Answers `path` on `server` before its other request listeners (the engine's included). */
-export function attachMetrics(
-  server: {
-    listeners(event: "request"): Function[];
-    removeAllListeners(event: "request"): unknown;
-    on(event: "request", listener: (req: IncomingMessage, res: ServerResponse) => void): unknown;
-  },
-  path: string,
-  snapshot: () => MetricsSnapshot,
-): void {
-  const listeners = server.listeners("request").slice() as Array<
-    (req: IncomingMessage, res: ServerResponse) => void
-  >;
-  server.removeAllListeners("request");
-  server.on("request", function (this: unknown, req: IncomingMessage, res: ServerResponse) {
-    if (serveMetrics(path, snapshot, req, res)) return;
-    for (const listener of listeners) listener.call(this, req, res);
-  });
-}
