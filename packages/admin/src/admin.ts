@@ -1,0 +1,376 @@
+// The admin view on a server: the page (PageServer), the authenticated admin namespace, the updates
+// pushed to it (on an interval, and soon after sockets come and go), and the operator's actions.
+// Everything goes through the server's public API, so it works the same over a cluster adapter.
+import { EventEmitter } from "node:events";
+import type { Server as HttpServer } from "node:http";
+import type { Adapter, Namespace, Room, Socket } from "volley";
+import { Credentials } from "./credentials.js";
+import { History, type Sample } from "./history.js";
+import { LoginLimiter } from "./login-limiter.js";
+import { type AdminOptions, type ResolvedAdminOptions, resolveAdminOptions } from "./options.js";
+import { PageServer } from "./page-server.js";
+import {
+  type AnyServer,
+  describeNamespace,
+  localSummary,
+  type NodeSummary,
+  type NodeView,
+  nodeUid,
+  otherNodes,
+  type Snapshot,
+  serverMetrics,
+} from "./snapshot.js";
+
+/** An operator's action, as reported by the `action` event. */
+export interface AdminAction {
+  type: "disconnect" | "leave";
+  namespace: string;
+  socketId: string;
+  /** The room left (`leave`). */
+  room?: Room;
+  /** The operator's reason (`disconnect`); recorded here, not sent to the client. */
+  reason?: string;
+  /** Whether the whole connection was closed (`disconnect`). */
+  close?: boolean;
+  operator: string;
+  /** The operator's client address. */
+  address: string;
+  at: number;
+}
+
+/** Events of {@link Admin}. */
+export interface AdminEvents {
+  /** An operator disconnected a socket or made it leave a room (for an audit log). */
+  action: [AdminAction];
+  /** An operator logged in. */
+  login: [{ operator: string; address: string }];
+  /** A login was refused (wrong credentials, or too many failures from that address). */
+  loginRefused: [{ address: string; reason: string }];
+  /** A failure of the admin view itself (without a listener: a process warning). */
+  error: [Error];
+}
+
+/** What an action request answers. */
+type ActionReply = { ok: true } | { ok: false; error: string };
+
+const NODE_SUMMARY_EVENT = "volley-admin:node-summary";
+const MAX_REASON_LENGTH = 200;
+
+// biome-ignore lint/suspicious/noExplicitAny: any namespace, whatever its event maps
+type AnyNamespace = Namespace<any, any, any, any>;
+
+/**
+ * The admin view attached to a server. Created by {@link attachAdmin}; {@link close} removes it.
+ */
+export class Admin extends EventEmitter<AdminEvents> {
+  /** The admin namespace the page connects to. */
+  readonly namespace: AnyNamespace;
+  private readonly io: AnyServer;
+  private readonly options: ResolvedAdminOptions;
+  private readonly credentials: Credentials;
+  private readonly limiter: LoginLimiter;
+  private readonly page: PageServer;
+  private readonly history: History;
+  private readonly startedAt: number;
+  private readonly watched = new Set<Adapter>();
+  private intervalTimer: unknown;
+  private throttleTimer: unknown;
+  private building = false;
+  private rebuild = false;
+  private closed = false;
+  private readonly onRoomChange = () => this.schedule();
+  private readonly onNewNamespace = (nsp: AnyNamespace) => this.watch(nsp);
+  private readonly onHttpClose = () => this.close();
+
+  constructor(io: AnyServer, opts: AdminOptions) {
+    super();
+    const options = resolveAdminOptions(opts);
+    const http = io.httpServer as HttpServer | undefined;
+    if (!http) {
+      throw new Error(
+        "attachAdmin: attach the Volley server to an http server first (new Server(httpServer))",
+      );
+    }
+    const ioPath = io.path();
+    if (options.path === "/" || options.path === ioPath || options.path.startsWith(`${ioPath}/`)) {
+      throw new TypeError(
+        `attachAdmin: option path must not be "/" nor lie under the server's path ${ioPath}`,
+      );
+    }
+    if (options.namespace === "/") throw new TypeError('attachAdmin: option namespace must not be "/"');
+    if (io.namespaces().some((nsp) => nsp.name === options.namespace)) {
+      throw new Error(`attachAdmin: namespace ${options.namespace} is already in use`);
+    }
+    this.io = io;
+    this.options = options;
+    this.startedAt = options.now();
+    this.credentials = new Credentials(options.username, options.secret, options.scryptCost);
+    this.limiter = new LoginLimiter({
+      maxFailures: options.maxFailedLogins,
+      window: options.failedLoginWindow,
+      maxAddresses: options.maxTrackedAddresses,
+      now: options.now,
+    });
+    this.history = new History(options.historySize);
+    this.page = new PageServer({ path: options.path, ioPath, namespace: options.namespace });
+    this.namespace = io.of(options.namespace);
+    this.namespace.use((socket, next) => this.authenticate(socket, next));
+    this.namespace.on("connection", (socket) => this.onOperator(socket));
+    (this.namespace as EventEmitter).on(NODE_SUMMARY_EVENT, (ack: unknown) => {
+      if (typeof ack === "function") ack(localSummary(io, options.namespace, this.startedAt));
+    });
+    for (const nsp of io.namespaces()) this.watch(nsp);
+    io.sockets.on("new_namespace", this.onNewNamespace);
+    this.page.attach(http);
+    http.on("close", this.onHttpClose);
+    this.tick();
+  }
+
+  /** Stops the updates, disconnects the operators and stops serving the page. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const clock = this.io.engine.options.clock;
+    clock.clearTimeout(this.intervalTimer);
+    clock.clearTimeout(this.throttleTimer);
+    this.io.sockets.off("new_namespace", this.onNewNamespace);
+    for (const adapter of this.watched) {
+      adapter.off("join-room", this.onRoomChange);
+      adapter.off("leave-room", this.onRoomChange);
+    }
+    this.watched.clear();
+    (this.io.httpServer as HttpServer | undefined)?.off("close", this.onHttpClose);
+    this.page.detach();
+    this.namespace.local.disconnectSockets(true);
+  }
+
+  private report(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+    else process.emitWarning(`@volley/admin: ${error.message}`);
+  }
+
+  // ── logins ───────────────────────────────────────────────────────────────────────────────────
+
+  private authenticate(socket: Socket, next: (err?: Error) => void): void {
+    const address = socket.handshake.address;
+    const wait = this.limiter.retryAfter(address);
+    if (wait > 0) {
+      this.emit("loginRefused", { address, reason: "too many failed logins" });
+      next(refusal("too many failed logins", { retryAfter: Math.ceil(wait / 1000) }));
+      return;
+    }
+    // Counted as failed until proven right: parallel attempts cannot exceed the limit.
+    this.limiter.failed(address);
+    const { username, password } = socket.handshake.auth;
+    this.credentials.verify(username, password).then(
+      (ok) => {
+        if (ok) {
+          this.limiter.succeeded(address);
+          this.emit("login", { operator: String(username), address });
+          next();
+          return;
+        }
+        this.emit("loginRefused", { address, reason: "invalid credentials" });
+        next(refusal("invalid credentials"));
+      },
+      (err: unknown) => {
+        this.report(err);
+        next(refusal("the admin view cannot check credentials"));
+      },
+    );
+  }
+
+  private onOperator(socket: Socket): void {
+    const operator = String(socket.handshake.auth.username);
+    socket.emit("hello", { operator, history: this.history.all(), interval: this.options.updateInterval });
+    socket.on("disconnect-socket", (request: unknown, ack: unknown) =>
+      reply(ack, this.disconnectSocket(request, operator, socket.handshake.address)),
+    );
+    socket.on("leave-room", (request: unknown, ack: unknown) =>
+      reply(ack, this.leaveRoom(request, operator, socket.handshake.address)),
+    );
+    this.schedule();
+  }
+
+  // ── actions ──────────────────────────────────────────────────────────────────────────────────
+
+  private target(request: unknown): { nsp: AnyNamespace; id: string } | string {
+    if (request === null || typeof request !== "object") return "the request must be an object";
+    const { namespace, socketId } = request as Record<string, unknown>;
+    if (typeof namespace !== "string" || typeof socketId !== "string" || socketId.length === 0) {
+      return "namespace and socketId must be strings";
+    }
+    if (namespace === this.options.namespace) return "the admin namespace is not managed from the page";
+    const nsp = this.io.namespaces().find((n) => n.name === namespace);
+    if (!nsp) return `no namespace ${namespace}`;
+    return { nsp, id: socketId };
+  }
+
+  private disconnectSocket(request: unknown, operator: string, address: string): ActionReply {
+    const target = this.target(request);
+    if (typeof target === "string") return { ok: false, error: target };
+    const { reason, close } = request as Record<string, unknown>;
+    if (reason !== undefined && (typeof reason !== "string" || reason.length > MAX_REASON_LENGTH)) {
+      return { ok: false, error: `reason must be a string of at most ${MAX_REASON_LENGTH} characters` };
+    }
+    // Through the adapter: the socket may live on another node.
+    target.nsp.in(target.id).disconnectSockets(close === true);
+    this.record({
+      type: "disconnect",
+      namespace: target.nsp.name,
+      socketId: target.id,
+      reason: (reason as string | undefined) ?? "",
+      close: close === true,
+      operator,
+      address,
+      at: this.options.now(),
+    });
+    return { ok: true };
+  }
+
+  private leaveRoom(request: unknown, operator: string, address: string): ActionReply {
+    const target = this.target(request);
+    if (typeof target === "string") return { ok: false, error: target };
+    const { room } = request as Record<string, unknown>;
+    if (typeof room !== "string" && typeof room !== "number")
+      return { ok: false, error: "room must be a string or a number" };
+    if (room === target.id) return { ok: false, error: "a socket cannot leave its own room" };
+    target.nsp.in(target.id).socketsLeave(room);
+    this.record({
+      type: "leave",
+      namespace: target.nsp.name,
+      socketId: target.id,
+      room,
+      operator,
+      address,
+      at: this.options.now(),
+    });
+    return { ok: true };
+  }
+
+  private record(action: AdminAction): void {
+    this.emit("action", action);
+    this.namespace.local.emit("action", action);
+    this.schedule();
+  }
+
+  // ── updates ──────────────────────────────────────────────────────────────────────────────────
+
+  private watch(nsp: AnyNamespace): void {
+    const adapter = nsp.adapter;
+    if (this.closed || this.watched.has(adapter)) return;
+    this.watched.add(adapter);
+    adapter.on("join-room", this.onRoomChange);
+    adapter.on("leave-room", this.onRoomChange);
+  }
+
+  /** Every `updateInterval`: a chart sample, then an update. */
+  private tick(): void {
+    if (this.closed) return;
+    const counts: Record<string, number> = {};
+    for (const nsp of this.io.namespaces()) {
+      if (nsp.name !== this.options.namespace) counts[nsp.name] = nsp.sockets.size;
+    }
+    const sample = this.history.add(this.options.now(), counts, serverMetrics(this.io));
+    if (this.namespace.sockets.size > 0) this.namespace.local.emit("sample", sample satisfies Sample);
+    this.push();
+    const clock = this.io.engine.options.clock;
+    this.intervalTimer = unref(clock.setTimeout(() => this.tick(), this.options.updateInterval, undefined));
+  }
+
+  /** An update soon (at most one per `eventThrottle`), after a change. */
+  private schedule(): void {
+    if (this.closed || this.throttleTimer !== undefined || this.namespace.sockets.size === 0) return;
+    const clock = this.io.engine.options.clock;
+    this.throttleTimer = unref(
+      clock.setTimeout(
+        () => {
+          this.throttleTimer = undefined;
+          this.push();
+        },
+        this.options.eventThrottle,
+        undefined,
+      ),
+    );
+  }
+
+  /** Builds a snapshot and sends it to this node's operators; one build at a time. */
+  private push(): void {
+    if (this.closed || this.namespace.sockets.size === 0) return;
+    if (this.building) {
+      this.rebuild = true;
+      return;
+    }
+    this.building = true;
+    this.snapshot()
+      .then(
+        (snapshot) => {
+          if (!this.closed) this.namespace.local.emit("snapshot", snapshot);
+        },
+        (err: unknown) => this.report(err),
+      )
+      .finally(() => {
+        this.building = false;
+        if (this.rebuild) {
+          this.rebuild = false;
+          this.push();
+        }
+      });
+  }
+
+  /** The whole picture, as this node sees it. */
+  async snapshot(): Promise<Snapshot> {
+    const namespaces = this.io.namespaces().filter((nsp) => nsp.name !== this.options.namespace);
+    const [views, nodes] = await Promise.all([
+      Promise.all(namespaces.map((nsp) => describeNamespace(nsp, this.options.maxSocketsListed))),
+      this.nodes(),
+    ]);
+    return {
+      at: this.options.now(),
+      namespaces: views,
+      nodes,
+      operators: this.namespace.sockets.size,
+    };
+  }
+
+  /** This node, the nodes its cluster adapter knows alive, and the summaries of those running the admin view. */
+  private async nodes(): Promise<NodeView[]> {
+    let summaries: NodeSummary[] = [];
+    try {
+      summaries = (await this.namespace.serverSideEmitWithAck(NODE_SUMMARY_EVENT)) as NodeSummary[];
+    } catch (err) {
+      // Some node did not answer in time: the others' answers still count.
+      summaries = ((err as { responses?: unknown[] }).responses ?? []) as NodeSummary[];
+    }
+    const byUid = new Map<string, NodeSummary>();
+    for (const summary of summaries) {
+      if (summary && typeof summary === "object" && typeof summary.uid === "string")
+        byUid.set(summary.uid, summary);
+    }
+    const self = localSummary(this.io, this.options.namespace, this.startedAt);
+    const nodes: NodeView[] = [{ uid: nodeUid(this.io), self: true, summary: self }];
+    for (const uid of otherNodes(this.io).sort()) nodes.push({ uid, self: false, summary: byUid.get(uid) });
+    return nodes;
+  }
+}
+
+/** Attaches the admin view to a server already attached to its http server. See the README. */
+export function attachAdmin(io: AnyServer, opts: AdminOptions): Admin {
+  return new Admin(io, opts);
+}
+
+function refusal(message: string, data?: Record<string, unknown>): Error {
+  const err = new Error(message) as Error & { data?: unknown };
+  if (data) err.data = data;
+  return err;
+}
+
+function reply(ack: unknown, result: ActionReply): void {
+  if (typeof ack === "function") ack(result);
+}
+
+function unref(handle: unknown): unknown {
+  (handle as { unref?: () => void } | undefined)?.unref?.();
+  return handle;
+}
