@@ -81,6 +81,10 @@ export class Admin extends EventEmitter<AdminEvents> {
   private readonly onRoomChange = () => this.schedule();
   private readonly onNewNamespace = (nsp: AnyNamespace) => this.watch(nsp);
   private readonly onHttpClose = () => this.close();
+  /** Another node's admin view asks for this node's summary. */
+  private readonly onSummaryRequest = (ack: unknown) => {
+    if (typeof ack === "function") ack(localSummary(this.io, this.options.namespace, this.startedAt));
+  };
 
   constructor(io: AnyServer, opts: AdminOptions) {
     super();
@@ -116,9 +120,7 @@ export class Admin extends EventEmitter<AdminEvents> {
     this.namespace = io.of(options.namespace);
     this.namespace.use((socket, next) => this.authenticate(socket, next));
     this.namespace.on("connection", (socket) => this.onOperator(socket));
-    (this.namespace as EventEmitter).on(NODE_SUMMARY_EVENT, (ack: unknown) => {
-      if (typeof ack === "function") ack(localSummary(io, options.namespace, this.startedAt));
-    });
+    (this.namespace as EventEmitter).on(NODE_SUMMARY_EVENT, this.onSummaryRequest);
     for (const nsp of io.namespaces()) this.watch(nsp);
     io.sockets.on("new_namespace", this.onNewNamespace);
     this.page.attach(http);
@@ -134,6 +136,7 @@ export class Admin extends EventEmitter<AdminEvents> {
     clock.clearTimeout(this.intervalTimer);
     clock.clearTimeout(this.throttleTimer);
     this.io.sockets.off("new_namespace", this.onNewNamespace);
+    (this.namespace as EventEmitter).off(NODE_SUMMARY_EVENT, this.onSummaryRequest);
     for (const adapter of this.watched) {
       adapter.off("join-room", this.onRoomChange);
       adapter.off("leave-room", this.onRoomChange);
@@ -141,7 +144,7 @@ export class Admin extends EventEmitter<AdminEvents> {
     this.watched.clear();
     (this.io.httpServer as HttpServer | undefined)?.off("close", this.onHttpClose);
     this.page.detach();
-    this.namespace.local.disconnectSockets(true);
+    this.namespace.local.disconnectSockets();
   }
 
   private report(err: unknown): void {
@@ -154,6 +157,10 @@ export class Admin extends EventEmitter<AdminEvents> {
 
   private authenticate(socket: Socket, next: (err?: Error) => void): void {
     const address = socket.handshake.address;
+    if (this.closed) {
+      next(refusal("the admin view is closed"));
+      return;
+    }
     const wait = this.limiter.retryAfter(address);
     if (wait > 0) {
       this.emit("loginRefused", { address, reason: "too many failed logins" });
