@@ -4,7 +4,11 @@
 
 const settings = document.querySelector('meta[name="volley-admin"]').dataset;
 const $ = (id) => document.getElementById(id);
-const MAX_CHARTS = 32;
+const MAX_CHARTS = 48;
+// Series that are levels (drawn as they are); every other metric is a counter since start, drawn as
+// a rate per second between samples.
+const GAUGE =
+  /^sockets |^metrics\.connections\.|^metrics\.engine\.sessions\.|^metrics\.engine\.bufferedBytes\.|^metrics\.cluster\..*\.nodes$/;
 
 let socket;
 let samples = [];
@@ -87,6 +91,8 @@ $("login").addEventListener("submit", (event) => {
   event.preventDefault();
   signIn($("username").value, $("password").value);
 });
+
+$("chart-filter").addEventListener("input", renderCharts);
 
 $("logout").addEventListener("click", () => {
   const s = socket;
@@ -228,10 +234,32 @@ function logAction(a) {
 
 // ── charts: one small line per series, drawn on a canvas ────────────────────────────────────────
 
+/** [time, value] points of a series: levels as they are, counters as a rate per second. */
+function points(name) {
+  const raw = samples.filter((s) => name in s.values).map((s) => [s.at, s.values[name]]);
+  if (GAUGE.test(name)) return raw;
+  const rates = [];
+  for (let i = 1; i < raw.length; i++) {
+    const dt = (raw[i][0] - raw[i - 1][0]) / 1000;
+    // A counter that went down belongs to a restarted server: no rate for that step.
+    const dv = raw[i][1] - raw[i - 1][1];
+    if (dt > 0) rates.push([raw[i][0], dv >= 0 ? dv / dt : 0]);
+  }
+  return rates;
+}
+
 function seriesNames() {
+  const filter = $("chart-filter").value.trim().toLowerCase();
   const names = new Set();
   for (const sample of samples) for (const name of Object.keys(sample.values)) names.add(name);
-  return [...names].slice(0, MAX_CHARTS);
+  // Without a filter, counters that never moved are left out: there are many.
+  return [...names]
+    .filter((name) =>
+      filter
+        ? name.toLowerCase().includes(filter)
+        : GAUGE.test(name) || points(name).some(([, v]) => v !== 0),
+    )
+    .slice(0, MAX_CHARTS);
 }
 
 function renderCharts() {
@@ -255,9 +283,11 @@ function newChart(name) {
 function drawChart(chart) {
   const name = chart.dataset.series;
   const canvas = chart.querySelector("canvas");
-  const points = samples.filter((s) => name in s.values).map((s) => [s.at, s.values[name]]);
-  const last = points.length ? points[points.length - 1][1] : undefined;
-  chart.querySelector(".label span:last-child").textContent = last === undefined ? "" : formatNumber(last);
+  const line = points(name);
+  const last = line.length ? line[line.length - 1][1] : undefined;
+  const unit = GAUGE.test(name) ? "" : "/s";
+  chart.querySelector(".label span:last-child").textContent =
+    last === undefined ? "" : `${formatNumber(last)}${unit}`;
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || 240;
   const height = canvas.clientHeight || 60;
@@ -266,11 +296,11 @@ function drawChart(chart) {
   const g = canvas.getContext("2d");
   g.scale(ratio, ratio);
   g.clearRect(0, 0, width, height);
-  if (points.length === 0) return;
-  const t0 = points[0][0];
-  const t1 = Math.max(points[points.length - 1][0], t0 + 1);
-  let min = Math.min(...points.map((p) => p[1]));
-  let max = Math.max(...points.map((p) => p[1]));
+  if (line.length === 0) return;
+  const t0 = line[0][0];
+  const t1 = Math.max(line[line.length - 1][0], t0 + 1);
+  let min = Math.min(...line.map((p) => p[1]));
+  let max = Math.max(...line.map((p) => p[1]));
   if (min > 0) min = 0;
   if (max === min) max = min + 1;
   const x = (t) => 2 + ((t - t0) / (t1 - t0)) * (width - 4);
@@ -278,11 +308,11 @@ function drawChart(chart) {
   g.strokeStyle = "#3866d6";
   g.lineWidth = 1.5;
   g.beginPath();
-  for (const [i, [t, v]] of points.entries()) {
+  for (const [i, [t, v]] of line.entries()) {
     if (i === 0) g.moveTo(x(t), y(v));
     else g.lineTo(x(t), y(v));
   }
-  if (points.length === 1) g.lineTo(width - 2, y(points[0][1]));
+  if (line.length === 1) g.lineTo(width - 2, y(line[0][1]));
   g.stroke();
   g.fillStyle = "#667";
   g.font = "10px system-ui, sans-serif";

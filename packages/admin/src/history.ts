@@ -1,6 +1,6 @@
 // The samples behind the page's charts: at each update interval, this node's socket count per
-// namespace and every numeric value of `io.metrics()` (flattened to dotted names). Bounded: at most
-// `size` samples and `maxSeries` series.
+// namespace and every numeric value of `io.metrics()` (flattened to dotted names, arrays left out:
+// a histogram keeps its count and sum). Bounded: at most `size` samples and MAX_SERIES series.
 
 /** One sample: when, and a value per series name. */
 export interface Sample {
@@ -23,7 +23,12 @@ export class History {
   add(at: number, sockets: Record<string, number>, metrics: unknown): Sample {
     const values: Record<string, number> = {};
     for (const [nsp, count] of Object.entries(sockets)) this.put(values, `sockets ${nsp}`, count);
-    if (metrics !== undefined) flatten(metrics, "metrics", 0, (name, value) => this.put(values, name, value));
+    if (metrics !== null && typeof metrics === "object") {
+      for (const [key, value] of Object.entries(metrics)) {
+        // `time` is when the snapshot was taken: the sample has it already.
+        if (key !== "time") flatten(value, `metrics.${key}`, 1, (name, v) => this.put(values, name, v));
+      }
+    }
     const sample = { at, values };
     this.samples.push(sample);
     if (this.samples.length > this.size) this.samples.shift();
