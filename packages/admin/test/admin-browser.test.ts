@@ -49,6 +49,7 @@ test("sign in, see two clients, disconnect one from the page, see it gone from t
 
     await signIn(first, h.url, PASSWORD);
     await first.waitForSelector("#view", { state: "visible", ...GUARD });
+    assert.equal(await first.isVisible("#login"), false);
     const second = await browser.newPage();
     second.on("pageerror", (err) => errors.push(err.message));
     await signIn(second, h.url, PASSWORD);
