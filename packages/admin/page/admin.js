@@ -115,6 +115,7 @@ function since(ms) {
 }
 
 function render(snapshot) {
+  $("incomplete").hidden = snapshot.complete;
   renderNodes(snapshot);
   renderNamespaces(snapshot.namespaces);
 }
@@ -128,7 +129,7 @@ function renderNodes(snapshot) {
         ? Object.entries(s.sockets)
             .map(([nsp, n]) => `${nsp}: ${n}`)
             .join(", ")
-        : "does not run the admin view";
+        : "no summary (it does not run the admin view, or did not answer in time)";
       return element("tr", { "data-node": node.uid }, [
         element("td", { class: "mono", text: node.self ? `${node.uid} (this node)` : node.uid }),
         element("td", { text: s ? s.hostname : "—" }),

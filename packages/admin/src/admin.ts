@@ -329,7 +329,7 @@ export class Admin extends EventEmitter<AdminEvents> {
   /** The whole picture, as this node sees it. */
   async snapshot(): Promise<Snapshot> {
     const namespaces = this.io.namespaces().filter((nsp) => nsp.name !== this.options.namespace);
-    const [views, nodes] = await Promise.all([
+    const [views, { nodes, complete }] = await Promise.all([
       Promise.all(namespaces.map((nsp) => describeNamespace(nsp, this.options.maxSocketsListed))),
       this.nodes(),
     ]);
@@ -337,18 +337,22 @@ export class Admin extends EventEmitter<AdminEvents> {
       at: this.options.now(),
       namespaces: views,
       nodes,
+      complete,
       operators: this.namespace.sockets.size,
     };
   }
 
   /** This node, the nodes its cluster adapter knows alive, and the summaries of those running the admin view. */
-  private async nodes(): Promise<NodeView[]> {
+  private async nodes(): Promise<{ nodes: NodeView[]; complete: boolean }> {
     let summaries: NodeSummary[] = [];
+    let complete = true;
     try {
       summaries = (await this.namespace.serverSideEmitWithAck(NODE_SUMMARY_EVENT)) as NodeSummary[];
     } catch (err) {
-      // Some node did not answer in time: the others' answers still count.
+      // Some node did not answer in time (dead, or the transport is down): the others' answers count,
+      // and the same nodes did not answer fetchSockets either, so the listing is marked incomplete.
       summaries = ((err as { responses?: unknown[] }).responses ?? []) as NodeSummary[];
+      complete = false;
     }
     const byUid = new Map<string, NodeSummary>();
     for (const summary of summaries) {
@@ -358,7 +362,7 @@ export class Admin extends EventEmitter<AdminEvents> {
     const self = localSummary(this.io, this.options.namespace, this.startedAt);
     const nodes: NodeView[] = [{ uid: nodeUid(this.io), self: true, summary: self }];
     for (const uid of otherNodes(this.io).sort()) nodes.push({ uid, self: false, summary: byUid.get(uid) });
-    return nodes;
+    return { nodes, complete };
   }
 }
 

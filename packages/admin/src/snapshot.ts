@@ -55,6 +55,12 @@ export interface Snapshot {
   at: number;
   namespaces: NamespaceView[];
   nodes: NodeView[];
+  /**
+   * False when some node running the admin view did not answer in time (it died, or the cluster's
+   * transport is down): its sockets are then missing from the listing until it answers again or is
+   * declared gone.
+   */
+  complete: boolean;
   /** Admin sockets connected to this node (they are not listed among the namespaces). */
   operators: number;
 }
