@@ -169,19 +169,19 @@ function roomChip(nsp, socketView, room) {
 function renderNamespaces(namespaces) {
   $("namespaces").replaceChildren(
     ...namespaces.map((nsp) => {
+      const more = nsp.roomCount > nsp.rooms.length ? `, and ${nsp.roomCount - nsp.rooms.length} more` : "";
       const rooms = nsp.rooms.length
-        ? nsp.rooms.map((r) => `${r.name} (${r.members})`).join(", ")
+        ? nsp.rooms.map((r) => `${r.name} (${r.members})`).join(", ") + more
         : "no rooms besides the sockets' own";
       const rows = nsp.sockets.map((s) =>
         element("tr", { "data-socket": s.id }, [
           element("td", { class: "mono", text: s.id }),
           element("td", { text: s.transport ?? "other node", class: s.local ? "" : "remote" }),
           element("td", { class: "mono", text: s.address }),
-          element(
-            "td",
-            {},
-            s.rooms.map((room) => roomChip(nsp.name, s, room)),
-          ),
+          element("td", {}, [
+            ...s.rooms.map((room) => roomChip(nsp.name, s, room)),
+            s.roomCount > s.rooms.length ? `+${s.roomCount - s.rooms.length} more` : "",
+          ]),
           element("td", { text: since(s.connectedAt) }),
           element("td", {}, [
             element("button", {

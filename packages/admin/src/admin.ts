@@ -330,7 +330,11 @@ export class Admin extends EventEmitter<AdminEvents> {
   async snapshot(): Promise<Snapshot> {
     const namespaces = this.io.namespaces().filter((nsp) => nsp.name !== this.options.namespace);
     const [views, { nodes, complete }] = await Promise.all([
-      Promise.all(namespaces.map((nsp) => describeNamespace(nsp, this.options.maxSocketsListed))),
+      Promise.all(
+        namespaces.map((nsp) =>
+          describeNamespace(nsp, this.options.maxSocketsListed, this.options.maxRoomsListed),
+        ),
+      ),
       this.nodes(),
     ]);
     return {

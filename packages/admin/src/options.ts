@@ -22,6 +22,8 @@ export interface AdminOptions {
   historySize?: number;
   /** Most sockets listed per namespace in an update (the counts stay exact). Default 500. */
   maxSocketsListed?: number;
+  /** Most rooms listed per namespace (the most populated first) and per socket. Default 200. */
+  maxRoomsListed?: number;
   /** Failed logins allowed per client address within `failedLoginWindow`. Default 5. */
   maxFailedLogins?: number;
   /** Window of `maxFailedLogins`, ms. Default 60_000. */
@@ -44,6 +46,7 @@ export interface ResolvedAdminOptions {
   eventThrottle: number;
   historySize: number;
   maxSocketsListed: number;
+  maxRoomsListed: number;
   maxFailedLogins: number;
   failedLoginWindow: number;
   maxTrackedAddresses: number;
@@ -84,6 +87,7 @@ export function resolveAdminOptions(opts: AdminOptions | undefined): ResolvedAdm
     eventThrottle: positive("eventThrottle", o.eventThrottle, 250),
     historySize: positiveInteger("historySize", o.historySize, 150),
     maxSocketsListed: positiveInteger("maxSocketsListed", o.maxSocketsListed, 500),
+    maxRoomsListed: positiveInteger("maxRoomsListed", o.maxRoomsListed, 200),
     maxFailedLogins: positiveInteger("maxFailedLogins", o.maxFailedLogins, 5),
     failedLoginWindow: positive("failedLoginWindow", o.failedLoginWindow, 60_000),
     maxTrackedAddresses: positiveInteger("maxTrackedAddresses", o.maxTrackedAddresses, 10_000),

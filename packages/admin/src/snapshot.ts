@@ -10,8 +10,13 @@ export interface SocketView {
   /** "websocket", "polling", …; null for a socket of another node (its transport is not shared). */
   transport: string | null;
   address: string;
-  /** Rooms other than the socket's own id (numbers stay numbers: `42` and `"42"` are two rooms). */
+  /**
+   * Rooms other than the socket's own id (numbers stay numbers: `42` and `"42"` are two rooms), at most
+   * `maxRoomsListed`.
+   */
   rooms: Room[];
+  /** How many rooms the socket is in (besides its own), exact. */
+  roomCount: number;
   /** When the socket connected, ms since the epoch. */
   connectedAt: number;
   /** Whether the socket is connected to this node. */
@@ -24,8 +29,10 @@ export interface NamespaceView {
   /** Sockets of the whole cluster (exact, even when the list is cut at `maxSocketsListed`). */
   socketCount: number;
   sockets: SocketView[];
-  /** Rooms (other than sockets' own) and how many sockets are in each. */
+  /** Rooms (other than sockets' own) and how many sockets are in each: the most populated first, at most `maxRoomsListed`. */
   rooms: Array<{ name: Room; members: number }>;
+  /** How many such rooms there are, exact. */
+  roomCount: number;
 }
 
 /** One server, as it describes itself (every node running the admin view answers). */
@@ -110,7 +117,11 @@ export function localSummary(io: AnyServer, adminNamespace: string, startedAt: n
 }
 
 /** Lists one namespace across the cluster. */
-export async function describeNamespace(nsp: AnyNamespace, maxListed: number): Promise<NamespaceView> {
+export async function describeNamespace(
+  nsp: AnyNamespace,
+  maxSockets: number,
+  maxRooms: number,
+): Promise<NamespaceView> {
   let sockets: RemoteSocket[];
   try {
     sockets = await nsp.fetchSockets();
@@ -127,17 +138,21 @@ export async function describeNamespace(nsp: AnyNamespace, maxListed: number): P
       own.push(room);
       rooms.set(room, (rooms.get(room) ?? 0) + 1);
     }
-    if (listed.length < maxListed) listed.push(describeSocket(socket, own));
+    if (listed.length < maxSockets) listed.push(describeSocket(socket, own, maxRooms));
   }
   return {
     name: nsp.name,
     socketCount: sockets.length,
     sockets: listed,
-    rooms: [...rooms].map(([name, members]) => ({ name, members })).sort((a, b) => compare(a.name, b.name)),
+    rooms: [...rooms]
+      .map(([name, members]) => ({ name, members }))
+      .sort((a, b) => b.members - a.members || compare(a.name, b.name))
+      .slice(0, maxRooms),
+    roomCount: rooms.size,
   };
 }
 
-function describeSocket(socket: RemoteSocket, rooms: Room[]): SocketView {
+function describeSocket(socket: RemoteSocket, rooms: Room[], maxRooms: number): SocketView {
   // fetchSockets hands this node's sockets as the Socket itself: its connection is readable.
   const local = (socket as unknown) instanceof Socket;
   const transport = local ? (socket as unknown as Socket).conn.transport.name : null;
@@ -145,7 +160,8 @@ function describeSocket(socket: RemoteSocket, rooms: Room[]): SocketView {
     id: socket.id,
     transport,
     address: socket.handshake.address,
-    rooms: rooms.sort(compare),
+    rooms: rooms.sort(compare).slice(0, maxRooms),
+    roomCount: rooms.length,
     connectedAt: socket.handshake.issued,
     local,
   };

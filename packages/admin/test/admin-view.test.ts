@@ -75,6 +75,7 @@ test("the operator sees sockets with transport, address, rooms and connection ti
       { name: 42, members: 2 },
       { name: "lobby", members: 2 },
     ]);
+    assert.equal(chat.roomCount, 2);
     // The admin namespace is not listed; this node is, with its summary.
     assert.deepEqual(
       snapshot.namespaces.map((n) => n.name),
@@ -93,9 +94,9 @@ test("the operator sees sockets with transport, address, rooms and connection ti
 });
 
 test("an operator makes a socket leave a room, then disconnects it with a reason", async () => {
-  const h = await setup({ maxSocketsListed: 1 });
+  const h = await setup({ maxSocketsListed: 1, maxRoomsListed: 1 });
   h.io.on("connection", (socket) => {
-    socket.join("lobby");
+    socket.join(["lobby", `own-${socket.id}`]);
   });
   try {
     const actions: AdminAction[] = [];
@@ -106,14 +107,21 @@ test("an operator makes a socket leave a room, then disconnects it with a reason
     const b = h.client();
     await Promise.all([next(a, "connect"), next(b, "connect")]);
     const both = await until<Snapshot>(operator, "snapshot", (s) => s.namespaces[0]?.socketCount === 2);
-    // The list is cut at maxSocketsListed; the counts stay exact.
+    // The lists are cut at maxSocketsListed and maxRoomsListed (most populated rooms first); the counts stay exact.
     assert.equal(both.namespaces[0]?.sockets.length, 1);
     assert.deepEqual(both.namespaces[0]?.rooms, [{ name: "lobby", members: 2 }]);
+    assert.equal(both.namespaces[0]?.roomCount, 3);
+    assert.equal(both.namespaces[0]?.sockets[0]?.rooms.length, 1);
+    assert.equal(both.namespaces[0]?.sockets[0]?.roomCount, 2);
 
     const left = await operator.emitWithAck("leave-room", { namespace: "/", socketId: a.id, room: "lobby" });
     assert.deepEqual(left, { ok: true });
-    assert.deepEqual([...h.io.sockets.sockets.get(a.id!)!.rooms], [a.id]);
+    assert.deepEqual([...h.io.sockets.sockets.get(a.id!)!.rooms].sort(), [a.id, `own-${a.id}`].sort());
     await until<Snapshot>(operator, "snapshot", (s) => s.namespaces[0]?.rooms[0]?.members === 1);
+    assert.deepEqual(
+      [...h.io.sockets.sockets.get(b.id!)!.rooms].sort(),
+      [b.id, "lobby", `own-${b.id}`].sort(),
+    );
 
     const bId = b.id;
     const disconnected = next<string>(b, "disconnect");
