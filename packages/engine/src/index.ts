@@ -14,6 +14,7 @@ export {
   type MessageData,
   type SendOptions,
   type ReadyState,
+  type EngineProtocol,
 } from "./session.js";
 export { PreparedPacket } from "./prepared-packet.js";
 export { HandshakeRequest } from "./handshake-request.js";

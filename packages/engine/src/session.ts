@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { type Packet, PROTOCOL_VERSION, toUint8Array } from "./parser/index.js";
+import { PROTOCOL_V3 } from "./parser/v3.js";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
 import { HandshakeRequest } from "./handshake-request.js";
@@ -39,11 +40,16 @@ export interface SessionHost {
   readonly pingTimers: TimerList<EngineSocket>;
   /** Sessions waiting for the pong to their ping (`pingTimeout`). */
   readonly pongTimers: TimerList<EngineSocket>;
+  /** Protocol 3 sessions waiting for the client's next ping (`pingInterval + pingTimeout`). */
+  readonly clientPingTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
   onSessionClose(session: EngineSocket): void;
 }
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
+
+/** Engine.IO protocol revisions a session may speak: 4, or 3 with `allowEIO3`. */
+export type EngineProtocol = 3 | 4;
 
 /**
  * A polling → websocket upgrade in progress (protocol "Upgrade"). Probing: the websocket is attached and the
@@ -71,6 +77,8 @@ const FLUSH_SCHEDULED = 1;
 /** Pinged; in `pongTimers` (otherwise, while open, in `pingTimers`). */
 const AWAITING_PONG = 2;
 const UPGRADED = 4;
+/** Engine.IO protocol 3 (`allowEIO3`): the client pings, the server answers; in `clientPingTimers`. */
+const EIO3 = 8;
 
 /**
  * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the heartbeat, and the
@@ -109,8 +117,15 @@ export class EngineSocket
   private stateTimer: unknown = undefined;
 
   /** @internal Sessions are created by `EngineServer`. */
-  constructor(host: SessionHost, id: string, request: IncomingMessage, transport: Transport) {
+  constructor(
+    host: SessionHost,
+    id: string,
+    request: IncomingMessage,
+    transport: Transport,
+    protocol: EngineProtocol = PROTOCOL_VERSION,
+  ) {
     super();
+    if (protocol === PROTOCOL_V3) this.flags = EIO3;
     this.host = host;
     this.id = id;
     this.handshake = new HandshakeRequest(request);
@@ -129,9 +144,9 @@ export class EngineSocket
     return this.requestMessage;
   }
 
-  /** Engine.IO protocol revision: 4. */
-  get protocol(): typeof PROTOCOL_VERSION {
-    return PROTOCOL_VERSION;
+  /** Engine.IO protocol revision of the client: 4, or 3 for an `EIO=3` client admitted by `allowEIO3`. */
+  get protocol(): EngineProtocol {
+    return (this.flags & EIO3) !== 0 ? PROTOCOL_V3 : PROTOCOL_VERSION;
   }
 
   /** Address of the client as the handshake's TCP connection saw it. */
@@ -184,7 +199,9 @@ export class EngineSocket
       0,
     );
     if (options.initialPacket !== undefined) this.send(options.initialPacket);
-    this.host.pingTimers.add(this);
+    // Protocol 3 reverses the heartbeat: the client pings, the server only watches for it.
+    if ((this.flags & EIO3) !== 0) this.host.clientPingTimers.add(this);
+    else this.host.pingTimers.add(this);
     if (options.connectTimeout !== undefined) {
       this.stateTimer = options.clock.setTimeout(onConnectTimeout, options.connectTimeout, this);
     }
@@ -315,6 +332,11 @@ export class EngineSocket
       case "ping":
         // Protocol 4 clients do not ping; answering costs nothing and helps older tools.
         this.queue(packet.data === undefined ? { type: "pong" } : { type: "pong", data: packet.data }, 1);
+        if ((this.flags & EIO3) !== 0) {
+          // The protocol 3 heartbeat: the next ping is due within pingInterval + pingTimeout from this one.
+          this.host.clientPingTimers.remove(this);
+          this.host.clientPingTimers.add(this);
+        }
         this.emit("heartbeat");
         break;
       case "close":
@@ -373,7 +395,7 @@ export class EngineSocket
     if (this.readyState === "open") this.host.pongTimers.add(this);
   }
 
-  /** @internal No pong within `pingTimeout`. */
+  /** @internal No pong within `pingTimeout` (protocol 4), or no ping within `pingInterval + pingTimeout` (3). */
   onPongOverdue(): void {
     this.onClose("ping timeout");
   }
@@ -471,6 +493,7 @@ export class EngineSocket
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     if ((this.flags & AWAITING_PONG) !== 0) this.host.pongTimers.remove(this);
+    else if ((this.flags & EIO3) !== 0) this.host.clientPingTimers.remove(this);
     else this.host.pingTimers.remove(this);
     this.clearStateTimer();
     this.cancelUpgrade();

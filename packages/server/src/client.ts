@@ -1,11 +1,12 @@
 // One Engine.IO session: decodes its messages into packets, routes them to the socket of each
 // namespace, and writes packets back. A malformed packet closes this session only ("parse error").
-import { type DecoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
+import { type DecoderLike, type EncoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
 import type { DisconnectReason } from "./disconnect-reason.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import type { EventRateSettings } from "./rate-limiter.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
+import { LEGACY_ENGINE_PROTOCOL, LegacyConnectEncoder, parseLegacyNamespace } from "./socketio-v2-compat.js";
 
 const kClient = Symbol("volley.server.client");
 
@@ -38,6 +39,8 @@ export class Client {
   /** The Engine.IO session. */
   readonly conn: EngineSession;
   private readonly decoder: DecoderLike;
+  /** The server's encoder, or for a Socket.IO v2-era client (Engine.IO 3) one that speaks its CONNECT. */
+  private readonly encoder: EncoderLike;
   /**
    * Connected sockets, one per namespace. A client is in one or a few namespaces: a short array (created
    * on the first connect, exactly sized) costs far less per connection than a Map and is searched as fast.
@@ -54,6 +57,8 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.decoder = new server._parser.Decoder(server._decoderOptions);
+    const legacy = conn.protocol === LEGACY_ENGINE_PROTOCOL;
+    this.encoder = legacy ? new LegacyConnectEncoder(server._encoder) : server._encoder;
     // Shared listeners that find this client on the session: no closures per connection.
     (conn as unknown as Record<symbol, Client>)[kClient] = this;
     conn.on("message", onConnMessage);
@@ -61,6 +66,8 @@ export class Client {
     conn.on("close", onConnClose);
     // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
     this.connectTimer = server._clock.setTimeout(connectTimedOut, server._connectTimeout, this);
+    // A v2-era client is in the main namespace without asking (it never sends that CONNECT).
+    if (legacy) this.connect("/", {});
   }
 
   /** @internal */
@@ -92,7 +99,11 @@ export class Client {
 
   private onpacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
-      this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      // Socket.IO protocol 4 (Engine.IO 3 clients, `allowEIO3`): the query rides in the namespace name.
+      if (this.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
+        const { name, auth } = parseLegacyNamespace(packet.nsp);
+        this.connect(name, auth);
+      } else this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
       return;
     }
     const socket = this.socketOf(packet.nsp);
@@ -170,7 +181,7 @@ export class Client {
     if (volatile && !this.conn.writable) return;
     let chunks: Array<string | Uint8Array>;
     try {
-      chunks = this.server._encoder.encode(packet);
+      chunks = this.encoder.encode(packet);
     } catch (err) {
       this.server._reportError(err);
       return;
