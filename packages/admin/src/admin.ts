@@ -113,6 +113,7 @@ export class Admin extends EventEmitter<AdminEvents> {
       maxFailures: options.maxFailedLogins,
       window: options.failedLoginWindow,
       maxAddresses: options.maxTrackedAddresses,
+      maxConcurrent: options.maxConcurrentLogins,
       now: options.now,
     });
     this.history = new History(options.historySize);
@@ -161,19 +162,17 @@ export class Admin extends EventEmitter<AdminEvents> {
       next(refusal("the admin view is closed"));
       return;
     }
-    const wait = this.limiter.retryAfter(address);
-    if (wait > 0) {
-      this.emit("loginRefused", { address, reason: "too many failed logins" });
-      next(refusal("too many failed logins", { retryAfter: Math.ceil(wait / 1000) }));
+    const refused = this.limiter.begin(address);
+    if (refused) {
+      this.emit("loginRefused", { address, reason: refused.reason });
+      next(refusal(refused.reason, { retryAfter: Math.ceil(refused.retryAfter / 1000) }));
       return;
     }
-    // Counted as failed until proven right: parallel attempts cannot exceed the limit.
-    this.limiter.failed(address);
     const { username, password } = socket.handshake.auth;
     this.credentials.verify(username, password).then(
       (ok) => {
+        this.limiter.settle(address, ok);
         if (ok) {
-          this.limiter.succeeded(address);
           this.emit("login", { operator: String(username), address });
           next();
           return;
@@ -182,6 +181,7 @@ export class Admin extends EventEmitter<AdminEvents> {
         next(refusal("invalid credentials"));
       },
       (err: unknown) => {
+        this.limiter.settle(address, false);
         this.report(err);
         next(refusal("the admin view cannot check credentials"));
       },

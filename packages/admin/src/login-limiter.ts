@@ -1,13 +1,23 @@
-// Failed logins per client address: after `maxFailures` within `window` ms, that address is refused
-// without checking its credentials until the window has passed. The table is bounded: beyond
-// `maxAddresses` the address tracked longest is forgotten first.
+// Who may try to log in now. Per client address: after `maxFailures` failures within `window` ms,
+// the address is refused without its credentials being checked until the window has passed; an
+// attempt counts as failed until it is proven right, so parallel attempts cannot exceed the limit.
+// Over all addresses: at most `maxConcurrent` checks at once (each costs a scrypt derivation: CPU
+// and memory), so many addresses together cannot exhaust the server either. The table of addresses is
+// bounded: beyond `maxAddresses` the address tracked longest is forgotten first.
 
 /** Limits of {@link LoginLimiter}. */
 export interface LoginLimiterOptions {
   maxFailures: number;
   window: number;
   maxAddresses: number;
+  maxConcurrent: number;
   now: () => number;
+}
+
+/** Why an attempt may not go on, and when the address may try again (ms; 0 for "at once"). */
+export interface LoginRefusal {
+  reason: "too many failed logins" | "too many logins at once";
+  retryAfter: number;
 }
 
 interface Failures {
@@ -18,11 +28,41 @@ interface Failures {
 
 export class LoginLimiter {
   private readonly failures = new Map<string, Failures>();
+  private checking = 0;
 
   constructor(private readonly options: LoginLimiterOptions) {}
 
-  /** Milliseconds `address` must still wait, or 0 when it may try. */
-  retryAfter(address: string): number {
+  /**
+   * Starts an attempt from `address`: a refusal, or undefined when the credentials may be checked
+   * (then call {@link settle} with the outcome).
+   */
+  begin(address: string): LoginRefusal | undefined {
+    const wait = this.retryAfter(address);
+    if (wait > 0) return { reason: "too many failed logins", retryAfter: wait };
+    if (this.checking >= this.options.maxConcurrent)
+      return { reason: "too many logins at once", retryAfter: 0 };
+    this.checking++;
+    this.failed(address);
+    return undefined;
+  }
+
+  /** Ends an attempt begun with {@link begin}: a success clears the address's failures. */
+  settle(address: string, ok: boolean): void {
+    this.checking--;
+    if (ok) this.failures.delete(address);
+  }
+
+  /** Checks running now. */
+  get inProgress(): number {
+    return this.checking;
+  }
+
+  /** Addresses whose failures are tracked. */
+  get size(): number {
+    return this.failures.size;
+  }
+
+  private retryAfter(address: string): number {
     const entry = this.failures.get(address);
     if (!entry) return 0;
     const elapsed = this.options.now() - entry.since;
@@ -33,8 +73,7 @@ export class LoginLimiter {
     return entry.count >= this.options.maxFailures ? this.options.window - elapsed : 0;
   }
 
-  /** Records a failed login from `address`. */
-  failed(address: string): void {
+  private failed(address: string): void {
     const now = this.options.now();
     const entry = this.failures.get(address);
     if (entry && now - entry.since < this.options.window) {
@@ -47,15 +86,5 @@ export class LoginLimiter {
       if (oldest !== undefined) this.failures.delete(oldest);
     }
     this.failures.set(address, { count: 1, since: now });
-  }
-
-  /** A successful login clears the address's failures. */
-  succeeded(address: string): void {
-    this.failures.delete(address);
-  }
-
-  /** Addresses currently tracked (for tests and the admin view itself). */
-  get size(): number {
-    return this.failures.size;
   }
 }

@@ -30,6 +30,8 @@ export interface AdminOptions {
   failedLoginWindow?: number;
   /** Client addresses whose failures are tracked at once (the oldest is forgotten first). Default 10_000. */
   maxTrackedAddresses?: number;
+  /** Credential checks (scrypt derivations) running at once, all addresses together; beyond, refused. Default 4. */
+  maxConcurrentLogins?: number;
   /** Wall clock for "connected since" and the chart's time axis, ms since the epoch. Default `Date.now`. */
   now?: () => number;
   /** scrypt cost used when hashing `password` (tests lower it). Default Node's. */
@@ -50,6 +52,7 @@ export interface ResolvedAdminOptions {
   maxFailedLogins: number;
   failedLoginWindow: number;
   maxTrackedAddresses: number;
+  maxConcurrentLogins: number;
   now: () => number;
   scryptCost: ScryptCost;
 }
@@ -91,6 +94,7 @@ export function resolveAdminOptions(opts: AdminOptions | undefined): ResolvedAdm
     maxFailedLogins: positiveInteger("maxFailedLogins", o.maxFailedLogins, 5),
     failedLoginWindow: positive("failedLoginWindow", o.failedLoginWindow, 60_000),
     maxTrackedAddresses: positiveInteger("maxTrackedAddresses", o.maxTrackedAddresses, 10_000),
+    maxConcurrentLogins: positiveInteger("maxConcurrentLogins", o.maxConcurrentLogins, 4),
     now: o.now ?? Date.now,
     scryptCost: o.scryptCost ?? {},
   };
