@@ -3,7 +3,14 @@
 // Everything goes through the server's public API, so it works the same over a cluster adapter.
 import { EventEmitter } from "node:events";
 import type { Server as HttpServer } from "node:http";
-import type { Adapter, Namespace, Room, Socket } from "volley";
+import type { Namespace, Socket } from "volley";
+import {
+  type ActionContext,
+  type ActionReply,
+  type AdminAction,
+  disconnectSocket,
+  leaveRoom,
+} from "./actions.js";
 import { Credentials } from "./credentials.js";
 import { History, type Sample } from "./history.js";
 import { LoginLimiter } from "./login-limiter.js";
@@ -21,23 +28,6 @@ import {
   serverMetrics,
 } from "./snapshot.js";
 
-/** An operator's action, as reported by the `action` event. */
-export interface AdminAction {
-  type: "disconnect" | "leave";
-  namespace: string;
-  socketId: string;
-  /** The room left (`leave`). */
-  room?: Room;
-  /** The operator's reason (`disconnect`); recorded here, not sent to the client. */
-  reason?: string;
-  /** Whether the whole connection was closed (`disconnect`). */
-  close?: boolean;
-  operator: string;
-  /** The operator's client address. */
-  address: string;
-  at: number;
-}
-
 /** Events of {@link Admin}. */
 export interface AdminEvents {
   /** An operator disconnected a socket or made it leave a room (for an audit log). */
@@ -50,11 +40,7 @@ export interface AdminEvents {
   error: [Error];
 }
 
-/** What an action request answers. */
-type ActionReply = { ok: true } | { ok: false; error: string };
-
 const NODE_SUMMARY_EVENT = "volley-admin:node-summary";
-const MAX_REASON_LENGTH = 200;
 
 // biome-ignore lint/suspicious/noExplicitAny: any namespace, whatever its event maps
 type AnyNamespace = Namespace<any, any, any, any>;
@@ -72,7 +58,6 @@ export class Admin extends EventEmitter<AdminEvents> {
   private readonly page: PageServer;
   private readonly history: History;
   private readonly startedAt: number;
-  private readonly watched = new Set<Adapter>();
   private intervalTimer: unknown;
   private throttleTimer: unknown;
   private building = false;
@@ -138,11 +123,10 @@ export class Admin extends EventEmitter<AdminEvents> {
     clock.clearTimeout(this.throttleTimer);
     this.io.sockets.off("new_namespace", this.onNewNamespace);
     (this.namespace as EventEmitter).off(NODE_SUMMARY_EVENT, this.onSummaryRequest);
-    for (const adapter of this.watched) {
-      adapter.off("join-room", this.onRoomChange);
-      adapter.off("leave-room", this.onRoomChange);
+    for (const nsp of this.io.namespaces()) {
+      nsp.adapter.off("join-room", this.onRoomChange);
+      nsp.adapter.off("leave-room", this.onRoomChange);
     }
-    this.watched.clear();
     (this.io.httpServer as HttpServer | undefined)?.off("close", this.onHttpClose);
     this.page.detach();
     this.namespace.local.disconnectSockets();
@@ -192,82 +176,46 @@ export class Admin extends EventEmitter<AdminEvents> {
     const operator = String(socket.handshake.auth.username);
     socket.emit("hello", { operator, history: this.history.all(), interval: this.options.updateInterval });
     socket.on("disconnect-socket", (request: unknown, ack: unknown) =>
-      reply(ack, this.disconnectSocket(request, operator, socket.handshake.address)),
+      reply(ack, this.act(disconnectSocket, request, socket)),
     );
     socket.on("leave-room", (request: unknown, ack: unknown) =>
-      reply(ack, this.leaveRoom(request, operator, socket.handshake.address)),
+      reply(ack, this.act(leaveRoom, request, socket)),
     );
     this.schedule();
   }
 
   // ── actions ──────────────────────────────────────────────────────────────────────────────────
 
-  private target(request: unknown): { nsp: AnyNamespace; id: string } | string {
-    if (request === null || typeof request !== "object") return "the request must be an object";
-    const { namespace, socketId } = request as Record<string, unknown>;
-    if (typeof namespace !== "string" || typeof socketId !== "string" || socketId.length === 0) {
-      return "namespace and socketId must be strings";
-    }
-    if (namespace === this.options.namespace) return "the admin namespace is not managed from the page";
-    const nsp = this.io.namespaces().find((n) => n.name === namespace);
-    if (!nsp) return `no namespace ${namespace}`;
-    return { nsp, id: socketId };
-  }
-
-  private disconnectSocket(request: unknown, operator: string, address: string): ActionReply {
-    const target = this.target(request);
-    if (typeof target === "string") return { ok: false, error: target };
-    const { reason, close } = request as Record<string, unknown>;
-    if (reason !== undefined && (typeof reason !== "string" || reason.length > MAX_REASON_LENGTH)) {
-      return { ok: false, error: `reason must be a string of at most ${MAX_REASON_LENGTH} characters` };
-    }
-    // Through the adapter: the socket may live on another node.
-    target.nsp.in(target.id).disconnectSockets(close === true);
-    this.record({
-      type: "disconnect",
-      namespace: target.nsp.name,
-      socketId: target.id,
-      reason: (reason as string | undefined) ?? "",
-      close: close === true,
-      operator,
-      address,
-      at: this.options.now(),
+  private act(
+    perform: (request: unknown, ctx: ActionContext) => AdminAction | string,
+    request: unknown,
+    socket: Socket,
+  ): ActionReply {
+    const action = perform(request, {
+      io: this.io,
+      adminNamespace: this.options.namespace,
+      operator: String(socket.handshake.auth.username),
+      address: socket.handshake.address,
+      now: this.options.now(),
     });
-    return { ok: true };
-  }
-
-  private leaveRoom(request: unknown, operator: string, address: string): ActionReply {
-    const target = this.target(request);
-    if (typeof target === "string") return { ok: false, error: target };
-    const { room } = request as Record<string, unknown>;
-    if (typeof room !== "string" && typeof room !== "number")
-      return { ok: false, error: "room must be a string or a number" };
-    if (room === target.id) return { ok: false, error: "a socket cannot leave its own room" };
-    target.nsp.in(target.id).socketsLeave(room);
-    this.record({
-      type: "leave",
-      namespace: target.nsp.name,
-      socketId: target.id,
-      room,
-      operator,
-      address,
-      at: this.options.now(),
-    });
+    if (typeof action === "string") return { ok: false, error: action };
+    this.record(action);
     return { ok: true };
   }
 
   private record(action: AdminAction): void {
     this.emit("action", action);
-    this.namespace.local.emit("action", action);
+    // Every operator of the cluster sees it in the page's log.
+    this.namespace.emit("action", action);
     this.schedule();
   }
 
   // ── updates ──────────────────────────────────────────────────────────────────────────────────
 
+  /** Listens to a namespace's room events (nothing is kept: a removed namespace takes its listeners along). */
   private watch(nsp: AnyNamespace): void {
     const adapter = nsp.adapter;
-    if (this.closed || this.watched.has(adapter)) return;
-    this.watched.add(adapter);
+    if (this.closed || adapter.listeners("join-room").includes(this.onRoomChange)) return;
     adapter.on("join-room", this.onRoomChange);
     adapter.on("leave-room", this.onRoomChange);
   }

@@ -4,7 +4,8 @@
  * a room. It talks to the server through Volley itself, in an authenticated namespace.
  * @packageDocumentation
  */
-export { Admin, type AdminAction, type AdminEvents, attachAdmin } from "./admin.js";
+export type { AdminAction } from "./actions.js";
+export { Admin, type AdminEvents, attachAdmin } from "./admin.js";
 export { hashPassword, type ScryptCost } from "./credentials.js";
 export type { AdminOptions } from "./options.js";
 export type { NamespaceView, NodeSummary, NodeView, SocketView, Snapshot } from "./snapshot.js";
