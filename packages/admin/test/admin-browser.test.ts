@@ -1,5 +1,6 @@
-// The admin page in a real (headless) Chromium: sign in, see two clients appear, disconnect one
-// from the page, and see it gone from a second operator's view, while the client sees the disconnect.
+// The admin page in a real (headless) Chromium: sign in, see two clients appear, make one leave a
+// room and disconnect the other from the page, and see it in a second operator's view, while the
+// client sees the disconnect. A room name holding markup stays text.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -28,8 +29,10 @@ test("sign in, see two clients, disconnect one from the page, see it gone from t
   skip: !CHROMIUM || !BUNDLE ? "no Chromium or no client build (npm run build)" : false,
 }, async () => {
   const h = await setup({ updateInterval: 60_000 });
+  // A room name chosen by a client must show as text, never become markup in the operator's page.
+  const MARKUP = '<img src=x onerror="window.injected=1">';
   h.io.on("connection", (socket) => {
-    socket.join("lobby");
+    socket.join(["lobby", MARKUP]);
   });
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
@@ -71,6 +74,16 @@ test("sign in, see two clients, disconnect one from the page, see it gone from t
     assert.match((await first.textContent(`tr[data-socket="${aId}"]`)) ?? "", /websocket/);
     assert.match((await first.textContent("#nodes")) ?? "", /this node/);
     await first.waitForSelector('.chart[data-series="sockets /"] canvas', GUARD);
+
+    assert.match(row, /<img src=x onerror="window\.injected=1">/);
+    assert.equal(await first.locator(`tr[data-socket="${bId}"] img`).count(), 0);
+    assert.equal(await first.evaluate(() => (window as { injected?: number }).injected), undefined);
+
+    // Make a leave the lobby from the page: both views show it.
+    const aLobby = `tr[data-socket="${aId}"] button[data-leave="lobby"]`;
+    await first.click(aLobby);
+    for (const page of [first, second]) await page.waitForSelector(aLobby, { state: "detached", ...GUARD });
+    assert.deepEqual([...h.io.sockets.sockets.get(aId)!.rooms].sort(), [aId, MARKUP].sort());
 
     // Disconnect b from the first view, with a reason.
     const disconnected = next<string>(b, "disconnect");

@@ -199,3 +199,31 @@ test("close() disconnects the operators and refuses new ones", async () => {
     await h.cleanup();
   }
 });
+
+test("dynamic namespaces appear while they have sockets and leave with them", async () => {
+  const h = await setup();
+  h.io.of(/^\/room-\d+$/);
+  try {
+    const operator = h.operator();
+    await next(operator, "connect");
+    const a = h.client("/room-1");
+    await next(a, "connect");
+    await until<Snapshot>(operator, "snapshot", (s) => s.namespaces.some((n) => n.name === "/room-1"));
+    a.disconnect();
+    // The child namespace is removed when it empties (cleanupEmptyChildNamespaces), and the next update
+    // does not list it.
+    const after = await until<Snapshot>(
+      operator,
+      "snapshot",
+      (s) => !s.namespaces.some((n) => n.name === "/room-1"),
+    );
+    assert.deepEqual(
+      after.namespaces.map((n) => n.name),
+      ["/"],
+    );
+    // Its adapter carries the view's listeners away with it; the live ones have one each.
+    for (const nsp of h.io.namespaces()) assert.ok(nsp.adapter.listenerCount("join-room") <= 1, nsp.name);
+  } finally {
+    await h.cleanup();
+  }
+});
