@@ -54,6 +54,8 @@ export class PageServer {
     this.path = settings.path === "/" ? "" : settings.path;
     const dir = pageDirectory();
     const html = readFileSync(`${dir}index.html`, "utf8")
+      // With the server at "/", a plain join would give "//socket.io.js": another host.
+      .replaceAll("{{clientScript}}", escapeAttribute(`${settings.ioPath.replace(/\/$/, "")}/socket.io.js`))
       .replaceAll("{{ioPath}}", escapeAttribute(settings.ioPath))
       .replaceAll("{{namespace}}", escapeAttribute(settings.namespace));
     this.assets.set("/", { type: "text/html; charset=utf-8", body: Buffer.from(html) });

@@ -227,3 +227,15 @@ test("dynamic namespaces appear while they have sockets and leave with them", as
     await h.cleanup();
   }
 });
+
+test("with the server at another path, the page loads the client from there", async () => {
+  const h = await setup({}, { path: "/rt" });
+  try {
+    const html = await (await fetch(`${h.url}/admin/`)).text();
+    assert.match(html, /<script src="\/rt\/socket.io.js"><\/script>/);
+    assert.match(html, /data-io-path="\/rt"/);
+    assert.equal((await fetch(`${h.url}/rt/socket.io.js`)).status, 200);
+  } finally {
+    await h.cleanup();
+  }
+});
