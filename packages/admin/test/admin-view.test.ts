@@ -239,3 +239,19 @@ test("with the server at another path, the page loads the client from there", as
     await h.cleanup();
   }
 });
+
+test("closing the server closes the view: the request listeners are given back", async () => {
+  const h = await setup();
+  const [pageHandler] = h.http.listeners("request");
+  const operator = h.operator();
+  await next(operator, "connect");
+  operator.disconnect();
+  const closed = new Promise((resolve) => h.http.once("close", resolve));
+  await h.io.close();
+  // io.close() closes the http server; its "close" event closes the view, which puts back the
+  // listener it had taken (Volley's, in front of the application's).
+  await closed;
+  const listeners = h.http.listeners("request");
+  assert.equal(listeners.length, 1);
+  assert.notEqual(listeners[0], pageHandler);
+});
