@@ -136,6 +136,7 @@ function renderNodes(snapshot) {
         element("td", { text: s ? String(s.pid) : "—" }),
         element("td", { text: s ? since(s.startedAt) : "—" }),
         element("td", { text: counts }),
+        element("td", { text: traffic(s?.metrics) }),
       ]);
     }),
   );
@@ -144,6 +145,17 @@ function renderNodes(snapshot) {
     `${snapshot.operators} operator connection${snapshot.operators === 1 ? "" : "s"} on this node` +
     (others > 0 ? ` (${others} besides this page)` : "") +
     "; they are not listed below.";
+}
+
+/** A node's totals from its `io.metrics()`, when it has them. */
+function traffic(metrics) {
+  const engine = metrics?.engine;
+  if (!engine) return "—";
+  const sum = (record) => Object.values(record ?? {}).reduce((a, b) => a + b, 0);
+  return (
+    `${sum(engine.handshakes)} sessions, ${formatNumber(engine.messagesReceived)} messages in, ` +
+    `${formatNumber(engine.messagesSent)} out, ${sum(metrics.disconnects)} disconnects`
+  );
 }
 
 function act(event, request) {
