@@ -66,11 +66,15 @@ export class PageServer {
     this.assets.set("/admin.css", { type: "text/css; charset=utf-8", body: readFileSync(`${dir}admin.css`) });
     this.handler = (req, res) => {
       if (this.handle(req, res)) return;
+      if (!this.inFront()) return;
       for (const listener of this.listeners) listener.call(this.server, req, res);
     };
   }
 
-  /** Puts the page ahead of the server's request listeners (as Volley does for its client bundle). */
+  /**
+   * Puts the page ahead of the server's request listeners (as Volley does for its client bundle): they
+   * are taken off the server and called by this handler for every other request.
+   */
   attach(server: HttpServer): void {
     this.server = server;
     this.listeners = server.listeners("request") as typeof this.listeners;
@@ -78,12 +82,26 @@ export class PageServer {
     server.on("request", this.handler);
   }
 
-  /** Gives the request listeners back as they were. */
+  /**
+   * Whether this handler is still first on the server. When Volley detaches first (`io.close()`), it
+   * puts back the listeners it had found and adds this handler after them: the listeners this handler
+   * took (Volley's own among them) are no longer to be called, the server calls the application's.
+   */
+  private inFront(): boolean {
+    return this.server?.listeners("request")[0] === this.handler;
+  }
+
+  /** Gives the request listeners back where this handler stood (or just leaves, if Volley detached first). */
   detach(): void {
     const server = this.server;
     if (!server) return;
-    server.removeListener("request", this.handler);
-    for (const listener of this.listeners) server.on("request", listener);
+    const current = server.listeners("request") as typeof this.listeners;
+    const restore = this.inFront() ? this.listeners.filter((l) => !current.includes(l)) : [];
+    server.removeAllListeners("request");
+    for (const listener of current) {
+      if (listener === this.handler) for (const taken of restore) server.on("request", taken);
+      else server.on("request", listener);
+    }
     this.server = undefined;
   }
 

@@ -240,18 +240,18 @@ test("with the server at another path, the page loads the client from there", as
   }
 });
 
-test("closing the server closes the view: the request listeners are given back", async () => {
-  const h = await setup();
-  const [pageHandler] = h.http.listeners("request");
-  const operator = h.operator();
-  await next(operator, "connect");
-  operator.disconnect();
-  const closed = new Promise((resolve) => h.http.once("close", resolve));
-  await h.io.close();
-  // io.close() closes the http server; its "close" event closes the view, which puts back the
-  // listener it had taken (Volley's, in front of the application's).
-  await closed;
-  const listeners = h.http.listeners("request");
-  assert.equal(listeners.length, 1);
-  assert.notEqual(listeners[0], pageHandler);
+test("closing the server closes the view; either order gives the application its server back", async () => {
+  for (const order of ["io first", "admin first"] as const) {
+    const h = await setup();
+    const operator = h.operator();
+    await next(operator, "connect");
+    operator.disconnect();
+    const closed = new Promise((resolve) => h.http.once("close", resolve));
+    if (order === "admin first") h.admin.close();
+    // io.close() detaches Volley and closes the http server; its "close" event closes the view.
+    await h.io.close();
+    await closed;
+    // Only the application's listener is left: neither the page's nor Volley's, nor it twice.
+    assert.deepEqual(h.http.listeners("request"), [h.application], order);
+  }
 });

@@ -1,7 +1,12 @@
 // Shared by the admin tests: a Volley server on 127.0.0.1:0 with the admin view attached, Volley
 // clients to it (the same client the page uses), everything closed by `cleanup()`.
 import { once } from "node:events";
-import { createServer, type Server as HttpServer } from "node:http";
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Admin, type AdminOptions, attachAdmin } from "@volley/admin";
 import {
@@ -20,6 +25,8 @@ export const CHEAP = { N: 1024, r: 8, p: 1 };
 export interface Harness {
   io: Server;
   http: HttpServer;
+  /** The application's own request listener. */
+  application: (req: IncomingMessage, res: ServerResponse) => void;
   admin: Admin;
   url: string;
   client(nsp?: string, opts?: Partial<ManagerOptions & SocketOptions>): ClientSocket;
@@ -32,7 +39,10 @@ export async function setup(
   serverOptions: ServerOptions = {},
 ): Promise<Harness> {
   // The application's own handler: whatever neither Volley nor the admin view serves gets a 404.
-  const http = createServer((_req, res) => res.writeHead(404).end("application 404"));
+  const application = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(404).end("application 404");
+  };
+  const http = createServer(application);
   const io = new Server(http, serverOptions);
   const admin = attachAdmin(io, {
     username: USER,
@@ -53,6 +63,7 @@ export async function setup(
   return {
     io,
     http,
+    application,
     admin,
     url,
     client,
