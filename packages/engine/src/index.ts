@@ -40,3 +40,12 @@ export type {
   WebSocketServerConstructorOptions,
 } from "./transports/websocket-like.js";
 export { applyCors, type CorsOptionsDelegate } from "./cors.js";
+export {
+  createDebug,
+  DebugLogger,
+  type DebugOutput,
+  enableDebug,
+  isDebugEnabled,
+  setDebugOutput,
+} from "@volley/websocket";
+export type { EngineMetricsSnapshot } from "./metrics.js";

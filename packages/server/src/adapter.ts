@@ -8,6 +8,7 @@ import { type Packet, PacketType } from "@volley/protocol";
 import { type AdapterHost, hostFor } from "./adapter-host.js";
 import { fanOut, inAny } from "./fan-out.js";
 import type { Handshake } from "./handshake.js";
+import type { ClusterMetricsSnapshot } from "./metrics-snapshot.js";
 import type { Namespace } from "./namespace.js";
 import { type LogEntry, RecoveryLog } from "./recovery-log.js";
 import type { Socket } from "./socket.js";
@@ -120,6 +121,14 @@ export class Adapter extends EventEmitter {
 
   /** Called by `io.close()`. */
   close(): Promise<void> | void {}
+
+  /**
+   * Metrics hook: what a cluster adapter reports about its node for `io.metrics()` (nodes, requests
+   * and their latency, errors, lost broadcasts). Undefined for a single server.
+   */
+  clusterMetrics(): ClusterMetricsSnapshot | undefined {
+    return undefined;
+  }
 
   /** Number of servers in the cluster (1 in memory). */
   serverCount(): Promise<number> {

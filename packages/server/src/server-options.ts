@@ -1,5 +1,6 @@
 // The options of the Socket.IO-compatible server, their defaults and their checks.
 import type { EngineServerOptions, HttpHardeningOptions } from "@volley/engine";
+import type { MetricsOptions } from "./prometheus.js";
 import type { DecoderOptions, Parser } from "@volley/protocol";
 import type { AdapterConstructor } from "./adapter.js";
 import type { EventRateLimitOptions } from "./rate-limiter.js";
@@ -62,6 +63,11 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
    * `@volley/engine`). Slow clients (slowloris) are cut with 408 at the header timeout.
    */
   httpLimits?: HttpHardeningOptions;
+  /**
+   * Serve `io.metrics()` in the Prometheus text format at a path of the attached http server
+   * (`true` = "/metrics"). Default off.
+   */
+  metrics?: MetricsOptions | boolean;
 }
 
 /** Resolved recovery settings. @internal */
