@@ -45,7 +45,7 @@ describe("a socket's own room: one pattern per server, no channel per socket", (
       assert.ok(Number(await admin!.call("PUBSUB", "NUMPAT")) >= 2, "a pattern per server");
 
       const got: unknown[][] = clients.map(() => []);
-      clients.forEach((c, i) => c.on("direct", (n: number) => got[i]!.push(n)));
+      for (const [i, c] of clients.entries()) c.on("direct", (n: number) => got[i]!.push(n));
       for (const [i, c] of clients.entries()) nodes[1]!.io.to(c.id!).emit("direct", i);
       nodes[1]!.io.emit("end");
       await Promise.all(clients.map((c) => next(c, "end")));
@@ -77,7 +77,8 @@ describe("a socket's own room: one pattern per server, no channel per socket", (
       await sameNode.emitWithAck("join", owner.id);
       await elsewhere.emitWithAck("join", owner.id);
       const got = [owner, sameNode, elsewhere].map(() => [] as string[]);
-      [owner, sameNode, elsewhere].forEach((c, i) => c.on("news", (t: string) => got[i]!.push(t)));
+      for (const [i, c] of [owner, sameNode, elsewhere].entries())
+        c.on("news", (t: string) => got[i]!.push(t));
       // From another server: through the room's channel, which the owner's pattern covers.
       nodes[1]!.io.to(owner.id!).emit("news", "from the other");
       const ends = [owner, sameNode, elsewhere].map((c) => next(c, "end"));
