@@ -9,9 +9,18 @@ import { isReady, type RedisClient } from "./redis-client.js";
 
 export type ChannelHandler = (message: Buffer) => void;
 
-const routers = new WeakMap<RedisClient, ChannelRouter>();
-const shardedRouters = new WeakMap<RedisClient, ChannelRouter>();
-/** Keys of pattern subscriptions start with it (no channel of this package does). */
+/**
+ * Classic SUBSCRIBE (patterns too, keyed apart), sharded SSUBSCRIBE, or a router of patterns only
+ * (PSUBSCRIBE keyed by the pattern itself: the socket.io compat mode).
+ */
+export type RouterKind = "channel" | "sharded" | "pattern";
+
+const routers: Record<RouterKind, WeakMap<RedisClient, ChannelRouter>> = {
+  channel: new WeakMap(),
+  sharded: new WeakMap(),
+  pattern: new WeakMap(),
+};
+/** Keys of pattern subscriptions of a "channel" router start with it (no channel of this package does). */
 const PATTERN = "\0";
 /** First retry of a failed SUBSCRIBE, ms; doubled up to RETRY_MAX. */
 const RETRY_MIN = 50;
@@ -19,10 +28,19 @@ const RETRY_MAX = 1000;
 
 /** The router of a subscriber client, created on first use; `sharded`: SSUBSCRIBE and `smessage`. */
 export function routerFor(client: RedisClient, sharded = false): ChannelRouter {
-  const map = sharded ? shardedRouters : routers;
+  return routerOfKind(client, sharded ? "sharded" : "channel");
+}
+
+/** The router of a subscriber client's pattern subscriptions (PSUBSCRIBE, `pmessageBuffer`). */
+export function patternRouterFor(client: RedisClient): ChannelRouter {
+  return routerOfKind(client, "pattern");
+}
+
+function routerOfKind(client: RedisClient, kind: RouterKind): ChannelRouter {
+  const map = routers[kind];
   let router = map.get(client);
   if (!router) {
-    router = new ChannelRouter(client, sharded);
+    router = new ChannelRouter(client, kind);
     map.set(client, router);
   }
   return router;
@@ -53,9 +71,18 @@ export class ChannelRouter {
   private patternTo: ((pattern: string) => Promise<unknown>) | undefined;
   private patternFrom: ((pattern: string) => Promise<unknown>) | undefined;
 
-  constructor(client: RedisClient, sharded = false) {
+  constructor(client: RedisClient, kind: RouterKind = "channel") {
     this.client = client;
-    if (sharded) {
+    if (kind === "pattern") {
+      const { psubscribe, punsubscribe } = client;
+      if (!psubscribe || !punsubscribe) {
+        throw new TypeError("option compat needs a client with psubscribe/punsubscribe (ioredis Redis)");
+      }
+      this.subscribeTo = (pattern) => psubscribe.call(client, pattern);
+      this.unsubscribeFrom = (pattern) => punsubscribe.call(client, pattern);
+      // A pattern's handlers get every message of every channel it matches.
+      client.on("pmessageBuffer", (pattern, _channel, message) => this.route(pattern.toString(), message));
+    } else if (kind === "sharded") {
       const { ssubscribe, sunsubscribe } = client;
       if (!ssubscribe || !sunsubscribe) {
         throw new TypeError(
@@ -68,10 +95,12 @@ export class ChannelRouter {
       this.subscribeTo = (channel) => client.subscribe(channel);
       this.unsubscribeFrom = (channel) => client.unsubscribe(channel);
     }
-    client.on(sharded ? "smessageBuffer" : "messageBuffer", (channel, message) =>
-      this.route(channel.toString(), message),
-    );
-    if (!sharded && client.psubscribe && client.punsubscribe) {
+    if (kind !== "pattern") {
+      client.on(kind === "sharded" ? "smessageBuffer" : "messageBuffer", (channel, message) =>
+        this.route(channel.toString(), message),
+      );
+    }
+    if (kind === "channel" && client.psubscribe && client.punsubscribe) {
       const { psubscribe, punsubscribe } = client;
       this.patternTo = (pattern) => psubscribe.call(client, pattern);
       this.patternFrom = (pattern) => punsubscribe.call(client, pattern);

@@ -37,6 +37,7 @@ import { RoomSubscriptions } from "./room-subscriptions.js";
 import { SessionSnapshots } from "./session-snapshots.js";
 import { isPrivateSessionId, SessionStore, type StoredSession, validateSession } from "./session-store.js";
 import { takeSession } from "./session-takeover.js";
+import { debug } from "./debug.js";
 
 /**
  * Adapter sharing rooms, broadcasts, acknowledgements, `fetchSockets`, `serverSideEmit` and
@@ -69,7 +70,10 @@ export class RedisAdapter extends ClusterAdapter {
     this.receive(split.frame, split.offset);
   };
   private readonly onMessage = (raw: Buffer) => this.receive(raw);
-  private readonly onBack = () => this.transportUp();
+  private readonly onBack = () => {
+    if (debug.enabled) debug.log("%s: Redis connection ready, rejoining the cluster", this.uid);
+    this.transportUp();
+  };
   private readonly stopRestoredListener: () => void;
   private readonly publishCommand: string;
   /** Sharded mode: refreshes this node's liveness key. */

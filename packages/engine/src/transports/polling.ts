@@ -31,6 +31,7 @@ export interface PollingConfig {
 
 const CLOSE_PAYLOAD = encodePacket({ type: "close" }, false) as string;
 const NOOP_PAYLOAD = encodePacket({ type: "noop" }, false) as string;
+const TEXT_PLAIN = "text/plain; charset=UTF-8";
 
 /**
  * HTTP long-polling: the client holds one GET open to receive (answered with every packet queued, joined by
@@ -43,9 +44,9 @@ export class PollingTransport implements Transport {
   }
 
   handler: TransportHandler;
-  private readonly config: PollingConfig;
-  private pollReq: IncomingMessage | undefined;
-  private pollRes: ServerResponse | undefined;
+  protected readonly config: PollingConfig;
+  protected pollReq: IncomingMessage | undefined;
+  protected pollRes: ServerResponse | undefined;
   private dataReq: IncomingMessage | undefined;
   private ended = false;
   /** Created at the first relayed request (a cluster without sticky sessions). */
@@ -75,7 +76,7 @@ export class PollingTransport implements Transport {
     const repeated = this.relayed?.repeatedPoll(req);
     if (repeated !== undefined) {
       // The answer to this very request was lost with the server that relayed it: the same again.
-      this.writePayload(req, res, repeated, undefined);
+      this.writePayload(req, res, repeated.body, undefined, repeated.contentType);
       return;
     }
     if (this.ended) {
@@ -160,17 +161,22 @@ export class PollingTransport implements Transport {
       cleanup();
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
       if (this.isRelayed(req)) this.relayedRequests().applied(req);
-      this.onBody(body.toString("utf8"), res);
+      this.onBody(body, req, res);
     };
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("close", cleanup);
   }
 
-  private onBody(body: string, res: ServerResponse): void {
+  /** Decodes a POST body into packets (protocol 4: text, packets joined by the record separator). */
+  protected decodeBody(body: Buffer, _req: IncomingMessage): Packet[] {
+    return decodePayload(body.toString("utf8"), { maxPackets: this.config.maxPacketsPerPayload });
+  }
+
+  private onBody(body: Buffer, req: IncomingMessage, res: ServerResponse): void {
     let packets: Packet[];
     try {
-      packets = decodePayload(body, { maxPackets: this.config.maxPacketsPerPayload });
+      packets = this.decodeBody(body, req);
     } catch (err) {
       const description = err instanceof EngineParseError ? err.message : String(err);
       writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { description }));
@@ -213,14 +219,24 @@ export class PollingTransport implements Transport {
   close(): void {
     if (this.ended) return;
     this.ended = true;
-    this.releasePoll(CLOSE_PAYLOAD);
+    this.releasePoll(this.closePayload);
   }
 
   /** After an upgrade: a waiting GET is answered with a noop so the client's poll loop can stop. */
   discard(): void {
     if (this.ended) return;
     this.ended = true;
-    this.releasePoll(NOOP_PAYLOAD);
+    this.releasePoll(this.noopPayload);
+  }
+
+  /** The body answering a waiting GET when the transport ends: a close packet. */
+  protected get closePayload(): string {
+    return CLOSE_PAYLOAD;
+  }
+
+  /** The body answering a waiting GET after an upgrade: a noop packet. */
+  protected get noopPayload(): string {
+    return NOOP_PAYLOAD;
   }
 
   private releasePoll(payload: string): void {
@@ -240,13 +256,15 @@ export class PollingTransport implements Transport {
     return this.relayed;
   }
 
-  private writePayload(
+  /** Answers a GET with `body`, compressed when worth it; `callbacks` run once it is written. */
+  protected writePayload(
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
+    body: string | Buffer,
     callbacks: Array<() => void> | undefined,
+    contentType = TEXT_PLAIN,
   ): void {
-    if (this.isRelayed(req)) this.relayedRequests().answered(req, body);
+    if (this.isRelayed(req)) this.relayedRequests().answered(req, body, contentType);
     const done = (): void => {
       if (callbacks !== undefined) for (const cb of callbacks) cb();
       this.handler.onTransportDrain(this);
@@ -254,21 +272,21 @@ export class PollingTransport implements Transport {
     const encoding = chooseEncoding(req, body.length, this.config.httpCompressionThreshold);
     if (encoding === undefined) {
       res.writeHead(200, {
-        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Type": contentType,
         "Content-Length": Buffer.byteLength(body),
         "Cache-Control": "no-store",
       });
       res.end(body, done);
       return;
     }
-    compress(encoding, Buffer.from(body, "utf8"), (err, compressed) => {
+    compress(encoding, typeof body === "string" ? Buffer.from(body, "utf8") : body, (err, compressed) => {
       if (res.destroyed) return;
       if (err) {
         res.writeHead(500).end();
         return;
       }
       res.writeHead(200, {
-        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Type": contentType,
         "Content-Encoding": encoding,
         "Content-Length": compressed.length,
         "Cache-Control": "no-store",

@@ -26,7 +26,7 @@ function requestToken(req: IncomingMessage): string | undefined {
  */
 export class RelayedRequests {
   private pollToken: string | undefined;
-  private pollBody: string | undefined;
+  private pollBody: { body: string | Buffer; contentType: string } | undefined;
   private postToken: string | undefined;
 
   /** True when `req` came through another server. */
@@ -35,14 +35,14 @@ export class RelayedRequests {
   }
 
   /** An answer written to a relayed GET: kept until a GET with another token arrives. */
-  answered(req: IncomingMessage, body: string): void {
+  answered(req: IncomingMessage, body: string | Buffer, contentType: string): void {
     const token = requestToken(req);
     this.pollToken = token;
-    this.pollBody = token === undefined ? undefined : body;
+    this.pollBody = token === undefined ? undefined : { body, contentType };
   }
 
   /** The body to answer `req` with when it repeats a relayed GET already answered; else undefined (and forgets it). */
-  repeatedPoll(req: IncomingMessage): string | undefined {
+  repeatedPoll(req: IncomingMessage): { body: string | Buffer; contentType: string } | undefined {
     const token = requestToken(req);
     const body = token !== undefined && token === this.pollToken ? this.pollBody : undefined;
     if (body === undefined) {
