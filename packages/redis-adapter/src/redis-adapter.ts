@@ -342,15 +342,22 @@ export class RedisAdapter extends ClusterAdapter {
 
   // ── connection-state recovery ────────────────────────────────────────────────────────────────
 
-  /** Writes the session of a socket that may come back, with a TTL of maxDisconnectionDuration. */
+  /**
+   * Writes the session of a socket that may come back, with a TTL of maxDisconnectionDuration. A
+   * failure (Redis unreachable) is this adapter's to report (`REDIS_ERROR`), not the application's.
+   */
   override async persistSession(session: Session): Promise<void> {
     if (!this.snapshots) return;
-    await this.snapshots.persist(session.pid, {
-      sid: session.sid,
-      rooms: session.rooms,
-      data: session.data ?? null,
-      offset: this.connectOffsets.get(session.sid) ?? this.lastOffset,
-    });
+    try {
+      await this.snapshots.persist(session.pid, {
+        sid: session.sid,
+        rooms: session.rooms,
+        data: session.data ?? null,
+        offset: this.connectOffsets.get(session.sid) ?? this.lastOffset,
+      });
+    } catch (err) {
+      this.report(err);
+    }
   }
 
   /**
