@@ -401,6 +401,11 @@ export class Server<
     return this;
   }
 
+  /** The namespaces alive now (static ones and dynamic children), read-only: for tools such as an admin view. */
+  namespaces(): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] {
+    return [...this._nsps.values()];
+  }
+
   /**
    * The namespace `name`, created on first use; a RegExp or function creates namespaces dynamically
    * for each matching name a client asks for.
