@@ -18,6 +18,26 @@ const SIO_CONNECT_ERROR = "4";
 
 /** `42["tick","` — the prefix of every broadcast the bench app sends; the sequence number follows. */
 const TICK_PREFIX = '42["tick","';
+/** The prefix of a broadcast of a JSON trigger (`json` option): `{"seq":<n>,"items":[…]}`. */
+const JSON_TICK_PREFIX = '42["tick",{"seq":';
+
+/** A JSON array of chat-like records, about `size` characters: what a 4 KB app broadcast looks like. */
+function jsonItems(size: number): string {
+  const items: string[] = [];
+  let length = 2;
+  for (let i = 0; length < size - 20; i++) {
+    const item = JSON.stringify({
+      id: 100_000 + i * 7919,
+      user: `user-${(i * 37) % 101}`,
+      text: `message ${i} about topic ${(i * 13) % 17}, with some words of text`,
+      ts: 1_764_900_000_000 + i * 1733,
+      read: i % 3 === 0,
+    });
+    items.push(item);
+    length += item.length + 1;
+  }
+  return `[${items.join(",")}]`;
+}
 
 export class SioLoadClient implements LoadClient {
   onReply: () => void = noop;
@@ -29,11 +49,16 @@ export class SioLoadClient implements LoadClient {
   private readonly echoReplyLength: number;
   private readonly pad: string;
   private readonly pendingAcks = new Map<number, () => void>();
+  private readonly jsonItems: string | undefined;
+  /** The TCP socket under the WebSocket, for the bytes received on the wire. */
+  private socket: { bytesRead: number } | undefined;
 
   private constructor(
     private readonly ws: WebSocket,
     size: number,
+    json = false,
   ) {
+    this.jsonItems = json ? jsonItems(size) : undefined;
     const payload = "x".repeat(size);
     this.echoBody = `["echo","${payload}"]`;
     // `43<id>["<payload>"]` without the id digits.
@@ -45,9 +70,12 @@ export class SioLoadClient implements LoadClient {
   static connect(options: ClientOptions): Promise<SioLoadClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${options.port}/socket.io/?EIO=4&transport=websocket`, {
-        perMessageDeflate: false,
+        perMessageDeflate: options.deflate === true,
       });
-      const client = new SioLoadClient(ws, options.size);
+      const client = new SioLoadClient(ws, options.size, options.json);
+      ws.once("upgrade", (res) => {
+        client.socket = res.socket;
+      });
       let connected = false;
       ws.on("message", (data: Buffer, isBinary: boolean) => {
         if (isBinary) return client.onError("binary frame");
@@ -80,6 +108,11 @@ export class SioLoadClient implements LoadClient {
   }
 
   private onEvent(text: string): void {
+    if (text.startsWith(JSON_TICK_PREFIX)) {
+      const end = text.indexOf(",", JSON_TICK_PREFIX.length);
+      this.onTick(Number(text.slice(JSON_TICK_PREFIX.length, end)));
+      return;
+    }
     if (!text.startsWith(TICK_PREFIX)) {
       this.onError(`unexpected event ${text.slice(0, 40)}`);
       return;
@@ -110,8 +143,13 @@ export class SioLoadClient implements LoadClient {
     this.ws.send(`${EIO_MESSAGE}${SIO_EVENT}${id}${this.echoBody}`);
   }
 
+  /** Bytes received on this client's TCP connection so far (frames as on the wire, deflated or not). */
+  get bytesRead(): number {
+    return this.socket?.bytesRead ?? 0;
+  }
+
   sendTrigger(seq: number, room?: string): void {
-    const m = `"${seq}|${this.pad}"`;
+    const m = this.jsonItems ? `{"seq":${seq},"items":${this.jsonItems}}` : `"${seq}|${this.pad}"`;
     this.ws.send(room === undefined ? `42["emit",${m}]` : `42["room","${room}",${m}]`);
   }
 

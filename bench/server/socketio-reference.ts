@@ -13,7 +13,10 @@ export async function startSocketIoReference(
 ): Promise<ServerUnderTest> {
   const http = createTrackedHttpServer();
   let redis: RedisPair | undefined;
-  const options: ConstructorParameters<typeof Server>[1] = { serveClient: false };
+  const options: ConstructorParameters<typeof Server>[1] = {
+    serveClient: false,
+    perMessageDeflate: scenario === "deflate",
+  };
   if (cluster) {
     redis = await connectRedisPair(cluster.redisPort);
     options.adapter = createAdapter(redis.pub, redis.sub, { key: cluster.key });

@@ -11,8 +11,11 @@ export interface Counters {
   connections: number;
 }
 
-/** What the app does with incoming traffic. */
-export type Scenario = "echo" | "fanout" | "idle";
+/**
+ * What the app does with incoming traffic. `deflate` is `fanout` with permessage-deflate on and every
+ * broadcast sent with `compress(true)` (socket.io's default flag).
+ */
+export type Scenario = "echo" | "fanout" | "idle" | "deflate";
 
 /** A running server under test. */
 export interface ServerUnderTest {
@@ -33,5 +36,6 @@ export type StartServer = (
 ) => Promise<ServerUnderTest>;
 
 /** The libraries the bench knows; `volley-*` import the workspace sources. */
-export const IMPLS = ["ws", "volley-ws", "socket.io", "volley"] as const;
+/** `ws-floor`: the Socket.IO app on bare `ws` with a hand-written minimum of the protocols (the floor). */
+export const IMPLS = ["ws", "volley-ws", "socket.io", "volley", "ws-floor"] as const;
 export type Impl = (typeof IMPLS)[number];

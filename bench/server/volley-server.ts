@@ -34,7 +34,11 @@ export async function startVolleyServer(
   const http = createTrackedHttpServer();
   // The load generator sends as fast as it can, beyond a public server's per-socket event rate; socket.io has
   // no such limit, so the comparison runs without it.
-  const options: Record<string, unknown> = { serveClient: false, eventRateLimit: false };
+  const options: Record<string, unknown> = {
+    serveClient: false,
+    eventRateLimit: false,
+    perMessageDeflate: scenario === "deflate",
+  };
   let redis: RedisPair | undefined;
   if (cluster) {
     const adapterMod = (await import(ADAPTER_MODULE)) as VolleyRedisAdapterModule;
