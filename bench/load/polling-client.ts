@@ -117,9 +117,11 @@ export class PollingLoadClient implements LoadClient {
 
   /** Queues one Engine.IO packet; a POST carries everything queued while the previous one was out. */
   private send(packet: string): void {
-    if (this.ws) return this.ws.send(packet);
-    this.outbox.push(packet);
-    this.flush();
+    if (this.ws) this.ws.send(packet);
+    else {
+      this.outbox.push(packet);
+      this.flush();
+    }
   }
 
   private flush(): void {
@@ -190,9 +192,8 @@ export class PollingLoadClient implements LoadClient {
   }
 
   private onEvent(text: string): void {
-    if (!text.startsWith(TICK_PREFIX)) return this.fail(`unexpected event ${text.slice(0, 40)}`);
-    const end = text.indexOf("|", TICK_PREFIX.length);
-    this.onTick(Number(text.slice(TICK_PREFIX.length, end)));
+    if (!text.startsWith(TICK_PREFIX)) this.fail(`unexpected event ${text.slice(0, 40)}`);
+    else this.onTick(Number(text.slice(TICK_PREFIX.length, text.indexOf("|", TICK_PREFIX.length))));
   }
 
   private onAck(text: string): void {

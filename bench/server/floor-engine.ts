@@ -52,7 +52,8 @@ export class FloorSession {
   holdPoll(res: ServerResponse): void {
     if (this.poll) {
       res.writeHead(400).end();
-      return this.engine.closeSession(this);
+      this.engine.closeSession(this);
+      return;
     }
     this.poll = res;
     res.on("close", () => {
@@ -153,7 +154,10 @@ export class FloorEngine {
       res.writeHead(400).end();
       return;
     }
-    if (req.method === "GET") return session.holdPoll(res);
+    if (req.method === "GET") {
+      session.holdPoll(res);
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {

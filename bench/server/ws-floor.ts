@@ -46,8 +46,8 @@ export async function startWsFloor(scenario: Scenario, counters: Counters): Prom
     } else if (name === "join") {
       const room = a as string;
       socket.room = room;
-      let members = rooms.get(room);
-      if (!members) rooms.set(room, (members = new Set()));
+      const members = rooms.get(room) ?? new Set<FloorSocket>();
+      rooms.set(room, members);
       members.add(socket);
       ack();
     }
