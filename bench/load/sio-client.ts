@@ -21,17 +21,34 @@ const TICK_PREFIX = '42["tick","';
 /** The prefix of a broadcast of a JSON trigger (`json` option): `{"seq":<n>,"items":[…]}`. */
 const JSON_TICK_PREFIX = '42["tick",{"seq":';
 
-/** A JSON array of chat-like records, about `size` characters: what a 4 KB app broadcast looks like. */
-function jsonItems(size: number): string {
+const WORDS =
+  "the a of to and in is it you that was for on are with as his they be at one have this from or had by hot word but what some we can out other were all there when up use your how said an each she which do their time if will way about many then them write would like so these her long make thing see him two has look more day could go come did number sound no most people my over know water than call first who may down side been now find".split(
+    " ",
+  );
+
+/**
+ * A JSON array of chat-like records, about `size` characters, different for every `seq` (a pseudo-random
+ * stream seeded by it): what an app's 4 KB broadcast looks like, so deflate cannot just point back at the
+ * previous message.
+ */
+function jsonItems(size: number, seq: number): string {
+  let state = (seq * 2654435761) >>> 0 || 1;
+  const next = (n: number) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
   const items: string[] = [];
   let length = 2;
-  for (let i = 0; length < size - 20; i++) {
+  while (length < size - 20) {
+    const words = Array.from({ length: 4 + next(8) }, () => WORDS[next(WORDS.length)]);
     const item = JSON.stringify({
-      id: 100_000 + i * 7919,
-      user: `user-${(i * 37) % 101}`,
-      text: `message ${i} about topic ${(i * 13) % 17}, with some words of text`,
-      ts: 1_764_900_000_000 + i * 1733,
-      read: i % 3 === 0,
+      id: next(1_000_000_000),
+      user: `user-${next(10_000)}`,
+      text: words.join(" "),
+      ts: 1_764_900_000_000 + next(86_400_000),
+      read: next(2) === 0,
     });
     items.push(item);
     length += item.length + 1;
@@ -49,16 +66,16 @@ export class SioLoadClient implements LoadClient {
   private readonly echoReplyLength: number;
   private readonly pad: string;
   private readonly pendingAcks = new Map<number, () => void>();
-  private readonly jsonItems: string | undefined;
+  private readonly json: boolean;
   /** The TCP socket under the WebSocket, for the bytes received on the wire. */
   private socket: { bytesRead: number } | undefined;
 
   private constructor(
     private readonly ws: WebSocket,
-    size: number,
+    private readonly size: number,
     json = false,
   ) {
-    this.jsonItems = json ? jsonItems(size) : undefined;
+    this.json = json;
     const payload = "x".repeat(size);
     this.echoBody = `["echo","${payload}"]`;
     // `43<id>["<payload>"]` without the id digits.
@@ -149,7 +166,8 @@ export class SioLoadClient implements LoadClient {
   }
 
   sendTrigger(seq: number, room?: string): void {
-    const m = this.jsonItems ? `{"seq":${seq},"items":${this.jsonItems}}` : `"${seq}|${this.pad}"`;
+    // A fresh JSON body per trigger (one per broadcast, cheap beside the deliveries).
+    const m = this.json ? `{"seq":${seq},"items":${jsonItems(this.size, seq)}}` : `"${seq}|${this.pad}"`;
     this.ws.send(room === undefined ? `42["emit",${m}]` : `42["room","${room}",${m}]`);
   }
 
