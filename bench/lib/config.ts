@@ -12,6 +12,7 @@ export const SUITES = [
   "handshake",
   "broadcast",
   "compression",
+  "floor",
 ] as const;
 export type Suite = (typeof SUITES)[number];
 

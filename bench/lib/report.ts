@@ -40,6 +40,7 @@ export interface Results {
   handshake?: SuiteRun<TrioRowResult[]>;
   broadcast?: SuiteRun<TrioRowResult[]>;
   compression?: SuiteRun<TrioRowResult[]>;
+  floor?: SuiteRun<TrioRowResult[]>;
 }
 
 /** Titles of the three-server suites' sections. */
@@ -49,6 +50,7 @@ const TRIO_TITLES: Record<TrioSuite, string> = {
   handshake: "Handshake storms (volley vs socket.io vs bare ws)",
   broadcast: "Big broadcast latency (volley vs socket.io vs bare ws)",
   compression: "Compressed broadcast, perMessageDeflate (volley vs socket.io vs bare ws)",
+  floor: "Socket.IO rows beside the floor (volley vs socket.io vs bare ws)",
 };
 
 function verdict(r: number, budget: { ratio: number } | undefined): string {

@@ -148,6 +148,7 @@ export async function measureFlow(
         port,
         clients: row.clients,
         size: row.size,
+        rooms: row.rooms,
         deflate: row.deflate,
         json: row.deflate,
       },

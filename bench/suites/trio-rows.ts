@@ -4,8 +4,9 @@
 import type { Config } from "../lib/config.js";
 import type { HandshakeTransport } from "../load/handshake.js";
 import type { Impl } from "../server/types.js";
+import { socketioRows } from "./rows.js";
 
-export const TRIO_SUITES = ["scale", "polling", "handshake", "broadcast", "compression"] as const;
+export const TRIO_SUITES = ["scale", "polling", "handshake", "broadcast", "compression", "floor"] as const;
 export type TrioSuite = (typeof TRIO_SUITES)[number];
 
 /** A budget on one measure: a ratio Volley ÷ socket.io, or a bound on Volley's own value. */
@@ -45,6 +46,8 @@ export interface FlowRow extends RowBase {
   protocol: "socketio" | "polling";
   size: number;
   depth?: number;
+  /** Socket.IO rooms the clients are spread over; each broadcast goes to one room. */
+  rooms?: number;
   /** Compression row: permessage-deflate on both ends, JSON triggers, bytes on the wire counted. */
   deflate?: boolean;
 }
@@ -189,6 +192,23 @@ export function compressionRows(c: Config): FlowRow[] {
   ];
 }
 
+/** The socketio suite's rows (rows.ts) again, with the floor as a third server. */
+export function floorRows(c: Config): FlowRow[] {
+  return socketioRows(c).map((row) => ({
+    kind: row.kind,
+    name: row.name,
+    protocol: "socketio",
+    clients: row.clients,
+    size: row.size,
+    depth: row.depth,
+    rooms: row.rooms,
+    measures:
+      row.kind === "echo"
+        ? [{ ...CPU_MSG, budget: row.budget }, RATE, P50, P99]
+        : [{ ...CPU_DELIVERY, budget: row.budget }, { ...RATE, label: "deliveries/s" }, P50, P99],
+  }));
+}
+
 export function trioRows(suite: TrioSuite, c: Config): TrioRow[] {
   switch (suite) {
     case "scale":
@@ -201,5 +221,7 @@ export function trioRows(suite: TrioSuite, c: Config): TrioRow[] {
       return broadcastRows(c);
     case "compression":
       return compressionRows(c);
+    case "floor":
+      return floorRows(c);
   }
 }
