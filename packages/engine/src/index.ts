@@ -39,3 +39,4 @@ export type {
   WebSocketServerConstructor,
   WebSocketServerConstructorOptions,
 } from "./transports/websocket-like.js";
+export { applyCors, type CorsOptionsDelegate } from "./cors.js";

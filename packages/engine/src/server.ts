@@ -288,9 +288,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   /**
    * Encodes a message once for every transport, for sending to many sessions with `session.sendPrepared`.
+   * With `compress` (and permessage-deflate with `serverNoContextTakeover`), WebSocket recipients get one
+   * frame deflated once for all of them.
    */
-  prepare(data: string | Buffer): PreparedPacket {
-    return new PreparedPacket(data, this.prepareFrame);
+  prepare(data: string | Buffer, compress = false): PreparedPacket {
+    return new PreparedPacket(data, this.prepareFrame, compress);
   }
 
   /** Closes every session ("server shutting down") and the WebSocket server. Leaves the HTTP server alone. */

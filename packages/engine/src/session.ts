@@ -229,8 +229,9 @@ export class EngineSocket
       cb = options;
       options = undefined;
     }
+    // A message packet without data ("4", which decodes to no data) echoed back is sent empty, as engine.io does.
     const payload: string | Uint8Array =
-      typeof data === "string" || data instanceof Uint8Array ? data : toUint8Array(data);
+      typeof data === "string" || data instanceof Uint8Array ? data : data == null ? "" : toUint8Array(data);
     const packet: OutgoingPacket = { type: "message", data: payload };
     if (options?.compress !== undefined) packet.compress = options.compress;
     if (cb !== undefined) packet.cb = cb;

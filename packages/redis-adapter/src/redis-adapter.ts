@@ -289,8 +289,10 @@ export class RedisAdapter extends ClusterAdapter {
       return;
     }
     packet.nsp = this.host.name;
+    // Sharded: the script publishes in the stream's slot, so logged broadcasts go on the namespace's
+    // channel (receivers filter by room) — one shard keeps them in stream order for every node.
     const channel =
-      opts.rooms.size === 1
+      opts.rooms.size === 1 && !this.redisOptions.sharded
         ? this.channels.room(opts.rooms.values().next().value as Room)
         : this.channels.all;
     let frame: Buffer;
@@ -376,7 +378,7 @@ export class RedisAdapter extends ClusterAdapter {
         this.pendingRestores.end(session.sid, pending);
         return null;
       }
-      this.pendingRestores.replay(pending, from, entries);
+      await this.pendingRestores.replay(pending, from, entries);
     } catch (err) {
       this.pendingRestores.end(session.sid, pending);
       this.report(err);

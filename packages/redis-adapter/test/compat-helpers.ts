@@ -1,7 +1,7 @@
 // Shared by the socket.io compat tests: a redis-server of their own on a port of 7400–7499, Volley
 // nodes in compat mode and real socket.io nodes with the official @socket.io/redis-adapter, each
 // with its own two Redis connections, in this process.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +15,10 @@ import { closeClients, startNode } from "./helpers.js";
 
 export interface TestRedis {
   port: number;
+  /** SIGKILL, and wait for the process to end. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port; resolves once it answers PING. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,35 +38,45 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-/** Starts redis-server on the first port of `from..to` it can bind; resolves once it answers PING. */
+/** A redis-server on `port`, or undefined when it could not start there (the port is taken). */
+async function spawnRedis(port: number): Promise<ChildProcess | undefined> {
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  const exited = once(child, "exit");
+  // Bounded: redis-server answers within a few ms, or exits at once when the port is taken.
+  for (let i = 0; i < 200 && child.exitCode === null; i++) {
+    if (await ping(port)) return child;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  if (child.exitCode === null) child.kill("SIGKILL");
+  await exited;
+  return undefined;
+}
+
+/** Starts redis-server on the first port of `from..to` it can bind. */
 export async function startRedisInRange(from: number, to: number): Promise<TestRedis> {
   for (let port = from; port <= to; port++) {
     if (await ping(port)) continue; // someone else's
-    const child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdio: "ignore" },
-    );
-    const exited = once(child, "exit");
-    let up = false;
-    // Bounded: redis-server answers within a few ms, or exits at once when the port is taken.
-    for (let i = 0; i < 200 && child.exitCode === null && !up; i++) {
-      up = await ping(port);
-      if (!up) await new Promise((r) => setTimeout(r, 20));
-    }
-    if (!up) {
-      if (child.exitCode === null) child.kill("SIGKILL");
-      await exited;
-      continue;
-    }
-    return {
+    let child = await spawnRedis(port);
+    if (!child) continue;
+    const handle: TestRedis = {
       port,
-      async stop() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
+      async kill() {
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = once(child, "exit");
         child.kill("SIGKILL");
         await exited;
       },
+      async start() {
+        child = await spawnRedis(port);
+        if (!child) throw new Error(`redis-server did not start again on port ${port}`);
+      },
+      stop: () => handle.kill(),
     };
+    return handle;
   }
   throw new Error(`no free port for redis-server in ${from}..${to}`);
 }

@@ -204,6 +204,13 @@ test("rolling migration: 3 socket.io nodes replaced one by one by Volley nodes w
     nodes.map((n) => n.kind),
     ["volley", "volley", "volley"],
   );
+  // Volley nodes in compat mode among themselves: acknowledgements and server-side events.
+  for (const c of chatters) c.socket.on("ping", (ack: (name: string) => void) => ack(c.name));
+  const pongs = (await guard(nodes[0]!.io.timeout(10_000).emitWithAck("ping"), "acks")) as string[];
+  assert.deepEqual(pongs.sort(), chatters.map((c) => c.name).sort());
+  for (const [i, node] of nodes.entries()) node.io.on("who", (reply: (n: number) => void) => reply(i));
+  const answers = (await guard(nodes[1]!.io.serverSideEmitWithAck("who"), "server acks")) as number[];
+  assert.deepEqual(answers.sort(), [0, 2]);
   const total = chatters.reduce((sum, c) => sum + c.sent, 0);
   assert.ok(total >= chatters.length * PER_STAGE * 4, `${total} messages`);
   t.diagnostic(`${total} messages sent by the final clients, each delivered to all ${chatters.length}`);

@@ -32,6 +32,9 @@ function setUp(node: AnyNode): void {
     socket.join((query.rooms ?? "").split(",").filter(Boolean));
     socket.data = { name: query.name, kind: node.kind, bin: Buffer.from([1, 2, 3]) };
   });
+  node.io.on("connection", (socket) => {
+    socket.on("shout", (text: string) => socket.broadcast.emit("shouted", text));
+  });
   node.io.on("ask", (n: number, reply: (v: unknown) => void) => reply({ from: node.kind, n: n + 1 }));
 }
 
@@ -134,6 +137,36 @@ describe("socket.io compat: one Volley node and one socket.io node on one Redis"
         assert.deepEqual([...inB].sort(), [client("v2").id, client("s2").id].sort());
       });
 
+      test("socket.broadcast.emit reaches every other client of both nodes, not the sender", async () => {
+        const sender = d.from().kind === "volley" ? "v2" : "s2";
+        const others = [...clients.keys()].filter((name) => name !== sender);
+        const heard: string[] = [];
+        client(sender).once("shouted", () => heard.push(sender));
+        const got = others.map((name) => nextEvent(client(name), "shouted"));
+        client(sender).emit("shout", `from ${sender}`);
+        for (const args of await guard(Promise.all(got), "shouted"))
+          assert.deepEqual(args, [`from ${sender}`]);
+        await allReceive("marker", () => d.from().io.emit("marker"));
+        assert.deepEqual(heard, []);
+        client(sender).removeAllListeners("shouted");
+      });
+
+      test("a remote socket from fetchSockets: emit, join, leave, disconnect act on the other node", async () => {
+        const extra = await d.to().member({ name: "remote-target" });
+        const [remote] = await d.from().io.in(extra.id!).fetchSockets();
+        assert.equal(remote?.id, extra.id);
+        const got = nextEvent(extra, "to-remote");
+        remote!.emit("to-remote", "hi");
+        assert.deepEqual(await guard(got, "remote emit"), ["hi"]);
+        remote!.join("remote-room");
+        assert.equal((await d.from().io.in("remote-room").fetchSockets()).length, 1);
+        remote!.leave("remote-room");
+        assert.equal((await d.from().io.in("remote-room").fetchSockets()).length, 0);
+        const gone = nextEvent(extra, "disconnect");
+        remote!.disconnect(true);
+        await guard(gone, "remote disconnect");
+      });
+
       test("socketsJoin and socketsLeave act on the other node's sockets", async () => {
         const target = client(d.toClient);
         const room = `joined-${d.from().kind}`;
@@ -196,6 +229,36 @@ describe("socket.io compat: one Volley node and one socket.io node on one Redis"
       });
     });
   }
+
+  test("another namespace: broadcasts cross between the kinds there, and only there", async () => {
+    await volley.io.of("/chat").adapter.whenJoined();
+    sio.io.of("/chat");
+    await sio.sub.ping(); // queued after the new namespace's SUBSCRIBEs
+    const members = new Map<string, ClientSocket>();
+    for (const node of [volley, sio]) {
+      const c = await connected(ioc(`${node.url}/chat`, { forceNew: true, transports: ["websocket"] }));
+      members.set(node.kind, c);
+    }
+    try {
+      for (const from of [volley, sio]) {
+        const got = [...members.values()].map((c) => nextEvent(c, "in-chat"));
+        const main = [...clients.values()].map((c) => nextEvent(c, "in-main"));
+        let leaked = 0;
+        for (const c of clients.values()) c.once("in-chat", () => leaked++);
+        from.io.of("/chat").emit("in-chat", from.kind);
+        for (const args of await guard(Promise.all(got), "/chat members"))
+          assert.deepEqual(args, [from.kind]);
+        // The main namespace's broadcast after it, from the same node: once in, in-chat would be too.
+        from.io.emit("in-main");
+        await guard(Promise.all(main), "main namespace marker");
+        assert.equal(leaked, 0);
+        for (const c of clients.values()) c.removeAllListeners("in-chat");
+        assert.equal((await from.io.of("/chat").fetchSockets()).length, 2);
+      }
+    } finally {
+      for (const c of members.values()) c.disconnect();
+    }
+  });
 
   test("malformed and unknown messages are counted and skipped on the Volley node; it keeps working", async () => {
     // On a namespace only the Volley node serves: the official adapter throws (uncaught) on bad msgpack.

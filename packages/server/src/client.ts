@@ -100,20 +100,36 @@ export class Client {
   private onpacket(packet: Packet): void {
     if (packet.type === PacketType.CONNECT) {
       // Socket.IO protocol 4 (Engine.IO 3 clients, `allowEIO3`): the query rides in the namespace name.
-      if (this.conn.protocol === LEGACY_ENGINE_PROTOCOL) {
-        const { name, auth } = parseLegacyNamespace(packet.nsp);
-        this.connect(name, auth);
-      } else this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      const { name, auth } =
+        this.conn.protocol === LEGACY_ENGINE_PROTOCOL
+          ? parseLegacyNamespace(packet.nsp)
+          : { name: packet.nsp, auth: (packet.data as Record<string, unknown> | undefined) ?? {} };
+      // As Socket.IO: a second CONNECT to a namespace this client is in breaks the protocol.
+      if (this.socketOf(name) === undefined) this.connect(name, auth);
+      else this.breach();
       return;
     }
+    // As Socket.IO: a CONNECT_ERROR from the client, or any packet for a namespace this client is not
+    // in, breaks the protocol and closes the connection ("forced close").
     const socket = this.socketOf(packet.nsp);
-    // Packets for a namespace this client is not in are ignored, as Socket.IO does.
-    if (socket) socket._onpacket(packet);
+    if (socket === undefined || packet.type === PacketType.CONNECT_ERROR) {
+      this.breach();
+      return;
+    }
+    socket._onpacket(packet);
+  }
+
+  /** Closes the connection of a client that broke the protocol; its sockets see "forced close". */
+  private breach(): void {
+    if (this.closed || this.failReason) return;
+    this.failReason = "forced close";
+    this.conn.close();
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    // A repeated CONNECT for a namespace joined or being joined is ignored.
-    if (this.socketOf(name) !== undefined || this.connecting?.has(name)) return;
+    // A repeated CONNECT while the first is still being answered is ignored (socket.io-client sends
+    // one per `socket.connect()` call until connected).
+    if (this.connecting?.has(name)) return;
     if (!this.connecting) this.connecting = new Set();
     this.connecting.add(name);
     const nsp = this.server._nsps.get(name);
@@ -178,7 +194,7 @@ export class Client {
   /** @internal Encodes and sends one packet (acks, CONNECT replies, single-socket emits). */
   _writePacket(packet: Packet, volatile: boolean, compress?: boolean): void {
     if (this.closed || this.conn.readyState !== "open") return;
-    if (volatile && !this.conn.writable) return;
+    if (volatile && !this.readyForMore()) return;
     let chunks: Array<string | Uint8Array>;
     try {
       chunks = this.encoder.encode(packet);
@@ -201,7 +217,7 @@ export class Client {
   _sendPrepared(packets: PreparedPacket[], volatile: boolean, compress?: boolean): void {
     const conn = this.conn;
     if (this.closed || conn.readyState !== "open") return;
-    if (volatile && !conn.writable) return;
+    if (volatile && !this.readyForMore()) return;
     if (compress !== undefined && conn.transport.name === "websocket") {
       const perConnection = this.server._perConnectionCompress;
       if (compress ? perConnection.on : perConnection.off) {
@@ -211,6 +227,15 @@ export class Client {
       }
     }
     for (const prepared of packets) conn.sendPrepared(prepared);
+  }
+
+  /**
+   * Whether a volatile packet may go out now: the transport can write and nothing is still waiting to be
+   * written (as Socket.IO, whose transport is not writable while a write is in flight). Back-to-back
+   * volatile emits therefore do not all go out: the first does, the rest are dropped until it is written.
+   */
+  private readyForMore(): boolean {
+    return this.conn.writable && this.conn.bufferedBytes === 0;
   }
 
   /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */

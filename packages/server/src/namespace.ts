@@ -1,11 +1,17 @@
 import { EventEmitter } from "node:events";
 import type { Adapter, Room, SocketId } from "./adapter.js";
-import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
+import {
+  type BroadcastAckEventNames,
+  type BroadcastEventNames,
+  BroadcastOperator,
+  type RemoteSocket,
+} from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { SERVER_SIDE_RESERVED } from "./disconnect-reason.js";
 import type { Server } from "./server.js";
 import { type PreviousSession, Socket } from "./socket.js";
 import {
+  type AckResult,
   type DecorateAcknowledgementsWithMultipleResponses,
   type DefaultEventsMap,
   type EventNames,
@@ -110,15 +116,18 @@ export class Namespace<
   }
 
   /** Emits to every socket of the namespace. */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  override emit<Ev extends BroadcastEventNames<EmitEvents, false>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
     return this.operator().emit(ev, ...args);
   }
 
   /** Emits to every socket and resolves with all acknowledgements. */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
+  emitWithAck<Ev extends BroadcastAckEventNames<EmitEvents, false>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<unknown> {
+  ): Promise<AckResult<EmitEvents, Ev>> {
     return this.operator().emitWithAck(ev, ...args);
   }
 
@@ -146,7 +155,7 @@ export class Namespace<
 
   timeout(
     ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData, true> {
     return this.operator().timeout(ms);
   }
 
@@ -256,12 +265,16 @@ export class Namespace<
       return;
     }
     this.runMiddlewares(socket, (err) => {
-      if (!socket.client._isOpen()) return this._refused();
+      if (!socket.client._isOpen()) {
+        socket._discard();
+        return this._refused();
+      }
       socket.client._settled(this.name);
       if (!err) {
         this.doConnect(socket);
         return;
       }
+      socket._discard();
       socket._connectError(err);
       this._refused();
     });

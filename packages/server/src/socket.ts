@@ -27,8 +27,12 @@ export interface SocketReservedEvents {
   error: (err: Error) => void;
 }
 
+/** An incoming event as `socket.use` middlewares see it: `[eventName, ...args]` (socket.io's `Event`). */
+// biome-ignore lint/suspicious/noExplicitAny: the arguments are whatever the client sent
+export type Event = [eventName: string, ...args: any[]];
+
 /** `socket.use` middleware: sees `[event, ...args]` of every incoming event before the listeners. */
-export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+export type SocketMiddleware = (event: Event, next: (err?: Error) => void) => void;
 
 // biome-ignore lint/suspicious/noExplicitAny: catch-all listeners take anything
 type AnyListener = (...args: any[]) => void;
@@ -65,6 +69,12 @@ export class Socket<
   readonly recovered: boolean;
   /** Whether the socket is currently connected. */
   connected = false;
+  /**
+   * Left its namespace (disconnected, or refused by a middleware): it joins no room any more. After a
+   * disconnection with recovery on, its emits are still logged for the client to get on its return.
+   */
+  private ended = false;
+  private everConnected = false;
   /** @internal Private session id, sent only to this client, used to restore its state. */
   readonly _pid: string | undefined;
   /** @internal Recovery log position when the socket connected. */
@@ -181,8 +191,9 @@ export class Socket<
       packet.id = id;
     }
     // Before CONNECT (an emit from a namespace middleware) the socket is in no room yet: written
-    // directly (socket.io-client buffers it until connected), not logged.
-    if (this.nsp.server._recovery && this.connected && packet.id === undefined && !flags?.volatile) {
+    // directly (socket.io-client buffers it until connected), not logged. While disconnected it is
+    // logged all the same: a client that comes back with its session gets it in the replay.
+    if (this.nsp.server._recovery && this.everConnected && packet.id === undefined && !flags?.volatile) {
       // Through the adapter so the packet gets an offset and is logged for recovery. One recipient:
       // no frame to share, so it is deflated like any single emit unless `compress(false)`.
       const compress = flags?.compress ?? true;
@@ -280,8 +291,9 @@ export class Socket<
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
   }
 
-  /** Joins one or more rooms. */
+  /** Joins one or more rooms; does nothing once the socket has left its namespace. */
   join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.ended) return;
     return this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
@@ -394,6 +406,7 @@ export class Socket<
   /** @internal Joins its rooms, answers CONNECT, replays what a restored client missed. */
   _onconnect(): void {
     this.connected = true;
+    this.everConnected = true;
     const previous = this.previous;
     this.previous = undefined;
     const rooms = new Set<Room>([this.id]);
@@ -416,6 +429,13 @@ export class Socket<
         this.client._writePacket({ type: PacketType.EVENT, nsp: this.nsp.name, data }, false, undefined);
       }
     }
+  }
+
+  /** @internal The join ended without a connection (refused, or the client left): rooms joined meanwhile go. */
+  _discard(): void {
+    if (this.ended || this.connected) return;
+    this.ended = true;
+    this.nsp.adapter.delAll(this.id);
   }
 
   /** @internal Refuses the connection (middleware error). */
@@ -489,7 +509,7 @@ export class Socket<
         this.onUserError(e);
       };
       try {
-        const result: unknown = fn(args, once);
+        const result: unknown = fn(args as Event, once);
         if (result instanceof Promise) result.catch(fail);
       } catch (e) {
         fail(e);
@@ -568,6 +588,7 @@ export class Socket<
       });
       if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
     }
+    this.ended = true;
     adapter.delAll(this.id);
     this.nsp._remove(this);
     this.client._remove(this);

@@ -257,7 +257,8 @@ export class WebSocket
 
   /**
    * Writes a message framed once by `prepareMessage` (broadcasts). Server side the frame bytes are
-   * written as they are; a client, which must mask, frames the prepared payload itself.
+   * written as they are (deflated once for all, when prepared with `compress` and this connection
+   * negotiated server_no_context_takeover); a client, which must mask, frames the prepared payload itself.
    */
   sendPrepared(prepared: PreparedMessage, cb?: SendCallback): void {
     const sender = this.sender;
@@ -266,8 +267,13 @@ export class WebSocket
       return;
     }
     const opcode = prepared.binary ? Opcode.Binary : Opcode.Text;
-    if (!this.isServer) sender.sendData(opcode, prepared.payload, false, true, cb);
-    else sender.sendFrames(opcode, prepared.payload, prepared.frames, cb);
+    if (!this.isServer) {
+      sender.sendData(opcode, prepared.payload, false, true, cb);
+      return;
+    }
+    const shared = this.deflate?.sharedSetup;
+    const deflated = shared && prepared.deflated?.framesFor(shared);
+    sender.sendFrames(opcode, prepared.payload, deflated || prepared.frames, cb);
   }
 
   /** Sends a ping (payload ≤ 125 bytes). A `mask` boolean argument is accepted for `ws` compatibility. */

@@ -12,6 +12,7 @@ import { chooseEncoding, compress } from "../http-compression.js";
 import type { Clock } from "../clock.js";
 import type { Outgoing } from "../outgoing.js";
 import { PreparedPacket } from "../prepared-packet.js";
+import { type RelayDetector, RelayedRequests } from "./relayed-requests.js";
 import type { Transport, TransportHandler } from "./transport.js";
 
 /** Limits of the polling transport (from the server options). */
@@ -24,6 +25,8 @@ export interface PollingConfig {
   /** Milliseconds an oversized POST may take to finish uploading before its 413 is written. */
   discardTimeout: number;
   clock: Clock;
+  /** Tells requests relayed by another server of a cluster (their breaking does not end the session). */
+  sessionRouter?: RelayDetector | undefined;
 }
 
 const CLOSE_PAYLOAD = encodePacket({ type: "close" }, false) as string;
@@ -46,6 +49,8 @@ export class PollingTransport implements Transport {
   protected pollRes: ServerResponse | undefined;
   private dataReq: IncomingMessage | undefined;
   private ended = false;
+  /** Created at the first relayed request (a cluster without sticky sessions). */
+  private relayed: RelayedRequests | undefined;
 
   constructor(handler: TransportHandler, config: PollingConfig) {
     this.handler = handler;
@@ -68,12 +73,26 @@ export class PollingTransport implements Transport {
   }
 
   private onPollRequest(req: IncomingMessage, res: ServerResponse): void {
+    const repeated = this.relayed?.repeatedPoll(req);
+    if (repeated !== undefined) {
+      // The answer to this very request was lost with the server that relayed it: the same again.
+      this.writePayload(req, res, repeated.body, undefined, repeated.contentType);
+      return;
+    }
     if (this.ended) {
       writeErrorResponse(
         res,
         new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_CLOSED" }),
       );
       return;
+    }
+    if (this.pollRes !== undefined && this.isRelayed(this.pollReq!)) {
+      // The relayed poll's server may be gone without this server having seen it yet: the new one
+      // replaces it (nothing was written to it).
+      const stale = this.pollRes;
+      this.pollRes = undefined;
+      this.pollReq = undefined;
+      stale.destroy();
     }
     if (this.pollRes !== undefined) {
       // Two GETs at once: refuse the second, and the protocol closes the session (the first gets "1").
@@ -87,12 +106,27 @@ export class PollingTransport implements Transport {
       if (this.pollRes !== res) return;
       this.pollReq = undefined;
       this.pollRes = undefined;
+      // A relayed poll breaks when the relaying server dies: the client polls again through another
+      // one (or, gone for good, misses its pong and the heartbeat ends the session).
+      if (this.isRelayed(req)) return;
       this.handler.onTransportError(this, "poll connection closed prematurely");
     });
     this.handler.onTransportWritable(this);
   }
 
   private onDataRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.dataReq !== undefined && this.isRelayed(this.dataReq)) {
+      // A relayed POST still being read when the same or the next one arrives: its server died.
+      const stale = this.dataReq;
+      this.dataReq = undefined;
+      stale.destroy();
+    }
+    if (this.relayed?.repeatedPost(req)) {
+      // Applied already: its "ok" was lost with the server that relayed it.
+      req.once("end", () => answerOk(res));
+      req.resume();
+      return;
+    }
     if (this.dataReq !== undefined) {
       writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "DATA_OVERLAP" }));
       this.handler.onTransportError(this, "overlapping POST requests");
@@ -126,6 +160,7 @@ export class PollingTransport implements Transport {
     const onEnd = (): void => {
       cleanup();
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      if (this.isRelayed(req)) this.relayedRequests().applied(req);
       this.onBody(body, req, res);
     };
     req.on("data", onData);
@@ -149,8 +184,7 @@ export class PollingTransport implements Transport {
       return;
     }
     // Answer before dispatching: a handler that closes the session must not leave this request hanging.
-    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2, "Cache-Control": "no-store" });
-    res.end("ok");
+    answerOk(res);
     for (let i = 0; i < packets.length; i++) {
       if (this.ended) break;
       this.handler.onTransportPacket(this, packets[i]!);
@@ -213,6 +247,15 @@ export class PollingTransport implements Transport {
     if (res !== undefined && req !== undefined) this.writePayload(req, res, payload, undefined);
   }
 
+  private isRelayed(req: IncomingMessage): boolean {
+    return RelayedRequests.isRelayed(this.config.sessionRouter, req);
+  }
+
+  private relayedRequests(): RelayedRequests {
+    this.relayed ??= new RelayedRequests();
+    return this.relayed;
+  }
+
   /** Answers a GET with `body`, compressed when worth it; `callbacks` run once it is written. */
   protected writePayload(
     req: IncomingMessage,
@@ -221,6 +264,7 @@ export class PollingTransport implements Transport {
     callbacks: Array<() => void> | undefined,
     contentType = TEXT_PLAIN,
   ): void {
+    if (this.isRelayed(req)) this.relayedRequests().answered(req, body, contentType);
     const done = (): void => {
       if (callbacks !== undefined) for (const cb of callbacks) cb();
       this.handler.onTransportDrain(this);
@@ -251,6 +295,11 @@ export class PollingTransport implements Transport {
       res.end(compressed, done);
     });
   }
+}
+
+function answerOk(res: ServerResponse): void {
+  res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2, "Cache-Control": "no-store" });
+  res.end("ok");
 }
 
 /**

@@ -3,7 +3,7 @@
 // the request channel, minus this one) and matches them by request id alone. A server that dies
 // while a request waits costs the deadline, as with the official adapter.
 import { randomBytes } from "node:crypto";
-import { ClusterAdapterError } from "volley";
+import { ClusterAdapterError, toClusterAdapterError } from "volley";
 import type { SioResponse } from "./socketio-wire.js";
 
 export interface CountedRequest {
@@ -76,19 +76,11 @@ export class CountedRequests {
         onClose: () =>
           done(new ClusterAdapterError("ADAPTER_CLOSED", "the adapter closed while a request was pending")),
       });
-      send(requestId).catch((err: unknown) =>
-        done(
-          err instanceof ClusterAdapterError
-            ? err
-            : new ClusterAdapterError(
-                "TRANSPORT_ERROR",
-                `transport failed: ${(err as Error)?.message ?? err}`,
-                {
-                  cause: err,
-                },
-              ),
-        ),
-      );
+      try {
+        send(requestId).catch((err: unknown) => done(toClusterAdapterError(err)));
+      } catch (err) {
+        done(toClusterAdapterError(err));
+      }
     });
   }
 }

@@ -28,6 +28,7 @@ import { type ChannelRouter, patternRouterFor, routerFor } from "../channel-rout
 import { toRedisAdapterError } from "../errors.js";
 import { type RedisAdapterOptions, resolveOptions } from "../options.js";
 import { isReady, type RedisClient } from "../redis-client.js";
+import { collectCountedAcks } from "./counted-acks.js";
 import { CountedRequests } from "./counted-requests.js";
 import { encodeMsgpack } from "./msgpack.js";
 import { SocketIoChannels } from "./socketio-channels.js";
@@ -53,7 +54,7 @@ import {
 export interface SkippedMessages {
   /** Could not be decoded, or failed the checks (also reported as `MALFORMED_MESSAGE`). */
   malformed: number;
-  /** Well-formed, of a type this node does not handle (e.g. the pre-8.x `SOCKETS` request). */
+  /** Well-formed, of a request or response type this node does not know (a later version's). */
   unknown: number;
 }
 
@@ -220,7 +221,9 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
   override async serverCount(): Promise<number> {
     try {
       const reply = (await this.pub.call("PUBSUB", "NUMSUB", this.channels.request)) as unknown[];
-      return Math.max(1, Number(reply[1]) || 0);
+      const subscribed = Number(reply[1]) || 0;
+      // Until it has joined, this server is not among the subscribers.
+      return this.joined ? Math.max(1, subscribed) : subscribed + 1;
     } catch (err) {
       this.report(err);
       return 1;
@@ -239,7 +242,6 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
   private async askOthers(
     body: (requestId: string) => object,
     onResponse: (response: SioResponse) => void,
-    timeout = this.clusterOptions.requestsTimeout,
   ): Promise<ClusterAdapterError | undefined> {
     let expected: number;
     try {
@@ -249,14 +251,9 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
     }
     const err = await this.counted.collect(
       expected,
-      timeout,
-      (requestId) => {
-        try {
-          return this.publishRaw(this.channels.request, encodeJsonOrMsgpack(body(requestId)));
-        } catch (e) {
-          return Promise.reject(e);
-        }
-      },
+      this.clusterOptions.requestsTimeout,
+      // A value that cannot be encoded throws here: collect ends the request with it.
+      (requestId) => this.publishRaw(this.channels.request, encodeJsonOrMsgpack(body(requestId))),
       onResponse,
     );
     return err && this.toError(err);
@@ -355,49 +352,23 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
     }
     clientCountCallback(this.deliverWithAck(packet, opts, ack));
     if (!payload) return;
-    let expected: number | undefined;
-    let reported = 0;
-    let pendingAcks = 0;
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      this.counted.delete(requestId);
-      for (let i = reported; i < (expected ?? reported); i++) clientCountCallback(0);
-    };
-    const maybeDone = () => {
-      if (expected !== undefined && reported >= expected && pendingAcks <= 0) finish();
-    };
-    const timer = setTimeout(finish, opts.flags?.timeout ?? this.clusterOptions.requestsTimeout);
-    this.counted.register(requestId, {
-      onResponse: (response) => {
-        if (response.kind === "clientCount") {
-          reported++;
-          pendingAcks += response.clientCount;
-          clientCountCallback(response.clientCount);
-        } else if (response.kind === "ack") {
-          pendingAcks--;
-          ack(response.packet);
-        }
-        maybeDone();
-      },
-      onClose: finish,
-    });
+    const acks = collectCountedAcks(
+      this.counted,
+      requestId,
+      opts.flags?.timeout ?? this.clusterOptions.requestsTimeout,
+      clientCountCallback,
+      ack,
+    );
     this.otherServers().then(
-      (n) => {
-        expected = n;
-        maybeDone();
-      },
+      (n) => acks.expect(n),
       (err) => {
         this.report(err);
-        expected = reported;
-        finish();
+        acks.finish();
       },
     );
     this.publishRaw(this.channels.request, payload).catch((err) => {
       this.report(err);
-      finish();
+      acks.finish();
     });
   }
 

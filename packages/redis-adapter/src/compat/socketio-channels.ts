@@ -16,7 +16,8 @@ export class SocketIoChannels {
 
   constructor(key: string, nsp: string) {
     this.all = `${key}#${nsp}#`;
-    this.allPattern = `${this.all}*`;
+    // Glob characters in the key or namespace match only themselves.
+    this.allPattern = `${this.all.replace(/[*?[\]\\]/g, "\\$&")}*`;
     this.request = `${key}-request#${nsp}#`;
     this.response = `${key}-response#${nsp}#`;
   }
