@@ -101,9 +101,9 @@ export class FloorEngine {
   constructor(
     server: Server,
     private readonly handlers: FloorHandlers,
-    deflate: boolean,
+    deflate: boolean | { serverNoContextTakeover: true },
   ) {
-    this.sendOptions = { compress: deflate };
+    this.sendOptions = { compress: deflate !== false };
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: deflate,

@@ -20,12 +20,12 @@ export interface SioServerLike {
 /**
  * Events: `echo(m, ack)` acks `m`; `emit(m)` does `io.emit("tick", m)`; `room(r, m)` does
  * `io.to(r).emit("tick", m)`; `join(r, ack)` joins room `r`. Idle sockets get no listeners at all.
- * Scenario `deflate`: `emit(m)` does `io.compress(true).emit("tick", m)`.
+ * Scenarios `deflate`, `deflate-shared`: `emit(m)` does `io.compress(true).emit("tick", m)`.
  */
 export function attachSioApp(io: SioServerLike, scenario: Scenario, counters: Counters): void {
   const roomSize = new Map<string, number>();
   // The compression row asks for deflate explicitly (socket.io's default flag; Volley's default is off).
-  const deflate = scenario === "deflate";
+  const deflate = scenario === "deflate" || scenario === "deflate-shared";
   const broadcast = io.compress(true);
   io.on("connection", (socket) => {
     counters.connections++;

@@ -12,10 +12,21 @@ export interface Counters {
 }
 
 /**
- * What the app does with incoming traffic. `deflate` is `fanout` with permessage-deflate on and every
- * broadcast sent with `compress(true)` (socket.io's default flag).
+ * What the app does with incoming traffic. `deflate` and `deflate-shared` are `fanout` with
+ * permessage-deflate on (see {@link deflateOption}) and every broadcast sent with `compress(true)`
+ * (socket.io's default flag).
  */
-export type Scenario = "echo" | "fanout" | "idle" | "deflate";
+export type Scenario = "echo" | "fanout" | "idle" | "deflate" | "deflate-shared";
+
+/**
+ * The `perMessageDeflate` server option of a scenario, the same for every server: `deflate` is the plain
+ * option (context takeover, each connection its own history); `deflate-shared` negotiates
+ * `server_no_context_takeover`, the condition under which one deflate can serve every recipient.
+ */
+export function deflateOption(scenario: Scenario): boolean | { serverNoContextTakeover: true } {
+  if (scenario === "deflate-shared") return { serverNoContextTakeover: true };
+  return scenario === "deflate";
+}
 
 /** A running server under test. */
 export interface ServerUnderTest {

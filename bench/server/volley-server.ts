@@ -4,7 +4,7 @@
 import { type ClusterOptions, connectRedisPair, type RedisPair } from "./cluster.js";
 import { createTrackedHttpServer } from "./http.js";
 import { attachSioApp, type SioServerLike } from "./sio-app.js";
-import type { Counters, Scenario, ServerUnderTest } from "./types.js";
+import { type Counters, deflateOption, type Scenario, type ServerUnderTest } from "./types.js";
 
 interface VolleyAdapter {
   serverCount(): Promise<number>;
@@ -37,7 +37,7 @@ export async function startVolleyServer(
   const options: Record<string, unknown> = {
     serveClient: false,
     eventRateLimit: false,
-    perMessageDeflate: scenario === "deflate",
+    perMessageDeflate: deflateOption(scenario),
   };
   let redis: RedisPair | undefined;
   if (cluster) {

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { FloorEngine, type FloorSession } from "./floor-engine.js";
 import { createTrackedHttpServer } from "./http.js";
-import type { Counters, Scenario, ServerUnderTest } from "./types.js";
+import { type Counters, deflateOption, type Scenario, type ServerUnderTest } from "./types.js";
 
 /** The Socket.IO socket of a session once it sent CONNECT to `/`. */
 interface FloorSocket {
@@ -86,7 +86,7 @@ export async function startWsFloor(scenario: Scenario, counters: Counters): Prom
         if (socket.room !== undefined) rooms.get(socket.room)?.delete(socket);
       },
     },
-    scenario === "deflate",
+    deflateOption(scenario),
   );
   const port = await http.listen();
   return {

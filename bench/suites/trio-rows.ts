@@ -48,8 +48,11 @@ export interface FlowRow extends RowBase {
   depth?: number;
   /** Socket.IO rooms the clients are spread over; each broadcast goes to one room. */
   rooms?: number;
-  /** Compression row: permessage-deflate on both ends, JSON triggers, bytes on the wire counted. */
-  deflate?: boolean;
+  /**
+   * Compression rows: permessage-deflate on both ends (`shared`: with `server_no_context_takeover`), JSON
+   * triggers, bytes on the wire counted.
+   */
+  deflate?: "deflate" | "shared";
 }
 
 /** N clients connecting at once, each through its first event's ack. */
@@ -173,23 +176,25 @@ export function broadcastRows(c: Config): FlowRow[] {
 
 export function compressionRows(c: Config): FlowRow[] {
   const n = c.quick ? 200 : 1000;
-  return [
-    {
-      kind: "fanout",
-      name: `io.emit 4 KB JSON to ${n}, perMessageDeflate`,
-      protocol: "socketio",
-      clients: n,
-      size: 4096,
-      depth: 2,
-      deflate: true,
-      measures: [
-        CPU_DELIVERY,
-        { key: "bytesPerDelivery", label: "bytes/delivery on the wire", digits: 0 },
-        { ...RATE, label: "deliveries/s" },
-        { ...P50, label: "p50 ms to last" },
-      ],
-    },
+  const measures: Measure[] = [
+    CPU_DELIVERY,
+    { key: "bytesPerDelivery", label: "bytes/delivery on the wire", digits: 0 },
+    { ...RATE, label: "deliveries/s" },
+    { ...P50, label: "p50 ms to last" },
   ];
+  const row = (deflate: "deflate" | "shared", option: string): FlowRow => ({
+    kind: "fanout",
+    name: `io.emit 4 KB JSON to ${n}, perMessageDeflate ${option}`,
+    protocol: "socketio",
+    clients: n,
+    size: 4096,
+    depth: 2,
+    deflate,
+    measures,
+  });
+  // Plain `true` (each connection keeps its own context), and the shared form, where one deflate can serve
+  // every recipient: the same option on all three servers, so the bytes on the wire are comparable.
+  return [row("deflate", "true"), row("shared", "{ serverNoContextTakeover }")];
 }
 
 /** The socketio suite's rows (rows.ts) again, with the floor as a third server. */
