@@ -39,4 +39,13 @@ export type {
   WebSocketServerConstructor,
   WebSocketServerConstructorOptions,
 } from "./transports/websocket-like.js";
+export {
+  createDebug,
+  DebugLogger,
+  type DebugOutput,
+  enableDebug,
+  isDebugEnabled,
+  setDebugOutput,
+} from "@volley/websocket";
+export type { EngineMetricsSnapshot } from "./metrics.js";
 export { applyCors, type CorsOptionsDelegate } from "./cors.js";

@@ -6,6 +6,8 @@ import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
+import { EngineCounters, type EngineMetricsSnapshot, refusalReason } from "./metrics.js";
+import { debug } from "./debug.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import {
@@ -75,6 +77,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   readonly pingTimers: TimerList<EngineSocket>;
   /** @internal Sessions waiting for a pong. */
   readonly pongTimers: TimerList<EngineSocket>;
+  /** @internal What the engine counts about itself (see {@link metrics}). */
+  readonly counters = new EngineCounters();
   /** @internal Protocol 3 sessions waiting for the client's ping (`allowEIO3`). */
   readonly clientPingTimers: TimerList<EngineSocket>;
   private readonly flushQueue = new FlushQueue();
@@ -112,6 +116,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** The options with defaults filled in (engine.io's name for {@link options}). */
   get opts(): ResolvedOptions {
     return this.options;
+  }
+
+  /** The engine's counters since it started and its gauges now (sessions, buffered bytes): plain JSON. */
+  metrics(): EngineMetricsSnapshot {
+    return this.counters.snapshot(this.sessions.values());
   }
 
   /** The transports a session on `transport` may upgrade to (engine.io's `upgrades()`). */
@@ -588,6 +597,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const session = new EngineSocket(this, id, req, transport, protocol);
     this.sessions.set(id, session);
     this.admission.opened(session, req);
+    if (transport.name === "polling") this.counters.handshakesPolling++;
+    else this.counters.handshakesWebsocket++;
+    if (debug.enabled) debug.log("handshake %s on %s from %s", id, transport.name, session.remoteAddress);
     return session;
   }
 
@@ -650,6 +662,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   }
 
   private emitConnectionError(req: IncomingMessage, err: EngineRequestError): void {
+    this.counters.refused(err.code, err.context.name);
+    if (debug.enabled) logRefusal(req, err);
     if (this.listenerCount("connection_error") === 0) return;
     this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
   }
@@ -660,6 +674,11 @@ const listenerErrors = new WeakSet<object>();
 
 function thrownByListener(err: unknown): boolean {
   return typeof err === "object" && err !== null && listenerErrors.has(err);
+}
+
+function logRefusal(req: IncomingMessage, err: EngineRequestError): void {
+  const reason = refusalReason(err.code, err.context.name);
+  debug.log("refused %s %s: %s (%s)", req.method, req.url, err.message, reason);
 }
 
 /** The protocol of a request that passed `verify`: 3 only with `allowEIO3`. */

@@ -5,6 +5,8 @@ import { PROTOCOL_V3 } from "./parser/v3.js";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
 import { HandshakeRequest } from "./handshake-request.js";
+import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
+import type { EngineCounters } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Outgoing, OutgoingPacket } from "./outgoing.js";
 import type { PreparedPacket } from "./prepared-packet.js";
@@ -40,6 +42,8 @@ export interface SessionHost {
   readonly pingTimers: TimerList<EngineSocket>;
   /** Sessions waiting for the pong to their ping (`pingTimeout`). */
   readonly pongTimers: TimerList<EngineSocket>;
+  /** Counters the session adds to (messages, bytes, upgrades, closes). */
+  readonly counters: EngineCounters;
   /** Protocol 3 sessions waiting for the client's next ping (`pingInterval + pingTimeout`). */
   readonly clientPingTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
@@ -235,7 +239,10 @@ export class EngineSocket
     const packet: OutgoingPacket = { type: "message", data: payload };
     if (options?.compress !== undefined) packet.compress = options.compress;
     if (cb !== undefined) packet.cb = cb;
-    this.queue(packet, typeof payload === "string" ? payload.length + 1 : payload.byteLength);
+    const size = typeof payload === "string" ? payload.length : payload.byteLength;
+    this.host.counters.messagesSent++;
+    this.host.counters.bytesSent += size;
+    this.queue(packet, typeof payload === "string" ? size + 1 : size);
     return this;
   }
 
@@ -264,6 +271,8 @@ export class EngineSocket
     if (this.writeBuffer === undefined) this.writeBuffer = [prepared];
     else this.writeBuffer.push(prepared);
     this.queuedBytes += prepared.byteLength;
+    this.host.counters.messagesSent++;
+    this.host.counters.bytesSent += prepared.byteLength;
     if (this.listenerCount("packetCreate") > 0)
       this.emit("packetCreate", { type: "message", data: prepared.data });
     this.afterQueue();
@@ -295,6 +304,7 @@ export class EngineSocket
       return;
     }
     transport.handler = this;
+    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade to %s started", this.id, transport.name);
     const options = this.host.options;
     this.pendingUpgrade = new PendingUpgrade(
       transport,
@@ -315,6 +325,9 @@ export class EngineSocket
     if (this.listenerCount("packet") > 0) this.emit("packet", packet);
     switch (packet.type) {
       case "message":
+        this.host.counters.messagesReceived++;
+        // A bare "4" carries no data at all.
+        this.host.counters.bytesReceived += (packet.data as MessageData | undefined)?.length ?? 0;
         if (this.stateTimer !== undefined) {
           // The first message: connectTimeout is met.
           this.host.options.clock.clearTimeout(this.stateTimer);
@@ -398,6 +411,11 @@ export class EngineSocket
 
   /** @internal No pong within `pingTimeout` (protocol 4), or no ping within `pingInterval + pingTimeout` (3). */
   onPongOverdue(): void {
+    if (debugHeartbeat.enabled)
+      debugHeartbeat.log(
+        "%s: heartbeat missed (no pong within pingTimeout, or no ping from a protocol 3 client)",
+        this.id,
+      );
     this.onClose("ping timeout");
   }
 
@@ -493,6 +511,8 @@ export class EngineSocket
   private onClose(reason: CloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.host.counters.closed(reason);
+    if (debug.enabled) debug.log("%s closed on %s: %s", this.id, this.transport.name, reason);
     if ((this.flags & AWAITING_PONG) !== 0) this.host.pongTimers.remove(this);
     else if ((this.flags & EIO3) !== 0) this.host.clientPingTimers.remove(this);
     else this.host.pingTimers.remove(this);
@@ -516,6 +536,7 @@ export class EngineSocket
     if (packet.type === "ping" && packet.data === "probe") {
       transport.send([{ type: "pong", data: "probe" }]);
       upgrade.probed = true;
+      if (debugUpgrade.enabled) debugUpgrade.log("%s: probe answered", this.id);
       this.emit("upgrading", transport);
       // Release the client's waiting GET (if any) so it can pause polling and send the upgrade packet.
       this.flush();
@@ -527,6 +548,8 @@ export class EngineSocket
       const previous = this.transport;
       this.transport = transport;
       this.flags |= UPGRADED;
+      this.host.counters.upgrades++;
+      if (debugUpgrade.enabled) debugUpgrade.log("%s: upgraded to %s", this.id, transport.name);
       previous.discard?.();
       this.emit("upgrade", transport);
       // Packets queued while the client paused polling go out now, in order, on the new transport.
@@ -540,6 +563,8 @@ export class EngineSocket
     const upgrade = this.pendingUpgrade;
     if (upgrade === undefined) return;
     this.pendingUpgrade = undefined;
+    if (this.readyState === "open") this.host.counters.upgradeFailures++;
+    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade cancelled (%s)", this.id, this.readyState);
     this.host.options.clock.clearTimeout(upgrade.timer);
     upgrade.transport.close();
   }

@@ -174,7 +174,9 @@ describe("Redis Cluster: a master killed and restarted", () => {
       const sockets = nodes.map((n) => ioc(n.url, { forceNew: true, transports: ["websocket"] }));
       clients.push(...sockets);
       const got = sockets.map(() => [] as string[]);
-      sockets.forEach((s, i) => s.on("news", (text: string) => got[i]!.push(text)));
+      sockets.forEach((s, i) => {
+        s.on("news", (text: string) => got[i]!.push(text));
+      });
       await Promise.all(sockets.map(connected));
       nodes[0]!.io.emit("news", "before");
       await until(() => got.every((g) => g.includes("before")), "before the outage");

@@ -8,6 +8,7 @@ import { type Packet, PacketType } from "@volley/protocol";
 import { type AdapterHost, hostFor } from "./adapter-host.js";
 import { fanOut, inAny } from "./fan-out.js";
 import type { Handshake } from "./handshake.js";
+import type { ClusterMetricsSnapshot } from "./metrics-snapshot.js";
 import type { Namespace } from "./namespace.js";
 import { type LogEntry, RecoveryLog } from "./recovery-log.js";
 import type { Socket } from "./socket.js";
@@ -115,11 +116,27 @@ export class Adapter extends EventEmitter {
     }
   }
 
+  /**
+   * The id of a new socket of this namespace; undefined (the default) for the server's random id.
+   * A cluster adapter may make ids that name their node (see @volley/redis-adapter).
+   */
+  socketId(): string | undefined {
+    return undefined;
+  }
+
   /** Called once when the namespace is created. */
   init(): Promise<void> | void {}
 
   /** Called by `io.close()`. */
   close(): Promise<void> | void {}
+
+  /**
+   * Metrics hook: what a cluster adapter reports about its node for `io.metrics()` (nodes, requests
+   * and their latency, errors, lost broadcasts). Undefined for a single server.
+   */
+  clusterMetrics(): ClusterMetricsSnapshot | undefined {
+    return undefined;
+  }
 
   /** Number of servers in the cluster (1 in memory). */
   serverCount(): Promise<number> {

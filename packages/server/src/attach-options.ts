@@ -19,6 +19,7 @@ export const CONSTRUCTION_ONLY = [
   "connectionStateRecovery",
   "cleanupEmptyChildNamespaces",
   "maxChildNamespaces",
+  "metrics",
 ] as const;
 
 /** Options the server layer reads itself; every other option is the engine's. */

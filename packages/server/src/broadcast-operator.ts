@@ -155,7 +155,14 @@ export class BroadcastOperator<
     const timer =
       this.flags.timeout === undefined
         ? undefined
-        : clock.setTimeout(finish, this.flags.timeout, new Error("operation has timed out"));
+        : clock.setTimeout(
+            (err: Error) => {
+              if (!done) this.adapter.nsp.server._counters.acksTimedOut += expectedClients - responses.length;
+              finish(err);
+            },
+            this.flags.timeout,
+            new Error("operation has timed out"),
+          );
     this.adapter.broadcastWithAck(
       packet,
       { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },

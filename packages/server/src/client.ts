@@ -6,6 +6,7 @@ import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import type { EventRateSettings } from "./rate-limiter.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
+import { debug, debugPacket, logPacket } from "./debug.js";
 import { LEGACY_ENGINE_PROTOCOL, LegacyConnectEncoder, parseLegacyNamespace } from "./socketio-v2-compat.js";
 
 const kClient = Symbol("volley.server.client");
@@ -94,10 +95,13 @@ export class Client {
       this.fail(err);
       return;
     }
-    if (packet) this.onpacket(packet);
+    if (!packet) return;
+    if (debugPacket.enabled) logPacket(this.conn.id, "<", packet, data.length);
+    this.onpacket(packet);
   }
 
   private onpacket(packet: Packet): void {
+    this.server._counters.packetsReceived[packet.type]!++;
     if (packet.type === PacketType.CONNECT) {
       // Socket.IO protocol 4 (Engine.IO 3 clients, `allowEIO3`): the query rides in the namespace name.
       const { name, auth } =
@@ -142,6 +146,8 @@ export class Client {
       if (dynamic) dynamic._add(this, auth);
       else {
         this._settled(name);
+        this.server._counters.connectRefused("namespace");
+        if (debug.enabled) debug.log("%s: CONNECT to %s refused: %s", this.conn.id, name, refusal);
         this._writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: refusal } }, false);
       }
     });
@@ -194,7 +200,10 @@ export class Client {
   /** @internal Encodes and sends one packet (acks, CONNECT replies, single-socket emits). */
   _writePacket(packet: Packet, volatile: boolean, compress?: boolean): void {
     if (this.closed || this.conn.readyState !== "open") return;
-    if (volatile && !this.readyForMore()) return;
+    if (volatile && !this.readyForMore()) {
+      this.dropVolatile();
+      return;
+    }
     let chunks: Array<string | Uint8Array>;
     try {
       chunks = this.encoder.encode(packet);
@@ -203,6 +212,8 @@ export class Client {
       return;
     }
     const opts = compress === undefined ? undefined : { compress };
+    this.server._counters.packetsSent[packet.type]!++;
+    if (debugPacket.enabled) logPacket(this.conn.id, ">", packet, sizeOf(chunks));
     for (const chunk of chunks) this.conn.send(typeof chunk === "string" ? chunk : toBuffer(chunk), opts);
   }
 
@@ -217,7 +228,11 @@ export class Client {
   _sendPrepared(packets: PreparedPacket[], volatile: boolean, compress?: boolean): void {
     const conn = this.conn;
     if (this.closed || conn.readyState !== "open") return;
-    if (volatile && !this.readyForMore()) return;
+    if (volatile && !this.readyForMore()) {
+      this.dropVolatile();
+      return;
+    }
+    this.server._counters.broadcastDeliveries += packets.length;
     if (compress !== undefined && conn.transport.name === "websocket") {
       const perConnection = this.server._perConnectionCompress;
       if (compress ? perConnection.on : perConnection.off) {
@@ -227,6 +242,12 @@ export class Client {
       }
     }
     for (const prepared of packets) conn.sendPrepared(prepared);
+  }
+
+  /** A volatile packet the connection cannot take now: dropped, and counted. */
+  private dropVolatile(): void {
+    this.server._counters.volatileDropped++;
+    if (debugPacket.enabled) debugPacket.log("%s: volatile packet dropped (not writable)", this.conn.id);
   }
 
   /**
@@ -297,9 +318,16 @@ export class Client {
     this.connectTimer = undefined;
     this.decoder.destroy();
     const why = (this.failReason ?? reason) as DisconnectReason;
+    if (debug.enabled) debug.log("%s: connection closed: %s", this.conn.id, why);
     for (const socket of this.socketList()) socket._onclose(why, description);
     this.sockets = undefined;
   }
+}
+
+function sizeOf(chunks: ReadonlyArray<string | Uint8Array>): number {
+  let size = 0;
+  for (const chunk of chunks) size += typeof chunk === "string" ? chunk.length : chunk.byteLength;
+  return size;
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {

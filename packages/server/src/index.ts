@@ -65,3 +65,22 @@ export type {
   EventsMap,
 } from "./typed-events.js";
 export { type Packet, PacketType, type Parser, parser, ProtocolError } from "@volley/protocol";
+export type {
+  ClusterMetricsSnapshot,
+  EngineMetricsSnapshot,
+  HistogramSnapshot,
+  MetricsSnapshot,
+} from "./metrics-snapshot.js";
+export {
+  createDebug,
+  DebugLogger,
+  type DebugOutput,
+  enableDebug,
+  isDebugEnabled,
+  setDebugOutput,
+} from "@volley/engine";
+export {
+  type MetricsOptions,
+  PROMETHEUS_CONTENT_TYPE,
+  toPrometheus,
+} from "./prometheus.js";

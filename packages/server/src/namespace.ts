@@ -20,6 +20,7 @@ import {
   type EventsMap,
   StrictEventEmitter,
 } from "./typed-events.js";
+import { debug } from "./debug.js";
 
 const emitLocal = EventEmitter.prototype.emit;
 
@@ -237,6 +238,7 @@ export class Namespace<
     const recovery = this.server._recovery;
     const pid = auth.pid;
     if (recovery && typeof pid === "string") {
+      this.server._counters.recoveryAttempts++;
       const offset = typeof auth.offset === "string" ? auth.offset : undefined;
       const cleanAuth = { ...auth };
       delete cleanAuth.pid;
@@ -315,6 +317,8 @@ export class Namespace<
     this.sockets.set(socket.id, socket);
     socket.client._addSocket(socket as unknown as Socket);
     socket._onconnect();
+    if (socket.recovered) this.server._counters.recoverySuccesses++;
+    if (debug.enabled) logConnect(socket);
     try {
       this.emitReserved("connect", socket);
       this.emitReserved("connection", socket);
@@ -335,6 +339,18 @@ export class Namespace<
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
   }
+}
+
+function logConnect(socket: Socket): void {
+  const how = socket.recovered ? "recovered" : "connected";
+  debug.log(
+    "socket %s %s to %s on %s (%s)",
+    socket.id,
+    how,
+    socket.nsp.name,
+    socket.conn.transport.name,
+    socket.client.id,
+  );
 }
 
 function toError(err: unknown): ExtendedError {

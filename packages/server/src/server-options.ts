@@ -3,6 +3,7 @@ import type { EngineServerOptions, HttpHardeningOptions } from "@volley/engine";
 import type { DecoderOptions, Parser } from "@volley/protocol";
 import type { AdapterConstructor } from "./adapter.js";
 import type { EventRateLimitOptions } from "./rate-limiter.js";
+import type { MetricsOptions } from "./prometheus.js";
 
 /** Connection-state recovery: a client that loses its connection gets its state and missed packets back. */
 export interface ConnectionStateRecoveryOptions {
@@ -62,6 +63,11 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
    * `@volley/engine`). Slow clients (slowloris) are cut with 408 at the header timeout.
    */
   httpLimits?: HttpHardeningOptions;
+  /**
+   * Serve `io.metrics()` in the Prometheus text format at a path of the attached http server
+   * (`true` = "/metrics"). Default off. Constructor only.
+   */
+  metrics?: MetricsOptions | boolean;
 }
 
 /** Resolved recovery settings. @internal */

@@ -27,6 +27,9 @@ import type {
 import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
+import { collectMetrics, ServerCounters } from "./metrics.js";
+import type { MetricsSnapshot } from "./metrics-snapshot.js";
+import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
 import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
@@ -108,6 +111,8 @@ export class Server<
   _clock!: Clock;
   /** @internal Per-socket incoming event rate; undefined when off. */
   _eventRate: EventRateSettings | undefined;
+  /** @internal What the server layer counts (see {@link metrics}). */
+  readonly _counters = new ServerCounters();
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
   /**
@@ -131,6 +136,7 @@ export class Server<
   private ownHttpServer = false;
   private httpLimits: HttpHardeningOptions | undefined;
   private refusingConnections = false;
+  private readonly metricsPath: string | undefined;
   private eio!: EngineServer;
   /** The application has held `io.engine` (or bound its own): it is not replaced behind its back. */
   private engineShared = false;
@@ -169,6 +175,7 @@ export class Server<
     });
     this.useEngine(this.buildEngine(this.engineOptions, path));
     this.httpLimits = opts.httpLimits;
+    this.metricsPath = resolveMetricsPath(opts.metrics);
     this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     if (srv !== undefined) this.attach(srv as AttachTarget | number);
@@ -263,6 +270,9 @@ export class Server<
   private attachTo(srv: AttachTarget): void {
     this.httpServer = srv;
     this.attachment = new HttpAttachment(srv as HttpServer, this.eio, this.upgradeOptions, (req, res) => {
+      if (this.metricsPath !== undefined && serveMetrics(this.metricsPath, () => this.metrics(), req, res)) {
+        return true;
+      }
       const bundle = this.bundle;
       return bundle?.handle(req, res, this.eio.options.cors) === true;
     });
@@ -312,6 +322,19 @@ export class Server<
     this.closed = false;
     this.refusingConnections = false;
     for (const nsp of this._nsps.values()) nsp._initAdapter();
+  }
+
+  /**
+   * Every counter since the server started and the gauges now: connections by namespace and
+   * transport, handshakes and refusals, upgrades, disconnects by reason, packets, bytes, broadcasts,
+   * acks, recovery, slow consumers, buffered bytes, and what cluster adapters report. Plain JSON.
+   */
+  metrics(): MetricsSnapshot {
+    return collectMetrics({
+      counters: this._counters,
+      engine: this.eio,
+      namespaces: () => this._nsps.values(),
+    });
   }
 
   /** The path the server answers under. */
@@ -376,6 +399,11 @@ export class Server<
       }
     }
     return this;
+  }
+
+  /** The namespaces alive now (static ones and dynamic children), read-only: for tools such as an admin view. */
+  namespaces(): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] {
+    return [...this._nsps.values()];
   }
 
   /**
@@ -586,6 +614,7 @@ export class Server<
   _prepare(packet: Packet, compress?: boolean): PreparedBroadcast {
     const deflate = this.sharedCompression && compress !== false;
     const chunks = this._encoder.encode(packet);
+    this._counters.broadcasts++;
     const packets: PreparedPacket[] = [];
     let bytes = 0;
     for (const chunk of chunks) {

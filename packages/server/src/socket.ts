@@ -19,6 +19,7 @@ import {
   type EventsMap,
   StrictEventEmitter,
 } from "./typed-events.js";
+import { debug } from "./debug.js";
 
 /** Events a socket emits itself. */
 export interface SocketReservedEvents {
@@ -115,7 +116,7 @@ export class Socket<
       this.dataStore = previous.data as SocketData;
       this.previous = previous;
     } else {
-      this.id = nsp.server._generateId();
+      this.id = nsp.adapter.socketId() ?? nsp.server._generateId();
       this._pid = recovery ? nsp.server._generateId() : undefined;
       this.recovered = false;
     }
@@ -379,6 +380,7 @@ export class Socket<
 
   /** @internal Registers an acknowledgement (also used by broadcasts with acks). */
   _registerAck(id: number, fn: AnyListener): void {
+    this.nsp.server._counters.acksRequested++;
     if (!this.acks) this.acks = new Map();
     this.acks.set(id, fn);
   }
@@ -392,6 +394,7 @@ export class Socket<
     const timer = clock.setTimeout(
       () => {
         this.acks?.delete(id);
+        this.nsp.server._counters.acksTimedOut++;
         fn.call(this, new Error("operation has timed out"));
       },
       timeout,
@@ -442,6 +445,8 @@ export class Socket<
   _connectError(err: Error & { data?: unknown }): void {
     const data: Record<string, unknown> = { message: err.message };
     if (err.data !== undefined) data.data = err.data;
+    this.nsp.server._counters.connectRefused("middleware");
+    if (debug.enabled) debug.log("CONNECT to %s refused by a middleware: %s", this.nsp.name, err.message);
     this.client._writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, false, undefined);
   }
 
@@ -569,12 +574,15 @@ export class Socket<
     const fn = this.acks?.get(packet.id!);
     if (!fn) return;
     this.acks!.delete(packet.id!);
+    this.nsp.server._counters.acksReceived++;
     this.call(fn, packet.data as unknown[]);
   }
 
   /** @internal Leaves the namespace: "disconnecting", rooms left, "disconnect". */
   _onclose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
+    this.nsp.server._counters.disconnected(reason);
+    if (debug.enabled) debug.log("socket %s left %s: %s", this.id, this.nsp.name, reason);
     this.call(emitLocal, ["disconnecting", reason, description]);
     const adapter = this.nsp.adapter;
     if (this._pid && RECOVERABLE_REASONS.has(reason)) {

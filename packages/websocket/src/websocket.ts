@@ -31,6 +31,7 @@ import { MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import type { PreparedMessage } from "./prepared-message.js";
 import { type SendCallback, SendQueue, type SendQueueOwner } from "./send-queue.js";
 import { attachSocket, type ReaderHandler, ReaderSink, type SocketHandler } from "./socket-glue.js";
+import { debug } from "./debug-loggers.js";
 
 export { DEFAULT_MAX_PAYLOAD } from "./limits.js";
 export type { BinaryType, SendData } from "./message-data.js";
@@ -448,6 +449,7 @@ export class WebSocket
 
   /** @internal RFC 6455 §7.1.7: send a close frame with the error's code, stop reading, close the socket. */
   onReaderError(error: WebSocketError): void {
+    if (debug.enabled) debug.log("protocol violation, closing with %d: %s", error.closeCode, error.message);
     if (!this.closing.frameSent && this.state === WebSocket.OPEN) {
       const reason = Buffer.from(error.message.slice(0, MAX_CLOSE_REASON));
       this.sendCloseFrame(error.closeCode, reason.length <= MAX_CLOSE_REASON ? reason : EMPTY);
@@ -493,6 +495,8 @@ export class WebSocket
 
   /** @internal */
   onSocketClose(): void {
+    if (debug.enabled)
+      debug.log("closed: code %d, reason %d bytes", this.closing.code, this.closing.reason.length);
     this.state = WebSocket.CLOSED;
     this.closing.clearTimer();
     this.reader?.stop();
