@@ -20,6 +20,9 @@ import { runMemoryRows, runThroughputRows } from "./suites/alternate.js";
 import { runBundle } from "./suites/bundle.js";
 import type { Env } from "./suites/measure.js";
 import { clusterRows, memoryRows, socketioRows, type ThroughputRow, websocketRows } from "./suites/rows.js";
+import { runTrioRows } from "./suites/trio.js";
+import { TRIO_SUITES, type TrioSuite, trioRows } from "./suites/trio-rows.js";
+import { trioTable } from "./lib/trio-report.js";
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 const README = fileURLToPath(new URL("./README.md", import.meta.url));
@@ -135,6 +138,15 @@ async function main(): Promise<number> {
       results.memory = await suite(name, () =>
         runMemoryRows(env, filterRows(memoryRows(config), config), Date.now() + config.suiteBudgetMs, (row) =>
           log(memoryTable([row])),
+        ),
+      );
+    } else if ((TRIO_SUITES as readonly string[]).includes(name)) {
+      const trio = name as TrioSuite;
+      // Memory rows fork fresh children for every run of every side: they get more time than the others.
+      const budget = config.suiteBudgetMs * (trio === "scale" ? 3 : 1);
+      results[trio] = await suite(name, () =>
+        runTrioRows(env, filterRows(trioRows(trio, config), config), Date.now() + budget, (row) =>
+          log(trioTable([row])),
         ),
       );
     } else if (name === "bundle") {

@@ -1,6 +1,19 @@
 // Command-line options of bench/run.ts and the run sizes they select.
 
-export const SUITES = ["websocket", "socketio", "cluster", "memory", "bundle"] as const;
+export const SUITES = [
+  "websocket",
+  "socketio",
+  "cluster",
+  "memory",
+  "bundle",
+  // Three servers side by side (volley, socket.io, the bare-ws floor): suites/trio-rows.ts.
+  "scale",
+  "polling",
+  "handshake",
+  "broadcast",
+  "compression",
+  "floor",
+] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface Config {

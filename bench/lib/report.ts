@@ -5,6 +5,9 @@ import type { MemorySample, ThroughputSample } from "../suites/measure.js";
 import type { Config } from "./config.js";
 import { median } from "./stats.js";
 import { fmt, fmtInt, fmtRatio, markdownTable, ratio } from "./table.js";
+import { projectionTable, trioTable } from "./trio-report.js";
+import type { TrioRowResult } from "../suites/trio.js";
+import type { TrioSuite } from "../suites/trio-rows.js";
 
 export interface Machine {
   date: string;
@@ -32,7 +35,23 @@ export interface Results {
   cluster?: SuiteRun<RowResult<ThroughputSample>[]>;
   memory?: SuiteRun<RowResult<MemorySample>[]>;
   bundle?: SuiteRun<BundleResult>;
+  scale?: SuiteRun<TrioRowResult[]>;
+  polling?: SuiteRun<TrioRowResult[]>;
+  handshake?: SuiteRun<TrioRowResult[]>;
+  broadcast?: SuiteRun<TrioRowResult[]>;
+  compression?: SuiteRun<TrioRowResult[]>;
+  floor?: SuiteRun<TrioRowResult[]>;
 }
+
+/** Titles of the three-server suites' sections. */
+const TRIO_TITLES: Record<TrioSuite, string> = {
+  scale: "Memory at scale: idle Socket.IO connections (volley vs socket.io vs bare ws)",
+  polling: "Long-polling (volley vs socket.io vs bare ws)",
+  handshake: "Handshake storms (volley vs socket.io vs bare ws)",
+  broadcast: "Big broadcast latency (volley vs socket.io vs bare ws)",
+  compression: "Compressed broadcast, perMessageDeflate (volley vs socket.io vs bare ws)",
+  floor: "Socket.IO rows beside the floor (volley vs socket.io vs bare ws)",
+};
 
 function verdict(r: number, budget: { ratio: number } | undefined): string {
   if (!budget) return "—";
@@ -198,7 +217,9 @@ export function bundleTable(b: BundleResult): string {
   );
 }
 
-function errorNotes(rows: RowResult<unknown>[]): string[] {
+function errorNotes(
+  rows: { name: string; sides: readonly { impl: string; errors: string[] }[] }[],
+): string[] {
   const notes: string[] = [];
   for (const row of rows) {
     for (const side of row.sides) {
@@ -265,7 +286,17 @@ function budgetLines(res: Results): BudgetLine[] {
 }
 
 export function renderMarkdown(res: Results): string {
-  const first = res.websocket ?? res.socketio ?? res.cluster ?? res.memory ?? res.bundle;
+  const first =
+    res.websocket ??
+    res.socketio ??
+    res.cluster ??
+    res.memory ??
+    res.bundle ??
+    res.scale ??
+    res.polling ??
+    res.handshake ??
+    res.broadcast ??
+    res.compression;
   const m = first?.machine;
   const out: string[] = [
     "# Volley benchmarks",
@@ -328,6 +359,16 @@ export function renderMarkdown(res: Results): string {
     if (b.volley) out.push("", `Volley: ${b.volley.source}.`);
     if (b.volleyError) notes.push(`- bundle [volley]: ${b.volleyError}`);
     if (b.referenceError) notes.push(`- bundle [socket.io-client]: ${b.referenceError}`);
+  }
+  for (const key of Object.keys(TRIO_TITLES) as TrioSuite[]) {
+    const run = res[key];
+    if (!run) continue;
+    out.push("", `## ${TRIO_TITLES[key]}`, "", measuredLine(run), "", trioTable(run.data));
+    if (key === "scale" && run.data.length > 1) {
+      out.push("", "Growth per connection fitted over the rows (least squares), and what it projects:", "");
+      out.push(projectionTable(run.data));
+    }
+    notes.push(...errorNotes(run.data));
   }
   if (notes.length) out.push("", "## Failed runs", "", ...notes);
   return `${out.join("\n")}\n`;

@@ -20,6 +20,10 @@ export interface ClientOptions {
   port: number;
   /** Payload size in bytes (WebSocket) or characters (Socket.IO). */
   size: number;
+  /** Socket.IO over websocket: offer permessage-deflate (the compression row). */
+  deflate?: boolean;
+  /** Socket.IO: broadcast triggers carry a JSON object of about `size` characters instead of a string. */
+  json?: boolean;
 }
 
 export const noop = (): void => {};

@@ -8,6 +8,8 @@ export interface FanoutResult {
   broadcasts: number;
   /** Messages received by clients inside the window. */
   deliveries: number;
+  /** Messages received by clients in the whole call (window and drain). */
+  received: number;
   elapsedMs: number;
   /** Time from trigger to the last recipient, ms. */
   p50: number;
@@ -30,6 +32,7 @@ export function runFanout(clients: LoadClient[], options: FanoutOptions): Promis
   const samples = new Samples();
   const pending = new Map<number, { remaining: number; sentAt: number }>();
   let deliveries = 0;
+  let received = 0;
   let errors = 0;
   let firstError: string | undefined;
   let nextSeq = 1;
@@ -52,6 +55,7 @@ export function runFanout(clients: LoadClient[], options: FanoutOptions): Promis
       resolve({
         broadcasts: samples.count,
         deliveries,
+        received,
         elapsedMs: durationMs,
         p50: p50!,
         p99: p99!,
@@ -73,6 +77,7 @@ export function runFanout(clients: LoadClient[], options: FanoutOptions): Promis
       const entry = pending.get(seq);
       if (!entry) return onError(`unexpected broadcast ${seq}`);
       const now = performance.now();
+      received++;
       if (now < end) deliveries++;
       if (--entry.remaining > 0) return;
       pending.delete(seq);

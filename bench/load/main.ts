@@ -4,10 +4,13 @@ import { serveIpc } from "../lib/ipc.js";
 import type { LoadClient } from "./client.js";
 import { type EchoResult, runEcho } from "./echo.js";
 import { type FanoutResult, runFanout } from "./fanout.js";
+import { type HandshakeResult, type HandshakeTransport, runHandshakes } from "./handshake.js";
+import { PollingLoadClient } from "./polling-client.js";
 import { SioLoadClient } from "./sio-client.js";
 import { WsLoadClient } from "./ws-client.js";
 
-export type Protocol = "websocket" | "socketio";
+/** `polling`: Socket.IO over Engine.IO long-polling only (load/polling-client.ts). */
+export type Protocol = "websocket" | "socketio" | "polling";
 
 export interface ConnectArgs {
   protocol: Protocol;
@@ -22,6 +25,10 @@ export interface ConnectArgs {
   fanout?: boolean;
   /** Handshakes in flight at once. */
   concurrency?: number;
+  /** Socket.IO over websocket: offer permessage-deflate. */
+  deflate?: boolean;
+  /** Socket.IO: JSON-object triggers (see sio-client.ts). */
+  json?: boolean;
 }
 
 let clients: LoadClient[] = [];
@@ -43,7 +50,10 @@ async function connect(args: ConnectArgs): Promise<{ connected: number }> {
       const target = ports && ports.length > 0 ? ports[i % ports.length]! : port;
       if (protocol === "websocket") list[i] = await WsLoadClient.connect({ port: target, size });
       else {
-        const c = await SioLoadClient.connect({ port: target, size });
+        const c =
+          protocol === "polling"
+            ? await PollingLoadClient.connect({ port: target, size })
+            : await SioLoadClient.connect({ port: target, size, deflate: args.deflate, json: args.json });
         if (rooms > 0) await c.join(`r${i % rooms}`);
         list[i] = c;
       }
@@ -75,8 +85,21 @@ serveIpc({
     drainMs: number;
     depth: number;
   }): Promise<FanoutResult> => runFanout(clients, { durationMs, drainMs, depth, targets }),
+  handshake: (args: {
+    transport: HandshakeTransport;
+    port: number;
+    clients: number;
+    size: number;
+  }): Promise<HandshakeResult> => {
+    clients = new Array(args.clients);
+    return runHandshakes(args.transport, args.port, args.clients, args.size, clients);
+  },
+  /** Bytes received so far on all clients' TCP connections (Socket.IO over websocket). */
+  bytes: () => ({
+    bytes: clients.reduce((sum, c) => sum + ((c as Partial<SioLoadClient>).bytesRead ?? 0), 0),
+  }),
   close: () => {
-    for (const c of clients) c.close();
+    for (const c of clients) c?.close();
     clients = [];
     return {};
   },

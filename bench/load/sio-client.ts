@@ -18,6 +18,43 @@ const SIO_CONNECT_ERROR = "4";
 
 /** `42["tick","` — the prefix of every broadcast the bench app sends; the sequence number follows. */
 const TICK_PREFIX = '42["tick","';
+/** The prefix of a broadcast of a JSON trigger (`json` option): `{"seq":<n>,"items":[…]}`. */
+const JSON_TICK_PREFIX = '42["tick",{"seq":';
+
+const WORDS =
+  "the a of to and in is it you that was for on are with as his they be at one have this from or had by hot word but what some we can out other were all there when up use your how said an each she which do their time if will way about many then them write would like so these her long make thing see him two has look more day could go come did number sound no most people my over know water than call first who may down side been now find".split(
+    " ",
+  );
+
+/**
+ * A JSON array of chat-like records, about `size` characters, different for every `seq` (a pseudo-random
+ * stream seeded by it): what an app's 4 KB broadcast looks like, so deflate cannot just point back at the
+ * previous message.
+ */
+function jsonItems(size: number, seq: number): string {
+  let state = (seq * 2654435761) >>> 0 || 1;
+  const next = (n: number) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+  const items: string[] = [];
+  let length = 2;
+  while (length < size - 20) {
+    const words = Array.from({ length: 4 + next(8) }, () => WORDS[next(WORDS.length)]);
+    const item = JSON.stringify({
+      id: next(1_000_000_000),
+      user: `user-${next(10_000)}`,
+      text: words.join(" "),
+      ts: 1_764_900_000_000 + next(86_400_000),
+      read: next(2) === 0,
+    });
+    items.push(item);
+    length += item.length + 1;
+  }
+  return `[${items.join(",")}]`;
+}
 
 export class SioLoadClient implements LoadClient {
   onReply: () => void = noop;
@@ -29,11 +66,16 @@ export class SioLoadClient implements LoadClient {
   private readonly echoReplyLength: number;
   private readonly pad: string;
   private readonly pendingAcks = new Map<number, () => void>();
+  private readonly json: boolean;
+  /** The TCP socket under the WebSocket, for the bytes received on the wire. */
+  private socket: { bytesRead: number } | undefined;
 
   private constructor(
     private readonly ws: WebSocket,
-    size: number,
+    private readonly size: number,
+    json = false,
   ) {
+    this.json = json;
     const payload = "x".repeat(size);
     this.echoBody = `["echo","${payload}"]`;
     // `43<id>["<payload>"]` without the id digits.
@@ -45,9 +87,12 @@ export class SioLoadClient implements LoadClient {
   static connect(options: ClientOptions): Promise<SioLoadClient> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${options.port}/socket.io/?EIO=4&transport=websocket`, {
-        perMessageDeflate: false,
+        perMessageDeflate: options.deflate === true,
       });
-      const client = new SioLoadClient(ws, options.size);
+      const client = new SioLoadClient(ws, options.size, options.json);
+      ws.once("upgrade", (res) => {
+        client.socket = res.socket;
+      });
       let connected = false;
       ws.on("message", (data: Buffer, isBinary: boolean) => {
         if (isBinary) return client.onError("binary frame");
@@ -80,6 +125,11 @@ export class SioLoadClient implements LoadClient {
   }
 
   private onEvent(text: string): void {
+    if (text.startsWith(JSON_TICK_PREFIX)) {
+      const end = text.indexOf(",", JSON_TICK_PREFIX.length);
+      this.onTick(Number(text.slice(JSON_TICK_PREFIX.length, end)));
+      return;
+    }
     if (!text.startsWith(TICK_PREFIX)) {
       this.onError(`unexpected event ${text.slice(0, 40)}`);
       return;
@@ -110,8 +160,14 @@ export class SioLoadClient implements LoadClient {
     this.ws.send(`${EIO_MESSAGE}${SIO_EVENT}${id}${this.echoBody}`);
   }
 
+  /** Bytes received on this client's TCP connection so far (frames as on the wire, deflated or not). */
+  get bytesRead(): number {
+    return this.socket?.bytesRead ?? 0;
+  }
+
   sendTrigger(seq: number, room?: string): void {
-    const m = `"${seq}|${this.pad}"`;
+    // A fresh JSON body per trigger (one per broadcast, cheap beside the deliveries).
+    const m = this.json ? `{"seq":${seq},"items":${jsonItems(this.size, seq)}}` : `"${seq}|${this.pad}"`;
     this.ws.send(room === undefined ? `42["emit",${m}]` : `42["room","${room}",${m}]`);
   }
 

@@ -1,6 +1,7 @@
 // The server child: runs one library's server and reports its own CPU time and memory over IPC.
 // Usage (by run.ts only): server/main.ts <impl> <scenario>. One child may serve several runs in turn
 // (start … close, start … close), each with fresh counters and a fresh server.
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { writeHeapSnapshot } from "node:v8";
 import { serveIpc } from "../lib/ipc.js";
 import type { ClusterOptions } from "./cluster.js";
@@ -9,6 +10,7 @@ import { startSocketIoReference } from "./socketio-reference.js";
 import type { Counters, Impl, Scenario, ServerUnderTest, StartServer } from "./types.js";
 import { startVolleyServer } from "./volley-server.js";
 import { startVolleyWs } from "./volley-ws.js";
+import { startWsFloor } from "./ws-floor.js";
 import { startWsReference } from "./ws-reference.js";
 
 const STARTERS: Record<Impl, StartServer> = {
@@ -16,6 +18,7 @@ const STARTERS: Record<Impl, StartServer> = {
   "volley-ws": startVolleyWs,
   "socket.io": startSocketIoReference,
   volley: startVolleyServer,
+  "ws-floor": startWsFloor,
 };
 
 /** CPU and counters over the window since the last `mark`. */
@@ -27,6 +30,8 @@ export interface ServerReport {
   deliveries: number;
   connections: number;
   windowMs: number;
+  /** Largest lateness of a 10 ms timer in this process over the window (event-loop stall), ms. */
+  maxStallMs: number;
 }
 
 /** Memory after full GCs. */
@@ -44,6 +49,9 @@ let profilePath: string | undefined;
 let server: ServerUnderTest | undefined;
 let cpuMark = process.cpuUsage();
 let timeMark = performance.now();
+// A 10 ms timer whose lateness is recorded: the longest time the event loop could not run anything.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 // Unhandled errors end this child with a message; the orchestrator records the run as failed.
 process.on("uncaughtException", (err) => {
@@ -77,6 +85,7 @@ serveIpc({
     counters.deliveries = 0;
     cpuMark = process.cpuUsage();
     timeMark = performance.now();
+    loopDelay.reset();
     return {};
   },
   report: async (): Promise<ServerReport> => {
@@ -92,6 +101,7 @@ serveIpc({
       deliveries: counters.deliveries,
       connections: counters.connections,
       windowMs,
+      maxStallMs: loopDelay.max / 1e6,
     };
   },
   memory: async (): Promise<ServerMemory> => {

@@ -14,14 +14,19 @@ export interface SioServerLike {
   on(event: "connection", cb: (socket: SioSocketLike) => void): unknown;
   emit(event: string, ...args: unknown[]): unknown;
   to(room: string): { emit(event: string, ...args: unknown[]): unknown };
+  compress(flag: boolean): { emit(event: string, ...args: unknown[]): unknown };
 }
 
 /**
  * Events: `echo(m, ack)` acks `m`; `emit(m)` does `io.emit("tick", m)`; `room(r, m)` does
  * `io.to(r).emit("tick", m)`; `join(r, ack)` joins room `r`. Idle sockets get no listeners at all.
+ * Scenarios `deflate`, `deflate-shared`: `emit(m)` does `io.compress(true).emit("tick", m)`.
  */
 export function attachSioApp(io: SioServerLike, scenario: Scenario, counters: Counters): void {
   const roomSize = new Map<string, number>();
+  // The compression row asks for deflate explicitly (socket.io's default flag; Volley's default is off).
+  const deflate = scenario === "deflate" || scenario === "deflate-shared";
+  const broadcast = io.compress(true);
   io.on("connection", (socket) => {
     counters.connections++;
     if (scenario === "idle") return;
@@ -33,7 +38,8 @@ export function attachSioApp(io: SioServerLike, scenario: Scenario, counters: Co
     socket.on("emit", (m: unknown) => {
       counters.messages++;
       counters.deliveries += counters.connections;
-      io.emit("tick", m);
+      if (deflate) broadcast.emit("tick", m);
+      else io.emit("tick", m);
     });
     socket.on("room", (room: string, m: unknown) => {
       counters.messages++;

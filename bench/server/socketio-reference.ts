@@ -4,7 +4,7 @@ import { Server } from "socket.io";
 import { type ClusterOptions, connectRedisPair, type RedisPair } from "./cluster.js";
 import { createTrackedHttpServer } from "./http.js";
 import { attachSioApp, type SioServerLike } from "./sio-app.js";
-import type { Counters, Scenario, ServerUnderTest } from "./types.js";
+import { type Counters, deflateOption, type Scenario, type ServerUnderTest } from "./types.js";
 
 export async function startSocketIoReference(
   scenario: Scenario,
@@ -13,7 +13,10 @@ export async function startSocketIoReference(
 ): Promise<ServerUnderTest> {
   const http = createTrackedHttpServer();
   let redis: RedisPair | undefined;
-  const options: ConstructorParameters<typeof Server>[1] = { serveClient: false };
+  const options: ConstructorParameters<typeof Server>[1] = {
+    serveClient: false,
+    perMessageDeflate: deflateOption(scenario),
+  };
   if (cluster) {
     redis = await connectRedisPair(cluster.redisPort);
     options.adapter = createAdapter(redis.pub, redis.sub, { key: cluster.key });

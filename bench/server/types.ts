@@ -11,8 +11,22 @@ export interface Counters {
   connections: number;
 }
 
-/** What the app does with incoming traffic. */
-export type Scenario = "echo" | "fanout" | "idle";
+/**
+ * What the app does with incoming traffic. `deflate` and `deflate-shared` are `fanout` with
+ * permessage-deflate on (see {@link deflateOption}) and every broadcast sent with `compress(true)`
+ * (socket.io's default flag).
+ */
+export type Scenario = "echo" | "fanout" | "idle" | "deflate" | "deflate-shared";
+
+/**
+ * The `perMessageDeflate` server option of a scenario, the same for every server: `deflate` is the plain
+ * option (context takeover, each connection its own history); `deflate-shared` negotiates
+ * `server_no_context_takeover`, the condition under which one deflate can serve every recipient.
+ */
+export function deflateOption(scenario: Scenario): boolean | { serverNoContextTakeover: true } {
+  if (scenario === "deflate-shared") return { serverNoContextTakeover: true };
+  return scenario === "deflate";
+}
 
 /** A running server under test. */
 export interface ServerUnderTest {
@@ -33,5 +47,6 @@ export type StartServer = (
 ) => Promise<ServerUnderTest>;
 
 /** The libraries the bench knows; `volley-*` import the workspace sources. */
-export const IMPLS = ["ws", "volley-ws", "socket.io", "volley"] as const;
+/** `ws-floor`: the Socket.IO app on bare `ws` with a hand-written minimum of the protocols (the floor). */
+export const IMPLS = ["ws", "volley-ws", "socket.io", "volley", "ws-floor"] as const;
 export type Impl = (typeof IMPLS)[number];

@@ -4,7 +4,7 @@
 import { type ClusterOptions, connectRedisPair, type RedisPair } from "./cluster.js";
 import { createTrackedHttpServer } from "./http.js";
 import { attachSioApp, type SioServerLike } from "./sio-app.js";
-import type { Counters, Scenario, ServerUnderTest } from "./types.js";
+import { type Counters, deflateOption, type Scenario, type ServerUnderTest } from "./types.js";
 
 interface VolleyAdapter {
   serverCount(): Promise<number>;
@@ -34,7 +34,11 @@ export async function startVolleyServer(
   const http = createTrackedHttpServer();
   // The load generator sends as fast as it can, beyond a public server's per-socket event rate; socket.io has
   // no such limit, so the comparison runs without it.
-  const options: Record<string, unknown> = { serveClient: false, eventRateLimit: false };
+  const options: Record<string, unknown> = {
+    serveClient: false,
+    eventRateLimit: false,
+    perMessageDeflate: deflateOption(scenario),
+  };
   let redis: RedisPair | undefined;
   if (cluster) {
     const adapterMod = (await import(ADAPTER_MODULE)) as VolleyRedisAdapterModule;

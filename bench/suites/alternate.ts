@@ -1,5 +1,6 @@
 // Alternating runs (A, B, A, B, …) of each row, so drift of the machine hits both libraries alike, and
 // the medians and ratios the tables print.
+import type { Protocol } from "../load/main.js";
 import type { Impl } from "../server/types.js";
 import { median } from "../lib/stats.js";
 import type { Env, MemorySample, ThroughputSample } from "./measure.js";
@@ -42,10 +43,7 @@ function slug(text: string): string {
     .toLowerCase();
 }
 
-async function alternate<
-  R extends { name: string; protocol: "websocket" | "socketio"; clients: number },
-  S extends object,
->(
+async function alternate<R extends { name: string; protocol: Protocol; clients: number }, S extends object>(
   env: Env,
   row: R,
   measure: (impl: Impl, tag: string, side: number) => Promise<S>,
