@@ -18,17 +18,17 @@ const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(pkg, "dist");
 mkdirSync(dist, { recursive: true });
 
-// The engine loads @volley/websocket in Node only; browsers use their own WebSocket. The loader is never
-// called in a browser (`isNode` is false there), so an empty binding replaces it.
+// The engine loads @volley/websocket and node:http(s)/net/tls in Node only; browsers use their own WebSocket
+// and fetch. The loaders are never called in a browser (`isNode` is false there): empty bindings replace them.
 const browserOnly = {
   name: "volley-browser-only",
   setup(b) {
-    b.onResolve({ filter: /node-websocket\.js$/ }, () => ({
-      path: "node-websocket",
+    b.onResolve({ filter: /node-(websocket|request)\.js$/ }, () => ({
+      path: "node-only",
       namespace: "volley-stub",
     }));
     b.onLoad({ filter: /.*/, namespace: "volley-stub" }, () => ({
-      contents: "export let loadNodeWebSocket;",
+      contents: "export let loadNodeWebSocket, nodeRequest, nodeWebSocketOptions;",
       loader: "js",
     }));
     b.onResolve({ filter: /^node:/ }, (args) => ({
@@ -37,10 +37,11 @@ const browserOnly = {
   },
 };
 
-// The global build: `io` is the lookup function carrying Manager, Socket, connect and protocol, as in socket.io.
+// The global build: `io` is the lookup function, carrying Manager, Socket, io and connect (src/index.ts) and
+// here protocol, as in socket.io.
 const globalEntry = `
-import { io, connect, Manager, Socket, protocol } from "./src/index.ts";
-Object.assign(io, { io, connect, Manager, Socket, protocol });
+import { io, protocol } from "./src/index.ts";
+io.protocol = protocol;
 globalThis.io = io;
 `;
 
@@ -61,10 +62,16 @@ const common = {
   write: false,
 };
 
+// The ESM build: socket.io-client's browser exports (no Node-only transport names) and ClientError.
+const esmEntry = `
+export { io, io as connect, io as default, Manager, Socket, ClientError, protocol, Fetch, XHR, WebSocket }
+  from "./src/index.ts";
+`;
+
 const outputs = [
-  { file: "volley.js", format: "iife", minify: false, stdin: true },
-  { file: "volley.min.js", format: "iife", minify: true, stdin: true },
-  { file: "volley.esm.min.js", format: "esm", minify: true, stdin: false },
+  { file: "volley.js", format: "iife", minify: false, entry: globalEntry },
+  { file: "volley.min.js", format: "iife", minify: true, entry: globalEntry },
+  { file: "volley.esm.min.js", format: "esm", minify: true, entry: esmEntry },
 ];
 
 const sizes = {};
@@ -73,9 +80,7 @@ for (const out of outputs) {
     ...common,
     format: out.format,
     minify: out.minify,
-    ...(out.stdin
-      ? { stdin: { contents: globalEntry, resolveDir: pkg, loader: "ts", sourcefile: "volley-global.ts" } }
-      : { entryPoints: [join(pkg, "src/index.ts")] }),
+    stdin: { contents: out.entry, resolveDir: pkg, loader: "ts", sourcefile: "volley-entry.ts" },
   });
   let code = result.outputFiles[0].text;
   if (out.minify)
@@ -83,7 +88,7 @@ for (const out of outputs) {
       await minify(code, {
         module: out.format === "esm",
         ecma: 2022,
-        compress: { passes: 2 },
+        compress: { passes: 3, unsafe_arrows: true },
         format: { comments: false },
       })
     ).code;

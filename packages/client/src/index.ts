@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 import { Manager, type ManagerOptions } from "./manager.js";
-import type { Socket, SocketOptions } from "./socket.js";
+import { Socket, type SocketOptions } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
 import { parseUrl } from "./url.js";
 
@@ -38,6 +38,12 @@ export function io<
 /** Alias of `io`. */
 export const connect = io;
 
+// As socket.io-client's `io`: the lookup function carries the classes and itself (`io.Manager`, `io.io`).
+io.Manager = Manager;
+io.Socket = Socket;
+io.io = io;
+io.connect = io;
+
 export { Manager, type ManagerOptions, type ManagerReservedEvents } from "./manager.js";
 export {
   Socket,
@@ -54,4 +60,13 @@ export type {
   DecorateAcknowledgements,
 } from "./typed-events.js";
 export { PROTOCOL_VERSION as protocol } from "./protocol-version.js";
+// The transports, by socket.io-client's names (for `transports: [WebSocket, Fetch]`): one polling transport
+// (fetch in browsers, node:http in Node) and one WebSocket transport. Volley has no WebTransport.
+export {
+  PollingTransport as Fetch,
+  PollingTransport as XHR,
+  PollingTransport as NodeXHR,
+  WebSocketTransport as WebSocket,
+  WebSocketTransport as NodeWebSocket,
+} from "@volley/engine/client";
 export default io;

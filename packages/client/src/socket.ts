@@ -262,7 +262,8 @@ export class Socket<
       };
       const onAck: Ack = (err: Error | null, ...response: unknown[]) => {
         if (entry !== this.#queue[0]) return; // a late answer to an attempt already given up
-        if (!err || entry._tries > opts.retries!) {
+        // Too large is final: resending would fail the same way.
+        if (!err || entry._tries > opts.retries! || (err as ClientError).code === "PAYLOAD_TOO_LARGE") {
           this.#queue.shift();
           ack?.(err, ...response);
         }
@@ -320,15 +321,26 @@ export class Socket<
     }
   }
 
-  #packet(packet: Partial<OutPacket>): void {
+  #packet(packet: Partial<OutPacket>): ClientError | undefined {
     packet.nsp = this.nsp;
-    (this.io as unknown as Manager)._packet(packet as OutPacket);
+    return (this.io as unknown as Manager)._packet(packet as OutPacket);
   }
 
-  /** Sends an EVENT, telling the onAnyOutgoing listeners first. */
-  #send(packet: OutPacket): void {
-    for (const listener of this.#anyOut.slice()) listener.apply(this, packet.data as [string]);
-    this.#packet(packet);
+  /**
+   * Sends an EVENT, then tells the onAnyOutgoing listeners. One larger than the server's `maxPayload` is
+   * not sent: an acknowledgement that takes an error gets `PAYLOAD_TOO_LARGE`; otherwise `emit()` throws
+   * it, or for a packet flushed from `sendBuffer` (no caller to throw to) the Manager emits it as `error`.
+   */
+  #send(packet: OutPacket, flushed?: boolean): void {
+    const err = this.#packet(packet);
+    if (err) {
+      const id = packet.id!;
+      const ack = this.#acks.get(id);
+      this.#acks.delete(id);
+      if (ack?._withError) ack.call(this, err);
+      else if (flushed) this.io.emitReserved("error", err);
+      else throw err;
+    } else for (const listener of this.#anyOut.slice()) listener.apply(this, packet.data as [string]);
   }
 
   // --- receiving -------------------------------------------------------------------------------------
@@ -403,7 +415,7 @@ export class Socket<
     this.receiveBuffer = [];
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
-    for (const packet of buffered) this.#send(packet);
+    for (const packet of buffered) this.#send(packet, true);
     this.#fire("connect");
     this.#drainQueue(true);
   }
@@ -427,5 +439,5 @@ export class Socket<
   }
 
   /** `emitReserved` for any event name: reserved events and the server's, typed by no map. */
-  #fire = this.emitReserved as unknown as (event: string, ...args: unknown[]) => void;
+  #fire = this._emit as unknown as (event: string, ...args: unknown[]) => void;
 }
