@@ -62,10 +62,14 @@ const common = {
   write: false,
 };
 
-// The ESM build: socket.io-client's browser exports (no Node-only transport names) and ClientError.
+// The ESM build: socket.io-client's exports but the transport classes (in browsers, name transports:
+// \`transports: ["websocket"]\`). Errors are told apart by their \`code\`. Named imports only: \`io.Manager\`
+// & co are the global build's.
 const esmEntry = `
-export { io, io as connect, io as default, Manager, Socket, ClientError, protocol, Fetch, XHR, WebSocket }
-  from "./src/index.ts";
+export { lookup as io, lookup as connect, lookup as default } from "./src/lookup.ts";
+export { Manager } from "./src/manager.ts";
+export { Socket } from "./src/socket.ts";
+export { PROTOCOL_VERSION as protocol } from "./src/protocol-version.ts";
 `;
 
 const outputs = [

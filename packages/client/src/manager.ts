@@ -252,15 +252,18 @@ export class Manager<
   _packet(packet: Packet & { options?: { compress?: boolean } }): ClientError | undefined {
     const engine = this.engine;
     const chunks = this.#encoder.encode(packet);
-    const limit = engine.maxPayload;
-    for (const chunk of chunks) {
-      const size = engine.packetSize(chunk);
-      if (limit && size > limit)
-        return new ClientError("PAYLOAD_TOO_LARGE", `payload too large ${size} > ${limit}`, {
+    const maxPayload = engine.maxPayload;
+    const size = Math.max(...chunks.map((chunk) => engine.packetSize(chunk)));
+    if (maxPayload && size > maxPayload)
+      // The sizes in the message in Node; the browser bundle (no prose) has them in `data` only.
+      return new ClientError(
+        "PAYLOAD_TOO_LARGE",
+        isNode ? `payload too large: ${size} > ${maxPayload} bytes` : undefined,
+        {
           size,
-          maxPayload: limit,
-        });
-    }
+          maxPayload,
+        },
+      );
     for (const chunk of chunks) engine.write(chunk, packet.options);
   }
 

@@ -11,6 +11,7 @@ import {
 import { PollingTransport } from "./polling.js";
 import type { CloseDetails, Transport } from "./transport.js";
 import { WebSocketTransport } from "./websocket.js";
+import { isNode } from "./websocket-constructor.js";
 
 /** Why a session closed. */
 export type EngineCloseReason =
@@ -322,12 +323,13 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   }
 
   #onError(error: EngineClientError): void {
+    // tryAllTransports: a transport that fails to open gives way to the next one. Node only (the browser
+    // bundle's size budget): browsers go on to reconnection.
     const transports = this.opts.transports;
-    const next = transports[transports.indexOf(this.transport?.name) + 1];
-    // tryAllTransports: a transport that fails to open gives way to the next one.
-    if (this.readyState === "opening" && this.opts.tryAllTransports && next) {
-      this.transport.removeAllListeners().close();
-      this.#setTransport(this.#createTransport(next)).open();
+    const next = isNode && this.readyState === "opening" && this.opts.tryAllTransports && this.transport;
+    if (next && transports.indexOf(next.name) + 1 < transports.length) {
+      next.removeAllListeners().close();
+      this.#setTransport(this.#createTransport(transports[transports.indexOf(next.name) + 1]!)).open();
       return;
     }
     error.retryAfter = this.retryAfter = (this.transport?.retryAfter as number) | 0;

@@ -34,21 +34,27 @@ export class EngineClientError extends Error {
   declare readonly description?: unknown;
   /** A refused request: the server's answer (its JSON parsed, e.g. `{ code, message, retryAfter }`). */
   declare readonly context?: unknown;
-  /** Milliseconds a server limit asked to wait before connecting again (HTTP 429/503); 0 when none. */
-  declare retryAfter: number;
+  /**
+   * Milliseconds a server limit asked to wait before connecting again (HTTP 429/503), set when the session
+   * fails with this error; 0 when none.
+   */
+  declare retryAfter?: number;
 
   constructor(code: EngineClientErrorCode, description?: unknown, context?: unknown) {
-    // An HTTP status or a timeout, the server's message from its JSON answer, and in Node the platform
-    // error's message (browsers hide network details from scripts anyway). Packets stay out: they may be long.
+    // Node: followed by what is known of the cause (an HTTP status or a timeout, the server's message from
+    // its JSON answer, the platform error's message). The browser bundle keeps the code alone (no prose):
+    // the same facts are in `description` and `context`.
     const cause = description as { message?: string } | number | string | undefined;
     super(
-      [
-        code.toLowerCase().replace("_", " "),
-        (cause as number) > 0 || cause === "timeout" ? cause : isNode && (cause as Error)?.message,
-        (context as Error | undefined)?.message,
-      ]
-        .filter((part) => part)
-        .join(" "),
+      isNode
+        ? [
+            code.toLowerCase().replace("_", " "),
+            (cause as number) > 0 || cause === "timeout" ? cause : (cause as Error)?.message,
+            (context as Error | undefined)?.message,
+          ]
+            .filter((part) => part)
+            .join(" ")
+        : code.toLowerCase().replace("_", " "),
     );
     // Plain assignments: declared fields would be emitted twice (once as class fields).
     Object.assign(this, {
@@ -56,7 +62,6 @@ export class EngineClientError extends Error {
       description,
       context,
       type: /^PO|^W/.test(code) ? "TransportError" : code,
-      retryAfter: 0,
     });
   }
 }

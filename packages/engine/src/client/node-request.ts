@@ -86,7 +86,10 @@ export async function nodeRequest(
  */
 export async function nodeWebSocketOptions(opts: ResolvedOptions): Promise<Record<string, unknown>> {
   const tls = tlsOptions(opts);
-  const [net, tlsModule] = await Promise.all([load<typeof Net>(`${NODE}net`), load<typeof Tls>(`${NODE}tls`)]);
+  const [net, tlsModule] = await Promise.all([
+    load<typeof Net>(`${NODE}net`),
+    load<typeof Tls>(`${NODE}tls`),
+  ]);
   const createConnection = (options: Record<string, unknown>): Net.Socket => {
     const host = String(options.host ?? options.hostname ?? "");
     const socket = opts.secure

@@ -151,6 +151,7 @@ export function resolveOptions(uri: string | undefined, opts: EngineClientOption
     transports: (opts.transports ?? ["polling", "websocket"]).map((t) =>
       typeof t === "string" ? t : t.prototype.name,
     ),
-    timers: isNode && opts.autoUnref ? unrefTimers(opts.timers ?? defaultTimers) : (opts.timers ?? defaultTimers),
+    timers:
+      isNode && opts.autoUnref ? unrefTimers(opts.timers ?? defaultTimers) : (opts.timers ?? defaultTimers),
   };
 }

@@ -88,7 +88,9 @@ export class PollingTransport extends Transport {
     const opts = this._opts;
     const timers = opts.timers;
     let timedOut: unknown;
+    // Node only (the browser bundle's size budget; browsers time out stalled requests themselves).
     const timer =
+      isNode &&
       opts.requestTimeout &&
       timers.setTimeout(() => controller.abort((timedOut = "timeout")), opts.requestTimeout);
     let description: unknown;

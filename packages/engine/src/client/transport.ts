@@ -113,8 +113,7 @@ export abstract class Transport extends Emitter<TransportEvents> {
     params.set("transport", this.name);
     if (this.sid) params.set("sid", this.sid);
     // A unique value defeats caches that would replay an old poll.
-    if (timestamp)
-      params.set(opts.timestampParam ?? "t", `${Date.now().toString(36)}.${(seed++).toString(36)}`);
+    if (timestamp) params.set(opts.timestampParam ?? "t", Date.now().toString(36) + seed++);
     return `${scheme}${opts.secure ? "s" : ""}://${opts.host}${opts.path}?${params}`;
   }
 

@@ -1,0 +1,123 @@
+// Node-side Manager options honoured at runtime against real servers: TLS (a self-signed certificate made
+// at test time with openssl, trusted through `ca` or `rejectUnauthorized: false`), extraHeaders on polling
+// and on the WebSocket upgrade, tryAllTransports, and the maxPayload check of emits (PAYLOAD_TOO_LARGE).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { Server } from "socket.io";
+import { type ClientError, io } from "../src/index.js";
+import { cleanup, connected, next, startSocketIo } from "./helpers.js";
+
+after(cleanup);
+
+const openssl = spawnSync("openssl", ["version"], { encoding: "utf8" });
+const noOpenssl = openssl.status !== 0 ? "openssl is not available: cannot make a test certificate" : false;
+
+describe("TLS options (Node)", { skip: noOpenssl }, () => {
+  for (const transport of ["polling", "websocket"] as const) {
+    test(`${transport}: ca trusts the self-signed server; without it the connection is refused`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "volley-client-tls-"));
+      const made = spawnSync(
+        "openssl",
+        [
+          ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1"],
+          ...["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+          ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+        ],
+        { encoding: "utf8" },
+      );
+      assert.equal(made.status, 0, made.stderr);
+      const key = readFileSync(join(dir, "key.pem"));
+      const cert = readFileSync(join(dir, "cert.pem"));
+      rmSync(dir, { recursive: true, force: true });
+      const https = createHttpsServer({ key, cert });
+      const server = new Server(https);
+      https.listen(0, "127.0.0.1");
+      await once(https, "listening");
+      const url = `https://127.0.0.1:${(https.address() as AddressInfo).port}`;
+      try {
+        const trusted = io(url, { forceNew: true, transports: [transport], ca: cert });
+        await connected(trusted);
+        assert.equal(trusted.io.engine.transport.name, transport);
+        trusted.disconnect();
+
+        const lax = io(url, { forceNew: true, transports: [transport], rejectUnauthorized: false });
+        await connected(lax);
+        lax.disconnect();
+
+        const refused = io(url, { forceNew: true, transports: [transport], reconnection: false });
+        const [err] = await next<[Error]>(refused, "connect_error");
+        assert.match(err.message, /self[- ]signed/i, "the platform's TLS error is named in the message");
+        refused.disconnect();
+      } finally {
+        https.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
+    });
+  }
+});
+
+describe("extraHeaders and tryAllTransports (Node)", () => {
+  test("extraHeaders reach the server on polling requests and on the WebSocket upgrade", async () => {
+    const server = await startSocketIo();
+    const seen: Array<[string, string | undefined]> = [];
+    server.http.prependListener("request", (req) =>
+      seen.push(["polling", req.headers["x-volley"] as string]),
+    );
+    server.http.prependListener("upgrade", (req) =>
+      seen.push(["websocket", req.headers["x-volley"] as string]),
+    );
+    const socket = io(server.url, { forceNew: true, extraHeaders: { "x-volley": "yes" } });
+    await connected(socket);
+    if (socket.io.engine.transport.name !== "websocket") await next(socket.io.engine, "upgrade");
+    socket.disconnect();
+    assert.ok(seen.some(([t, v]) => t === "polling" && v === "yes"));
+    assert.ok(seen.some(([t, v]) => t === "websocket" && v === "yes"));
+    assert.ok(seen.every(([, v]) => v === "yes"));
+  });
+
+  test("tryAllTransports: a refused WebSocket gives way to polling", async () => {
+    const server = await startSocketIo({ transports: ["polling"] });
+    const socket = io(server.url, {
+      forceNew: true,
+      reconnection: false,
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
+    });
+    await connected(socket);
+    assert.equal(socket.io.engine.transport.name, "polling");
+    socket.disconnect();
+  });
+});
+
+describe("maxPayload from the handshake", () => {
+  test("an emit larger than the server's limit fails at once, naming size and limit", async () => {
+    const server = await startSocketIo({ maxHttpBufferSize: 1000 });
+    const received: unknown[] = [];
+    server.io.on("connection", (s) => {
+      s.onAny((...args) => received.push(args.filter((a) => typeof a !== "function")));
+      s.on("small", (n: number, ack: (n: number) => void) => ack(n));
+    });
+    const socket = io(server.url, { forceNew: true, transports: ["websocket"] });
+    await connected(socket);
+    const big = "x".repeat(2000);
+    assert.throws(
+      () => socket.emit("big", big),
+      (err: ClientError) =>
+        err.code === "PAYLOAD_TOO_LARGE" &&
+        /2\d\d\d > 1000 bytes/.test(err.message) &&
+        (err.data as { maxPayload: number }).maxPayload === 1000,
+    );
+    await assert.rejects(socket.timeout(5000).emitWithAck("big", big), { code: "PAYLOAD_TOO_LARGE" });
+    // The connection is intact and nothing of the refused emits reached the server.
+    assert.equal(await socket.emitWithAck("small", 1), 1);
+    assert.deepEqual(received, [["small", 1]]);
+    socket.disconnect();
+  });
+});
