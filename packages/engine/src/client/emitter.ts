@@ -14,6 +14,7 @@ export type ListenerParams<F> = F extends (...args: infer P) => unknown ? P : ne
 
 type Wrapped = Listener & { listener?: Listener };
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds aliases assigned on the prototype.
 export class Emitter<Events extends EventsMap> {
   // Copy-on-write lists: a dispatch iterates the list it started with, whatever listeners do meanwhile.
   #l = new Map<string, Wrapped[]>();

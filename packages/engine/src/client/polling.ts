@@ -92,7 +92,10 @@ export class PollingTransport extends Transport {
     const timer =
       isNode &&
       opts.requestTimeout &&
-      timers.setTimeout(() => controller.abort((timedOut = "timeout")), opts.requestTimeout);
+      timers.setTimeout(() => {
+        timedOut = "timeout";
+        controller.abort();
+      }, opts.requestTimeout);
     let description: unknown;
     let context: unknown;
     if (!closing) this.#requests.add(controller);
@@ -118,7 +121,7 @@ export class PollingTransport extends Transport {
       }
       // A refusal by a server limit says how long to wait in its JSON body (seconds): unlike the
       // Retry-After header, a browser lets scripts read it cross-origin.
-      this.retryAfter = (context as { retryAfter?: number })?.retryAfter! * 1000;
+      this.retryAfter = ((context as { retryAfter?: number } | undefined)?.retryAfter as number) * 1000;
     } catch (error) {
       description = timedOut ?? error;
     } finally {

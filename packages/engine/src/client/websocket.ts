@@ -25,8 +25,11 @@ export class WebSocketTransport extends Transport {
         ([ctor, options]) => this.#create(ctor, options),
         (error) => this._onError("WEBSOCKET_ERROR", error),
       );
-    else if ((chosen ??= globalThis.WebSocket as unknown as WebSocketConstructor)) this.#create(chosen);
-    else this._onError("NO_TRANSPORTS", "WebSocket");
+    else {
+      chosen ??= globalThis.WebSocket as unknown as WebSocketConstructor;
+      if (chosen) this.#create(chosen);
+      else this._onError("NO_TRANSPORTS", "WebSocket");
+    }
   }
 
   #create(WebSocketImpl: WebSocketConstructor, nodeOptions?: WebSocketConstructorOptions): void {
