@@ -339,9 +339,10 @@ export class Manager<
             const attempts = backoff.attempts;
             this._reconnecting = false;
             if (err) {
-              // The error first, then the next attempt or `reconnect_failed`.
-              this._emit("reconnect_error", err);
+              // As socket.io-client: the next attempt is scheduled (or `reconnect_failed` emitted) before
+              // `reconnect_error`.
               this.#reconnect();
+              this._emit("reconnect_error", err);
             } else {
               backoff.reset();
               this._emit("reconnect", attempts);

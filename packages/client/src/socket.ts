@@ -169,18 +169,18 @@ export class Socket<
     return this.#emit(event, args);
   }
 
-  /** Emits and resolves with the acknowledgement (rejects on timeout when one is set). */
+  /**
+   * Emits and resolves with the acknowledgement's value. Rejects when it cannot arrive: on timeout (when one
+   * is set), when the socket disconnects first, or when the emit is too large (as socket.io-client does).
+   */
   emitWithAck<Ev extends EventNames<EmitEvents>>(
     event: Ev,
     ...args: EmitWithAckArgs<EmitEvents, Ev>
   ): Promise<AckResult<EmitEvents, Ev>> {
-    const withError = this.#flags._timeout !== undefined || this.#opts.ackTimeout !== undefined;
     return new Promise((resolve, reject) => {
-      const ack: Ack = (...answer: unknown[]) =>
-        withError && answer[0]
-          ? reject(answer[0])
-          : resolve(answer[withError ? 1 : 0] as AckResult<EmitEvents, Ev>);
-      ack._withError = withError;
+      const ack: Ack = (err: unknown, value: AckResult<EmitEvents, Ev>) =>
+        err ? reject(err) : resolve(value);
+      ack._withError = true;
       this.#emit(event, [...(args as unknown[]), ack]);
     });
   }
@@ -251,7 +251,8 @@ export class Socket<
     const opts = this.#opts;
     this.#flags = {};
     args = [event, ...args];
-    if (opts.retries !== undefined && !flags._fromQueue && !flags._volatile) {
+    // As socket.io-client: `retries: 0` is no queue at all.
+    if (opts.retries && !flags._fromQueue && !flags._volatile) {
       // At-least-once: one queued emit in flight at a time, resent until acknowledged or out of retries.
       const ack = typeof args.at(-1) === "function" ? (args.pop() as Ack) : undefined;
       const entry: QueuedEmit = {
@@ -416,8 +417,9 @@ export class Socket<
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
     for (const packet of buffered) this.#send(packet, true);
-    this.#fire("connect");
+    // The retry queue moves before `connect` listeners run, as with socket.io-client.
     this.#drainQueue(true);
+    this.#fire("connect");
   }
 
   #onClose(reason: DisconnectReason, description?: unknown): void {
