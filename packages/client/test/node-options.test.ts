@@ -2,13 +2,15 @@
 // at test time with openssl, trusted through `ca` or `rejectUnauthorized: false`), extraHeaders on polling
 // and on the WebSocket upgrade, tryAllTransports, and the maxPayload check of emits (PAYLOAD_TOO_LARGE).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { Agent } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { Server } from "socket.io";
 import { type ClientError, io } from "../src/index.js";
@@ -119,5 +121,72 @@ describe("maxPayload from the handshake", () => {
     assert.equal(await socket.emitWithAck("small", 1), 1);
     assert.deepEqual(received, [["small", 1]]);
     socket.disconnect();
+  });
+});
+
+describe("agent, transportOptions, autoUnref (Node)", () => {
+  for (const transport of ["polling", "websocket"] as const) {
+    test(`${transport}: the given agent opens the connections`, async () => {
+      const server = await startSocketIo();
+      let opened = 0;
+      class CountingAgent extends Agent {
+        override createConnection(...args: Parameters<Agent["createConnection"]>) {
+          opened++;
+          return super.createConnection(...args);
+        }
+      }
+      const agent = new CountingAgent();
+      const socket = io(server.url, { forceNew: true, transports: [transport], agent });
+      await connected(socket);
+      socket.disconnect();
+      agent.destroy();
+      assert.ok(opened >= 1, `the agent opened ${opened} connections`);
+    });
+
+    test(`${transport}: autoUnref lets the process exit while connected`, async () => {
+      const server = await startSocketIo();
+      const child = spawn(
+        process.execPath,
+        [
+          "--conditions=volley-source",
+          "--import",
+          "tsx",
+          fileURLToPath(new URL("./fixtures/auto-unref-child.ts", import.meta.url)),
+          server.url,
+          transport,
+        ],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk;
+      });
+      const [code] = await once(child, "exit");
+      assert.equal(out, `connected ${transport}\n`);
+      assert.equal(code, 0, "exited by itself, connected");
+    });
+  }
+
+  test("transportOptions: headers for polling only stay off the WebSocket upgrade", async () => {
+    const server = await startSocketIo();
+    const seen: Array<[string, string | undefined]> = [];
+    server.http.prependListener("request", (req) =>
+      seen.push(["polling", req.headers["x-polling"] as string]),
+    );
+    server.http.prependListener("upgrade", (req) =>
+      seen.push(["websocket", req.headers["x-polling"] as string]),
+    );
+    const socket = io(server.url, {
+      forceNew: true,
+      transportOptions: { polling: { extraHeaders: { "x-polling": "1" } } },
+    });
+    await connected(socket);
+    if (socket.io.engine.transport.name !== "websocket") await next(socket.io.engine, "upgrade");
+    socket.disconnect();
+    assert.ok(seen.filter(([t]) => t === "polling").every(([, v]) => v === "1"));
+    assert.deepEqual(
+      seen.filter(([t]) => t === "websocket"),
+      [["websocket", undefined]],
+    );
   });
 });

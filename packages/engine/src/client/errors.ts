@@ -50,7 +50,8 @@ export class EngineClientError extends Error {
         ? [
             code.toLowerCase().replace("_", " "),
             (cause as number) > 0 || cause === "timeout" ? cause : (cause as Error)?.message,
-            (context as Error | undefined)?.message,
+            // A plain-text answer (cut short: it may be a proxy's HTML page), or a JSON answer's message.
+            typeof context === "string" ? context.slice(0, 200) : (context as Error | undefined)?.message,
           ]
             .filter((part) => part)
             .join(" ")
