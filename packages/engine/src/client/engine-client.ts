@@ -204,7 +204,8 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   }
 
   #setTransport(transport: Transport): Transport {
-    this.transport?.removeAllListeners();
+    // The one replaced is closed (a no-op for a transport paused by an upgrade).
+    this.transport?.removeAllListeners().close();
     this.transport = transport;
     return transport
       .on("drain", () => this.#onDrain())
@@ -326,10 +327,9 @@ export class EngineClient extends Emitter<EngineClientEvents> {
     // tryAllTransports: a transport that fails to open gives way to the next one. Node only (the browser
     // bundle's size budget): browsers go on to reconnection.
     const transports = this.opts.transports;
-    const next = isNode && this.readyState === "opening" && this.opts.tryAllTransports && this.transport;
-    if (next && transports.indexOf(next.name) + 1 < transports.length) {
-      next.removeAllListeners().close();
-      this.#setTransport(this.#createTransport(transports[transports.indexOf(next.name) + 1]!)).open();
+    const next = isNode && transports[transports.indexOf(this.transport?.name) + 1];
+    if (next && this.readyState === "opening" && this.opts.tryAllTransports) {
+      this.#setTransport(this.#createTransport(next)).open();
       return;
     }
     error.retryAfter = this.retryAfter = (this.transport?.retryAfter as number) | 0;
