@@ -79,10 +79,12 @@ export interface Emitter<Events extends EventsMap> {
   emitReserved: Emitter<Events>["_emit"];
   /** Alias of `off`. */
   removeListener: Emitter<Events>["off"];
+  /** Alias of `off`. */
+  removeEventListener: Emitter<Events>["off"];
 }
 const proto = Emitter.prototype;
 proto.emitReserved = proto._emit;
-proto.removeListener = proto.off;
+proto.removeListener = proto.removeEventListener = proto.off;
 
 /** Adds each handler to `emitter`; returns the function that removes them all. */
 export function subscribe<Events extends EventsMap>(
