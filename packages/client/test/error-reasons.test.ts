@@ -131,6 +131,66 @@ describe("connect_error says what happened", () => {
   });
 });
 
+describe("too large when flushed, and a lost polling session", () => {
+  test("an emit buffered before connect and too large on flush: the Manager's error, the socket stays", async () => {
+    const { server, url } = await volley({ maxHttpBufferSize: 1000 });
+    const received: unknown[] = [];
+    server.on("connection", (s) => {
+      s.onAny((event: string) => received.push(event));
+      s.on("flush", (ack: () => void) => ack());
+    });
+    const socket = io(url, { forceNew: true, autoConnect: false, transports: ["websocket"] });
+    try {
+      socket.emit("big", "x".repeat(5000));
+      socket.emit("small", 1);
+      const managerError = next<[ClientError]>(socket.io, "error");
+      const connectErrors: unknown[] = [];
+      socket.on("connect_error", (err) => connectErrors.push(err));
+      socket.connect();
+      const [err] = await managerError;
+      assert.equal(err.code, "PAYLOAD_TOO_LARGE");
+      // `4` (engine message) + `2["big","` + 5000 × `x` + `"]`.
+      assert.deepEqual(err.data, { size: 5012, maxPayload: 1000 });
+      await socket.emitWithAck("flush");
+      assert.equal(socket.connected, true);
+      assert.deepEqual(connectErrors, []);
+      assert.deepEqual(received, ["small", "flush"]);
+    } finally {
+      socket.disconnect();
+      await server.close();
+    }
+  });
+
+  test("a poll refused with 400 Session ID unknown closes the engine with that reason", async () => {
+    // A raw server: the handshake answers; the next poll is refused as engine.io refuses an unknown sid.
+    const http = createServer((req, res) => {
+      if (req.url!.includes("sid=")) {
+        res.writeHead(400, { "content-type": "application/json" });
+        res.end(JSON.stringify({ code: 1, message: "Session ID unknown" }));
+        return;
+      }
+      res.end(`0${JSON.stringify({ sid: "s1", upgrades: [], pingInterval: 60_000, pingTimeout: 60_000 })}`);
+    });
+    http.listen(0, "127.0.0.1");
+    await once(http, "listening");
+    const engine = new EngineClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+      transports: ["polling"],
+    });
+    try {
+      const [reason, error] = await new Promise<[string, EngineClientError]>((resolve) =>
+        engine.once("close", (r, e) => resolve([r, e as EngineClientError])),
+      );
+      assert.equal(reason, "transport error");
+      assert.equal(error.description, 400);
+      assert.deepEqual(error.context, { code: 1, message: "Session ID unknown" });
+      assert.equal(error.message, "poll error 400 Session ID unknown");
+    } finally {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+});
+
 describe("requestTimeout (polling)", () => {
   test("a poll the server holds past requestTimeout fails as POLL_ERROR timeout", async () => {
     // A raw server: the handshake answers; the next poll is never answered.
