@@ -107,6 +107,8 @@ export class Manager<
       ...opts,
       path: opts?.path ?? "/socket.io",
       timers: isNode && opts?.autoUnref ? unrefTimers(timers) : timers,
+      // Node, withCredentials: one cookie jar for every connection of this Manager (sticky sessions).
+      ...(isNode && opts?.withCredentials && { cookies: opts.cookies ?? new Map<string, string>() }),
     };
     this.uri = uri;
     this.opts = options;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { Agent } from "node:http";
+import { Agent, type IncomingMessage } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -188,5 +188,45 @@ describe("agent, transportOptions, autoUnref (Node)", () => {
       seen.filter(([t]) => t === "websocket"),
       [["websocket", undefined]],
     );
+  });
+});
+
+describe("withCredentials (Node): a cookie jar", () => {
+  test("a cookie the server sets is sent back on later polls, the upgrade and the next connection", async () => {
+    const server = await startSocketIo();
+    // As a load balancer's stickiness cookie: set on the handshake answer.
+    server.io.engine.on("initial_headers", (headers: Record<string, string>) => {
+      headers["set-cookie"] = "sticky=node-1; Path=/; HttpOnly";
+    });
+    const seen: Array<[string, string | undefined]> = [];
+    const plainSeen: Array<string | undefined> = [];
+    const record = (transport: string) => (req: IncomingMessage) =>
+      req.url!.includes("who=plain")
+        ? plainSeen.push(req.headers.cookie)
+        : seen.push([transport, req.headers.cookie]);
+    server.http.prependListener("request", record("polling"));
+    server.http.prependListener("upgrade", record("websocket"));
+    const socket = io(server.url, { forceNew: true, withCredentials: true, reconnectionDelay: 5 });
+    await connected(socket);
+    if (socket.io.engine.transport.name !== "websocket") await next(socket.io.engine, "upgrade");
+    assert.equal(seen[0]![1], undefined, "nothing to send on the first handshake");
+    assert.ok(seen.slice(1).length > 0);
+    assert.ok(
+      seen.slice(1).every(([, cookie]) => cookie === "sticky=node-1"),
+      JSON.stringify(seen),
+    );
+    // A new connection of the same Manager (reconnection) sends it from its first request.
+    const count = seen.length;
+    socket.io.engine.close();
+    await next(socket, "connect");
+    assert.equal(seen[count]![1], "sticky=node-1");
+    socket.disconnect();
+
+    // Without withCredentials: never sent.
+    const plain = io(server.url, { forceNew: true, transports: ["polling"], query: { who: "plain" } });
+    await connected(plain);
+    plain.disconnect();
+    assert.ok(plainSeen.length >= 2);
+    assert.ok(plainSeen.every((cookie) => cookie === undefined));
   });
 });

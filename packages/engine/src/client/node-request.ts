@@ -33,6 +33,33 @@ function tlsOptions(opts: ResolvedOptions): Record<string, unknown> {
   return picked;
 }
 
+/** The `Cookie` header for the jar's cookies (withCredentials), or nothing. */
+function cookieHeader(opts: ResolvedOptions): Record<string, string> {
+  const jar = opts.cookies;
+  return jar?.size ? { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join("; ") } : {};
+}
+
+/** Keeps the cookies of a `Set-Cookie` answer in the jar (withCredentials); an expired one leaves it. */
+function storeCookies(opts: ResolvedOptions, setCookie: string[] | undefined): void {
+  const jar = opts.cookies;
+  if (!jar) return;
+  for (const line of setCookie ?? []) {
+    const [pair = "", ...attributes] = line.split(";");
+    const eq = pair.indexOf("=");
+    if (eq < 1) continue;
+    const name = pair.slice(0, eq).trim();
+    const expired = attributes.some((attribute) => {
+      const [key = "", value = ""] = attribute.split("=").map((part) => part.trim());
+      return (
+        (/^max-age$/i.test(key) && Number(value) <= 0) ||
+        (/^expires$/i.test(key) && Date.parse(value) <= Date.now())
+      );
+    });
+    if (expired) jar.delete(name);
+    else jar.set(name, pair.slice(eq + 1).trim());
+  }
+}
+
 /**
  * One HTTP request of the polling transport, as `fetch(url, init)` would make it, with the Node options
  * (`agent`, TLS, `autoUnref`) applied. Rejects on a network error and on abort.
@@ -46,7 +73,7 @@ export async function nodeRequest(
   return new Promise((resolve, reject) => {
     const signal = init.signal;
     if (signal.aborted) return reject(signal.reason);
-    const headers: Record<string, string> = { ...init.headers };
+    const headers: Record<string, string> = { ...init.headers, ...cookieHeader(opts) };
     if (init.body !== undefined) {
       headers["content-type"] ??= "text/plain;charset=UTF-8";
       headers["content-length"] = String(Buffer.byteLength(init.body));
@@ -66,6 +93,7 @@ export async function nodeRequest(
     if (opts.autoUnref) req.on("socket", (socket) => socket.unref());
     req.on("error", fail);
     req.on("response", (res) => {
+      storeCookies(opts, res.headers["set-cookie"]);
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", fail);
@@ -104,7 +132,7 @@ export async function nodeWebSocketOptions(opts: ResolvedOptions): Promise<Recor
     return socket;
   };
   return {
-    headers: opts.extraHeaders,
+    headers: { ...opts.extraHeaders, ...cookieHeader(opts) },
     ...(opts.perMessageDeflate !== undefined && { perMessageDeflate: opts.perMessageDeflate }),
     ...tls,
     ...(opts.agent !== undefined ? { agent: opts.agent } : { createConnection }),

@@ -66,6 +66,12 @@ export interface EngineClientOptions extends TlsOptions {
   timestampParam?: string;
   /** Polling: send cookies cross-origin (`fetch` credentials `"include"`). Default `false`. */
   withCredentials?: boolean;
+  /**
+   * Node, with `withCredentials`: the cookies kept from the server's `Set-Cookie` answers (name → value) and
+   * sent back on polling requests and the WebSocket upgrade (sticky sessions). Default: a new jar per Manager
+   * (per EngineClient when used alone).
+   */
+  cookies?: Map<string, string>;
   /** Extra HTTP headers on polling requests and the WebSocket handshake (Node; browsers may refuse some). */
   extraHeaders?: Record<string, string>;
   /** Browser: close the connection silently on `beforeunload`. Default `false`. */
@@ -153,5 +159,6 @@ export function resolveOptions(uri: string | undefined, opts: EngineClientOption
     ),
     timers:
       isNode && opts.autoUnref ? unrefTimers(opts.timers ?? defaultTimers) : (opts.timers ?? defaultTimers),
+    ...(isNode && opts.withCredentials && { cookies: opts.cookies ?? new Map() }),
   };
 }
