@@ -63,13 +63,14 @@ const common = {
 };
 
 // The ESM build: socket.io-client's exports but the transport classes (in browsers, name transports:
-// \`transports: ["websocket"]\`). Errors are told apart by their \`code\`. Named imports only: \`io.Manager\`
-// & co are the global build's.
+// \`transports: ["websocket"]\`), and ClientError. Named imports only: \`io.Manager\` & co are the global
+// build's.
 const esmEntry = `
 export { lookup as io, lookup as connect, lookup as default } from "./src/lookup.ts";
 export { Manager } from "./src/manager.ts";
 export { Socket } from "./src/socket.ts";
 export { PROTOCOL_VERSION as protocol } from "./src/protocol-version.ts";
+export { ClientError } from "./src/errors.ts";
 `;
 
 const outputs = [
