@@ -8,18 +8,33 @@ import { isReady, type RedisClient } from "./redis-client.js";
 
 export type ChannelHandler = (message: Buffer) => void;
 
-const routers = new WeakMap<RedisClient, ChannelRouter>();
-const shardedRouters = new WeakMap<RedisClient, ChannelRouter>();
+/** Classic SUBSCRIBE, sharded SSUBSCRIBE, or PSUBSCRIBE (patterns: the socket.io compat mode). */
+export type RouterKind = "channel" | "sharded" | "pattern";
+
+const routers: Record<RouterKind, WeakMap<RedisClient, ChannelRouter>> = {
+  channel: new WeakMap(),
+  sharded: new WeakMap(),
+  pattern: new WeakMap(),
+};
 /** First retry of a failed SUBSCRIBE, ms; doubled up to RETRY_MAX. */
 const RETRY_MIN = 50;
 const RETRY_MAX = 1000;
 
 /** The router of a subscriber client, created on first use; `sharded`: SSUBSCRIBE and `smessage`. */
 export function routerFor(client: RedisClient, sharded = false): ChannelRouter {
-  const map = sharded ? shardedRouters : routers;
+  return routerOfKind(client, sharded ? "sharded" : "channel");
+}
+
+/** The router of a subscriber client's pattern subscriptions (PSUBSCRIBE, `pmessageBuffer`). */
+export function patternRouterFor(client: RedisClient): ChannelRouter {
+  return routerOfKind(client, "pattern");
+}
+
+function routerOfKind(client: RedisClient, kind: RouterKind): ChannelRouter {
+  const map = routers[kind];
   let router = map.get(client);
   if (!router) {
-    router = new ChannelRouter(client, sharded);
+    router = new ChannelRouter(client, kind);
     map.set(client, router);
   }
   return router;
@@ -48,9 +63,18 @@ export class ChannelRouter {
   private readonly subscribeTo: (channel: string) => Promise<unknown>;
   private readonly unsubscribeFrom: (channel: string) => Promise<unknown>;
 
-  constructor(client: RedisClient, sharded = false) {
+  constructor(client: RedisClient, kind: RouterKind = "channel") {
     this.client = client;
-    if (sharded) {
+    if (kind === "pattern") {
+      const { psubscribe, punsubscribe } = client;
+      if (!psubscribe || !punsubscribe) {
+        throw new TypeError("option compat needs a client with psubscribe/punsubscribe (ioredis Redis)");
+      }
+      this.subscribeTo = (pattern) => psubscribe.call(client, pattern);
+      this.unsubscribeFrom = (pattern) => punsubscribe.call(client, pattern);
+      // A pattern's handlers get every message of every channel it matches.
+      client.on("pmessageBuffer", (pattern, _channel, message) => this.route(pattern, message));
+    } else if (kind === "sharded") {
       const { ssubscribe, sunsubscribe } = client;
       if (!ssubscribe || !sunsubscribe) {
         throw new TypeError(
@@ -63,9 +87,11 @@ export class ChannelRouter {
       this.subscribeTo = (channel) => client.subscribe(channel);
       this.unsubscribeFrom = (channel) => client.unsubscribe(channel);
     }
-    client.on(sharded ? "smessageBuffer" : "messageBuffer", (channel, message) =>
-      this.route(channel, message),
-    );
+    if (kind !== "pattern") {
+      client.on(kind === "sharded" ? "smessageBuffer" : "messageBuffer", (channel, message) =>
+        this.route(channel, message),
+      );
+    }
     client.on("close", () => this.onConnectionLost());
     client.on("ready", () => this.onConnectionBack());
   }
@@ -179,7 +205,7 @@ export class ChannelRouter {
     for (const fn of [...this.restoredListeners]) fn();
   }
 
-  private route(channel: Buffer, message: Buffer): void {
+  private route(channel: Buffer | string, message: Buffer): void {
     const sub = this.subscriptions.get(channel.toString());
     if (!sub) return;
     for (const handler of sub.handlers) handler(message);

@@ -36,6 +36,7 @@ import { RoomSubscriptions } from "./room-subscriptions.js";
 import { SessionSnapshots } from "./session-snapshots.js";
 import { isPrivateSessionId, SessionStore, type StoredSession, validateSession } from "./session-store.js";
 import { takeSession } from "./session-takeover.js";
+import { debug } from "./debug.js";
 
 /**
  * Adapter sharing rooms, broadcasts, acknowledgements, `fetchSockets`, `serverSideEmit` and
@@ -66,7 +67,10 @@ export class RedisAdapter extends ClusterAdapter {
     this.receive(split.frame, split.offset);
   };
   private readonly onMessage = (raw: Buffer) => this.receive(raw);
-  private readonly onBack = () => this.transportUp();
+  private readonly onBack = () => {
+    if (debug.enabled) debug.log("%s: Redis connection ready, rejoining the cluster", this.uid);
+    this.transportUp();
+  };
   private readonly stopRestoredListener: () => void;
   private readonly publishCommand: string;
   /** Sharded mode: refreshes this node's liveness key. */
@@ -289,8 +293,10 @@ export class RedisAdapter extends ClusterAdapter {
       return;
     }
     packet.nsp = this.host.name;
+    // Sharded: the script publishes in the stream's slot, so logged broadcasts go on the namespace's
+    // channel (receivers filter by room) — one shard keeps them in stream order for every node.
     const channel =
-      opts.rooms.size === 1
+      opts.rooms.size === 1 && !this.redisOptions.sharded
         ? this.channels.room(opts.rooms.values().next().value as Room)
         : this.channels.all;
     let frame: Buffer;
@@ -376,7 +382,7 @@ export class RedisAdapter extends ClusterAdapter {
         this.pendingRestores.end(session.sid, pending);
         return null;
       }
-      this.pendingRestores.replay(pending, from, entries);
+      await this.pendingRestores.replay(pending, from, entries);
     } catch (err) {
       this.pendingRestores.end(session.sid, pending);
       this.report(err);

@@ -19,6 +19,10 @@ export interface RedisClient {
   /** Sharded pub/sub (Redis 7, option `sharded`): ioredis `Cluster` with `shardedSubscribers: true`. */
   ssubscribe?(...channels: string[]): Promise<unknown>;
   sunsubscribe?(...channels: string[]): Promise<unknown>;
+  /** Pattern subscriptions (option `compat: "socket.io"`); ioredis `Redis` has them. */
+  psubscribe?(...patterns: string[]): Promise<unknown>;
+  punsubscribe?(...patterns: string[]): Promise<unknown>;
+  on(event: "pmessageBuffer", listener: (pattern: string, channel: Buffer, message: Buffer) => void): unknown;
   on(
     event: "messageBuffer" | "smessageBuffer",
     listener: (channel: Buffer, message: Buffer) => void,

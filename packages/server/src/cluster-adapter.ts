@@ -18,6 +18,7 @@ import { fromWire, toWire } from "./cluster/wire.js";
 import { type ClusterChannel, ClusterNode, REQUEST } from "./cluster-node.js";
 import type { Namespace } from "./namespace.js";
 import type { Socket } from "./socket.js";
+import type { ClusterMetricsSnapshot } from "./metrics-snapshot.js";
 
 export type { ClusterChannel };
 
@@ -38,7 +39,7 @@ export abstract class ClusterAdapter extends ClusterNode {
   constructor(nsp: Namespace, opts: ClusterAdapterOptions = {}) {
     super(nsp, opts);
     const o = this.clusterOptions;
-    this.requests = new ClusterRequests(this.uid);
+    this.requests = new ClusterRequests(this.uid, this.clusterStats);
     this.outage = new OutageBuffer(o.outageBufferMaxPackets, o.outageBufferMaxBytes);
     this.local = {
       host: this.host,
@@ -77,6 +78,13 @@ export abstract class ClusterAdapter extends ClusterNode {
     const { entries, lost } = this.outage.take();
     const lostError = OutageBuffer.lostError(entries.length + lost, "the adapter closed first");
     if (lostError) this.report(lostError);
+  }
+
+  /** Metrics hook: the node's, plus the broadcasts lost while the transport was down. */
+  override clusterMetrics(): ClusterMetricsSnapshot {
+    const metrics = super.clusterMetrics();
+    metrics.broadcastsLost = this.outage.lostTotal;
+    return metrics;
   }
 
   protected override onNodeGone(uid: string): void {
