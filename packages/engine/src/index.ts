@@ -39,7 +39,6 @@ export type {
   WebSocketServerConstructor,
   WebSocketServerConstructorOptions,
 } from "./transports/websocket-like.js";
-export { applyCors, type CorsOptionsDelegate } from "./cors.js";
 export {
   createDebug,
   DebugLogger,
@@ -49,3 +48,4 @@ export {
   setDebugOutput,
 } from "@volley/websocket";
 export type { EngineMetricsSnapshot } from "./metrics.js";
+export { applyCors, type CorsOptionsDelegate } from "./cors.js";

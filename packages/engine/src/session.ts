@@ -242,7 +242,7 @@ export class EngineSocket
     const size = typeof payload === "string" ? payload.length : payload.byteLength;
     this.host.counters.messagesSent++;
     this.host.counters.bytesSent += size;
-    this.queue(packet, size + 1);
+    this.queue(packet, typeof payload === "string" ? size + 1 : size);
     return this;
   }
 

@@ -4,11 +4,15 @@
 // Every subscription is confirmed: a SUBSCRIBE that fails is retried until it succeeds (or nobody
 // wants the channel any more), and after the connection comes back every channel is subscribed
 // again and confirmed before the users are told the router is whole again (`onRestored`).
+// Patterns (PSUBSCRIBE) are subscriptions like channels, keyed apart.
 import { isReady, type RedisClient } from "./redis-client.js";
 
 export type ChannelHandler = (message: Buffer) => void;
 
-/** Classic SUBSCRIBE, sharded SSUBSCRIBE, or PSUBSCRIBE (patterns: the socket.io compat mode). */
+/**
+ * Classic SUBSCRIBE (patterns too, keyed apart), sharded SSUBSCRIBE, or a router of patterns only
+ * (PSUBSCRIBE keyed by the pattern itself: the socket.io compat mode).
+ */
 export type RouterKind = "channel" | "sharded" | "pattern";
 
 const routers: Record<RouterKind, WeakMap<RedisClient, ChannelRouter>> = {
@@ -16,6 +20,8 @@ const routers: Record<RouterKind, WeakMap<RedisClient, ChannelRouter>> = {
   sharded: new WeakMap(),
   pattern: new WeakMap(),
 };
+/** Keys of pattern subscriptions of a "channel" router start with it (no channel of this package does). */
+const PATTERN = "\0";
 /** First retry of a failed SUBSCRIBE, ms; doubled up to RETRY_MAX. */
 const RETRY_MIN = 50;
 const RETRY_MAX = 1000;
@@ -62,6 +68,8 @@ export class ChannelRouter {
 
   private readonly subscribeTo: (channel: string) => Promise<unknown>;
   private readonly unsubscribeFrom: (channel: string) => Promise<unknown>;
+  private patternTo: ((pattern: string) => Promise<unknown>) | undefined;
+  private patternFrom: ((pattern: string) => Promise<unknown>) | undefined;
 
   constructor(client: RedisClient, kind: RouterKind = "channel") {
     this.client = client;
@@ -73,7 +81,7 @@ export class ChannelRouter {
       this.subscribeTo = (pattern) => psubscribe.call(client, pattern);
       this.unsubscribeFrom = (pattern) => punsubscribe.call(client, pattern);
       // A pattern's handlers get every message of every channel it matches.
-      client.on("pmessageBuffer", (pattern, _channel, message) => this.route(pattern, message));
+      client.on("pmessageBuffer", (pattern, _channel, message) => this.route(pattern.toString(), message));
     } else if (kind === "sharded") {
       const { ssubscribe, sunsubscribe } = client;
       if (!ssubscribe || !sunsubscribe) {
@@ -89,7 +97,15 @@ export class ChannelRouter {
     }
     if (kind !== "pattern") {
       client.on(kind === "sharded" ? "smessageBuffer" : "messageBuffer", (channel, message) =>
-        this.route(channel, message),
+        this.route(channel.toString(), message),
+      );
+    }
+    if (kind === "channel" && client.psubscribe && client.punsubscribe) {
+      const { psubscribe, punsubscribe } = client;
+      this.patternTo = (pattern) => psubscribe.call(client, pattern);
+      this.patternFrom = (pattern) => punsubscribe.call(client, pattern);
+      client.on("pmessageBuffer", (pattern, _channel, message) =>
+        this.route(PATTERN + pattern.toString(), message),
       );
     }
     client.on("close", () => this.onConnectionLost());
@@ -113,6 +129,21 @@ export class ChannelRouter {
     return sub.confirmed;
   }
 
+  /** Whether the client can subscribe to patterns (not in sharded mode). */
+  get patterns(): boolean {
+    return this.patternTo !== undefined;
+  }
+
+  /** Like {@link subscribe}, for every channel matching a glob-style `pattern` (PSUBSCRIBE). */
+  psubscribe(pattern: string, handler: ChannelHandler, report: (err: unknown) => void): Promise<void> {
+    return this.subscribe(PATTERN + pattern, handler, report);
+  }
+
+  /** Like {@link unsubscribe}, for a pattern. */
+  punsubscribe(pattern: string, handler: ChannelHandler): Promise<void> {
+    return this.unsubscribe(PATTERN + pattern, handler);
+  }
+
   /** Removes a handler; the last one out unsubscribes. */
   unsubscribe(channel: string, handler: ChannelHandler): Promise<void> {
     const sub = this.subscriptions.get(channel);
@@ -120,7 +151,7 @@ export class ChannelRouter {
     this.subscriptions.delete(channel);
     clearTimeout(sub.retry);
     sub.resolve();
-    return this.unsubscribeFrom(channel).then(() => undefined);
+    return this.send(channel, false).then(() => undefined);
   }
 
   /** The confirmation still awaited for `channel`, if any. */
@@ -160,7 +191,7 @@ export class ChannelRouter {
   /** Sends SUBSCRIBE; on failure tries again later, as long as the channel is still wanted. */
   private attempt(channel: string, sub: Subscription, delay: number): void {
     sub.retry = undefined;
-    this.subscribeTo(channel).then(
+    this.send(channel, true).then(
       () => {
         if (this.subscriptions.get(channel) !== sub) return;
         sub.resolve();
@@ -205,8 +236,18 @@ export class ChannelRouter {
     for (const fn of [...this.restoredListeners]) fn();
   }
 
-  private route(channel: Buffer | string, message: Buffer): void {
-    const sub = this.subscriptions.get(channel.toString());
+  /** SUBSCRIBE / UNSUBSCRIBE (or the pattern commands, for a pattern's key). */
+  private send(key: string, on: boolean): Promise<unknown> {
+    if (key.startsWith(PATTERN)) {
+      const command = on ? this.patternTo : this.patternFrom;
+      if (!command) return Promise.reject(new Error("this Redis client cannot subscribe to patterns"));
+      return command(key.slice(PATTERN.length));
+    }
+    return on ? this.subscribeTo(key) : this.unsubscribeFrom(key);
+  }
+
+  private route(channel: string, message: Buffer): void {
+    const sub = this.subscriptions.get(channel);
     if (!sub) return;
     for (const handler of sub.handlers) handler(message);
   }

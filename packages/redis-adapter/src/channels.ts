@@ -5,6 +5,8 @@
 // recovery script appends to the stream and publishes in one slot) — except the room channels:
 // each room has a hash tag of its own, so the traffic of rooms spreads over every master.
 
+import { escapeGlob } from "./own-socket-rooms.js";
+
 export class Channels {
   /** Broadcasts to all sockets, or to several rooms (receivers filter locally). */
   readonly all: string;
@@ -39,6 +41,11 @@ export class Channels {
   /** Broadcasts to one room; sharded: in the room's own slot (`{<key>#<nsp>#<room>}`). */
   room(room: string | number): string {
     return this.sharded ? `${this.roomPrefix}${room}}#r#` : `${this.prefix}${room}#`;
+  }
+
+  /** Not sharded: the pattern of the room channels of node `uid`'s sockets (ids `<uid>.<random>`). */
+  ownSocketRooms(uid: string): string {
+    return `${escapeGlob(this.prefix)}${escapeGlob(uid)}.*`;
   }
 
   /** Responses addressed to the adapter `uid`. */

@@ -300,6 +300,8 @@ export function clusterSuite(backend: ClusterBackend): void {
         nodes[2]!.io.to("42").emit("num", "to the string room");
         nodes[2]!.io.emit("end");
         await Promise.all(marker);
+        // A room's channel may be on another shard than the marker's (Redis Cluster): wait for them.
+        await until(() => got[0]!.length >= 1 && got[2]!.length >= 1, "the room broadcasts");
         assert.deepEqual(got, [["to 42 but 7"], [], ["to the string room"]]);
 
         const in37 = await nodes[0]!.io.in(37).fetchSockets();

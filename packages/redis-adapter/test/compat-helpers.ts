@@ -113,11 +113,14 @@ export async function startSocketIo(
   redisPort: number,
   key: string,
   requestsTimeout = 3000,
+  extra: { publishOnSpecificResponseChannel?: boolean } = {},
 ): Promise<AnyNode> {
   const pub = new Redis(redisPort, "127.0.0.1");
   const sub = pub.duplicate();
   const http = createServer();
-  const io = new SocketIoServer(http, { adapter: createSocketIoAdapter(pub, sub, { key, requestsTimeout }) });
+  const io = new SocketIoServer(http, {
+    adapter: createSocketIoAdapter(pub, sub, { key, requestsTimeout, ...extra }),
+  });
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
   // The adapter queued its SUBSCRIBEs when the main namespace was created: a PING queued after them

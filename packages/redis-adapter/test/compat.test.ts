@@ -4,6 +4,7 @@
 // broadcast sent after: Redis and both servers keep a publisher's order, so once the marker is in,
 // anything sent before it would have been too.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import { type Socket as ClientSocket, io as ioc } from "socket.io-client";
 import { encodeMsgpack } from "../src/compat/msgpack.js";
@@ -308,5 +309,32 @@ describe("socket.io compat: one Volley node and one socket.io node on one Redis"
     ).allRooms()) as Set<string>;
     for (const c of clients.values()) assert.ok(rooms.has(c.id!), c.id);
     assert.ok(rooms.has("a") && rooms.has("b"));
+  });
+});
+
+describe("socket.io compat: an official node answering on the requester's own response channel", () => {
+  test("publishOnSpecificResponseChannel: fetchSockets, acks and server-side acks reach the Volley node", async () => {
+    const k = uniqueKey();
+    const v = await startVolley(redis.port, k);
+    const s = await startSocketIo(redis.port, k, 3000, { publishOnSpecificResponseChannel: true });
+    s.io.on("ask", (n: number, reply: (v: unknown) => void) => reply(n * 2));
+    // Listens where the official node answers: the Volley node's own response channel.
+    const spy = v.pub.duplicate();
+    await spy.subscribe(`${k}-response#/#${(v.io.of("/").adapter as unknown as { uid: string }).uid}#`);
+    const answered = once(spy, "message");
+    try {
+      const member = await s.member({ name: "specific" });
+      member.on("ackme", (n: number, ack: (v: unknown) => void) => ack(n + 1));
+      assert.deepEqual(
+        (await v.io.fetchSockets()).map((socket) => socket.id),
+        [member.id],
+      );
+      assert.deepEqual(await guard(v.io.timeout(5000).emitWithAck("ackme", 1), "acks"), [2]);
+      assert.deepEqual(await guard(v.io.serverSideEmitWithAck("ask", 21), "server ack"), [42]);
+      await guard(answered, "an answer on the specific channel");
+    } finally {
+      spy.disconnect();
+      await Promise.allSettled([v.close(), s.close()]);
+    }
   });
 });

@@ -116,6 +116,14 @@ export class Adapter extends EventEmitter {
     }
   }
 
+  /**
+   * The id of a new socket of this namespace; undefined (the default) for the server's random id.
+   * A cluster adapter may make ids that name their node (see @volley/redis-adapter).
+   */
+  socketId(): string | undefined {
+    return undefined;
+  }
+
   /** Called once when the namespace is created. */
   init(): Promise<void> | void {}
 

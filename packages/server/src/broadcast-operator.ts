@@ -156,9 +156,9 @@ export class BroadcastOperator<
       this.flags.timeout === undefined
         ? undefined
         : clock.setTimeout(
-            (error: Error) => {
-              this.adapter.nsp.server._counters.acksTimedOut += expectedClients - responses.length;
-              finish(error);
+            (err: Error) => {
+              if (!done) this.adapter.nsp.server._counters.acksTimedOut += expectedClients - responses.length;
+              finish(err);
             },
             this.flags.timeout,
             new Error("operation has timed out"),

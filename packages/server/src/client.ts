@@ -244,6 +244,12 @@ export class Client {
     for (const prepared of packets) conn.sendPrepared(prepared);
   }
 
+  /** A volatile packet the connection cannot take now: dropped, and counted. */
+  private dropVolatile(): void {
+    this.server._counters.volatileDropped++;
+    if (debugPacket.enabled) debugPacket.log("%s: volatile packet dropped (not writable)", this.conn.id);
+  }
+
   /**
    * Whether a volatile packet may go out now: the transport can write and nothing is still waiting to be
    * written (as Socket.IO, whose transport is not writable while a write is in flight). Back-to-back
@@ -251,12 +257,6 @@ export class Client {
    */
   private readyForMore(): boolean {
     return this.conn.writable && this.conn.bufferedBytes === 0;
-  }
-
-  /** A volatile packet the connection cannot take now: dropped, and counted. */
-  private dropVolatile(): void {
-    this.server._counters.volatileDropped++;
-    if (debugPacket.enabled) debugPacket.log("%s: volatile packet dropped (not writable)", this.conn.id);
   }
 
   /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */

@@ -138,14 +138,14 @@ export abstract class ClusterNode extends Adapter {
   }
 
   /**
-   * The transport is back (connected and every subscription confirmed again): kept broadcasts go
-   * out, then this node announces itself again so that nodes that dropped it count it once more.
+   * The transport is back (connected and every subscription confirmed again): this node announces
+   * itself again (nodes that dropped it count it once more, and answer), then what it kept goes out.
    */
   protected transportUp(): void {
     if (this.closed || !this.transportAvailable()) return;
-    this.onTransportUp();
     if (this.announced) this.send(REQUEST, MessageType.INITIAL_HEARTBEAT, {});
     else if (!this.joining) this.ready = this.join();
+    this.onTransportUp();
   }
 
   // ── life cycle ───────────────────────────────────────────────────────────────────────────────

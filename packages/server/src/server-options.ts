@@ -1,9 +1,9 @@
 // The options of the Socket.IO-compatible server, their defaults and their checks.
 import type { EngineServerOptions, HttpHardeningOptions } from "@volley/engine";
-import type { MetricsOptions } from "./prometheus.js";
 import type { DecoderOptions, Parser } from "@volley/protocol";
 import type { AdapterConstructor } from "./adapter.js";
 import type { EventRateLimitOptions } from "./rate-limiter.js";
+import type { MetricsOptions } from "./prometheus.js";
 
 /** Connection-state recovery: a client that loses its connection gets its state and missed packets back. */
 export interface ConnectionStateRecoveryOptions {
@@ -65,7 +65,7 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
   httpLimits?: HttpHardeningOptions;
   /**
    * Serve `io.metrics()` in the Prometheus text format at a path of the attached http server
-   * (`true` = "/metrics"). Default off.
+   * (`true` = "/metrics"). Default off. Constructor only.
    */
   metrics?: MetricsOptions | boolean;
 }

@@ -136,6 +136,7 @@ export class Server<
   private ownHttpServer = false;
   private httpLimits: HttpHardeningOptions | undefined;
   private refusingConnections = false;
+  private readonly metricsPath: string | undefined;
   private eio!: EngineServer;
   /** The application has held `io.engine` (or bound its own): it is not replaced behind its back. */
   private engineShared = false;
@@ -145,7 +146,6 @@ export class Server<
   private upgradeOptions: { destroyUpgrade?: boolean; destroyUpgradeTimeout?: number };
   private attachment: HttpAttachment | undefined;
   private readonly onEngineConnection = (session: EngineSession): void => this.onconnection(session);
-  private readonly metricsPath: string | undefined;
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -270,9 +270,11 @@ export class Server<
   private attachTo(srv: AttachTarget): void {
     this.httpServer = srv;
     this.attachment = new HttpAttachment(srv as HttpServer, this.eio, this.upgradeOptions, (req, res) => {
-      const metricsPath = this.metricsPath;
-      if (metricsPath !== undefined && serveMetrics(metricsPath, () => this.metrics(), req, res)) return true;
-      return this.bundle?.handle(req, res, this.eio.options.cors) === true;
+      if (this.metricsPath !== undefined && serveMetrics(this.metricsPath, () => this.metrics(), req, res)) {
+        return true;
+      }
+      const bundle = this.bundle;
+      return bundle?.handle(req, res, this.eio.options.cors) === true;
     });
   }
 
@@ -397,6 +399,11 @@ export class Server<
       }
     }
     return this;
+  }
+
+  /** The namespaces alive now (static ones and dynamic children), read-only: for tools such as an admin view. */
+  namespaces(): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] {
+    return [...this._nsps.values()];
   }
 
   /**

@@ -116,7 +116,7 @@ export class Socket<
       this.dataStore = previous.data as SocketData;
       this.previous = previous;
     } else {
-      this.id = nsp.server._generateId();
+      this.id = nsp.adapter.socketId() ?? nsp.server._generateId();
       this._pid = recovery ? nsp.server._generateId() : undefined;
       this.recovered = false;
     }

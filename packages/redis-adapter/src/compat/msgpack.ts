@@ -10,6 +10,8 @@ import { ClusterAdapterError } from "volley";
 // Deeper than this is almost certainly a cycle (encoding) or hostile input (decoding).
 const MAX_DEPTH = 512;
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
+/** Strings shorter than this are tried as ASCII first, byte by byte. */
+const SHORT = 64;
 
 /**
  * Serialises `value` as MessagePack.
@@ -120,13 +122,15 @@ class Writer {
       return;
     }
     const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
     let count = 0;
-    for (const key in record) if (Object.hasOwn(record, key) && !isSkipped(record[key])) count++;
+    for (const key of keys) if (!isSkipped(record[key])) count++;
     this.container(0x80, 0xde, count);
-    for (const key in record) {
-      if (!Object.hasOwn(record, key) || isSkipped(record[key])) continue;
+    for (const key of keys) {
+      const item = record[key];
+      if (isSkipped(item)) continue;
       this.string(key);
-      this.value(record[key], depth + 1);
+      this.value(item, depth + 1);
     }
   }
 
@@ -138,6 +142,7 @@ class Writer {
   }
 
   private string(s: string): void {
+    if (s.length < SHORT && this.ascii(s)) return;
     const length = Buffer.byteLength(s);
     if (length < 32) this.byte(0xa0 | length);
     else if (length < 0x100) this.head(0xd9, 1, length);
@@ -145,6 +150,26 @@ class Writer {
     else this.head(0xdb, 4, length);
     this.ensure(length);
     this.pos += this.buf.write(s, this.pos, "utf8");
+  }
+
+  /** Writes a short string byte by byte when it is ASCII (a native call costs more); else false. */
+  private ascii(s: string): boolean {
+    const n = s.length;
+    this.ensure(2 + n);
+    const buf = this.buf;
+    let pos = this.pos + (n < 32 ? 1 : 2);
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[pos++] = c;
+    }
+    if (n < 32) buf[this.pos] = 0xa0 | n;
+    else {
+      buf[this.pos] = 0xd9;
+      buf[this.pos + 1] = n;
+    }
+    this.pos = pos;
+    return true;
   }
 
   private binary(bytes: Uint8Array): void {
@@ -291,6 +316,15 @@ class Reader {
 
   private string(length: number): string {
     const at = this.take(length);
+    const b = this.bytes;
+    if (length < SHORT) {
+      // ASCII by hand: cheaper than a decoder call for the short strings messages are made of.
+      const end = at + length;
+      let out = "";
+      let i = at;
+      for (; i < end && b[i]! < 0x80; i++) out += String.fromCharCode(b[i]!);
+      if (i === end) return out;
+    }
     try {
       return textDecoder.decode(this.bytes.subarray(at, at + length));
     } catch {

@@ -29,6 +29,7 @@ import { toRedisAdapterError } from "../errors.js";
 import { type RedisAdapterOptions, resolveOptions } from "../options.js";
 import { isReady, type RedisClient } from "../redis-client.js";
 import { collectCountedAcks } from "./counted-acks.js";
+import { type AskOthers, askServerSideEmit, askSocketIds, askSockets } from "./counted-queries.js";
 import { CountedRequests } from "./counted-requests.js";
 import { encodeMsgpack } from "./msgpack.js";
 import { SocketIoChannels } from "./socketio-channels.js";
@@ -38,7 +39,6 @@ import {
   parseBroadcast,
   parseRequest,
   parseResponse,
-  type SioResponse,
   SioType,
   UnknownSioType,
 } from "./socketio-wire.js";
@@ -238,11 +238,8 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
     return Math.max(0, (Number(reply[1]) || 0) - (this.joined ? 1 : 0));
   }
 
-  /** Sends a request to every other server and gathers `expected` answers; never rejects. */
-  private async askOthers(
-    body: (requestId: string) => object,
-    onResponse: (response: SioResponse) => void,
-  ): Promise<ClusterAdapterError | undefined> {
+  /** Sends a request to every other server and gathers their answers; never rejects. */
+  private readonly askOthers: AskOthers = async (body, onResponse) => {
     let expected: number;
     try {
       expected = await this.otherServers();
@@ -257,18 +254,13 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
       onResponse,
     );
     return err && this.toError(err);
-  }
+  };
 
   /** Ids of the sockets in any of `rooms` on every server (official servers answer SOCKETS). */
   override async sockets(rooms: Set<Room>): Promise<Set<SocketId>> {
     const ids = new Set<SocketId>();
     this.apply({ rooms }, (socket) => ids.add(socket.id));
-    const err = await this.askOthers(
-      (requestId) => ({ uid: this.uid, requestId, type: SioType.SOCKETS, rooms: [...rooms] }),
-      (response) => {
-        if (response.kind === "socketIds") for (const id of response.ids) ids.add(id);
-      },
-    );
+    const err = await askSocketIds(this.askOthers, this.uid, [...rooms], ids);
     if (err) this.report(err);
     return ids;
   }
@@ -278,26 +270,7 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
     const out: Array<Socket | SocketDetails> = [];
     this.apply(opts, (socket) => out.push(socket));
     if (opts.flags?.local) return out;
-    const wire = toWire(opts);
-    const err = await this.askOthers(
-      (requestId) => ({
-        uid: this.uid,
-        requestId,
-        type: SioType.REMOTE_FETCH,
-        opts: { rooms: wire.rooms, except: wire.except },
-      }),
-      (response) => {
-        if (response.kind !== "sockets") return;
-        for (const s of response.sockets) {
-          out.push({
-            id: s.id,
-            handshake: s.handshake as unknown as SocketDetails["handshake"],
-            rooms: new Set(s.rooms),
-            data: s.data,
-          });
-        }
-      },
-    );
+    const err = await askSockets(this.askOthers, this.uid, toWire(opts), out);
     if (err) this.report(err);
     return out;
   }
@@ -312,14 +285,33 @@ export class SocketIoCompatAdapter extends ClusterAdapter {
       super.serverSideEmit(packet);
       return;
     }
-    const data = packet.slice(0, -1);
-    const responses: unknown[] = [];
-    this.askOthers(
-      (requestId) => ({ uid: this.uid, requestId, type: SioType.SERVER_SIDE_EMIT, data }),
-      (response) => {
-        if (response.kind === "serverSideEmit") responses.push(response.data);
-      },
-    ).then((err) => (last as (err: Error | null, r: unknown[]) => void)(err ?? null, responses));
+    const ack = last as (err: Error | null, responses: unknown[]) => void;
+    askServerSideEmit(this.askOthers, this.uid, packet.slice(0, -1), ack);
+  }
+
+  /**
+   * Local sockets at once, the other servers through Redis in the official form, encoded straight
+   * from the packet. While Redis is unreachable the base class keeps the broadcast for later.
+   */
+  override broadcast(packet: Packet, opts: BroadcastOptions): void {
+    if (opts.flags?.local || this.closed || !this.transportAvailable()) {
+      super.broadcast(packet, opts);
+      return;
+    }
+    packet.nsp = this.host.name;
+    this.deliverSafely(packet, opts);
+    const only = opts.rooms.size === 1 ? (opts.rooms.values().next().value as Room) : undefined;
+    // A socket of this server is on no other server.
+    if (only !== undefined && this.host.sockets.has(only as SocketId)) return;
+    let payload: Buffer;
+    try {
+      payload = encodeMsgpack([this.uid, sioPacket(packet, this.host.name), sioOptions(toWire(opts))]);
+    } catch (err) {
+      this.report(err);
+      return;
+    }
+    const channel = only === undefined ? this.channels.all : this.channels.room(only);
+    this.publishRaw(channel, payload).catch(this.reportFn);
   }
 
   /**
