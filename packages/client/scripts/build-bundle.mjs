@@ -3,7 +3,8 @@
 //   dist/volley.js          IIFE, global `io`, readable
 //   dist/volley.min.js      IIFE, global `io`, minified
 //   dist/volley.esm.min.js  ESM, minified
-// Node-only code is swapped for a stub and the output is checked for `node:` imports.
+// Node-only code is swapped for a stub and the output is checked for `node:` imports. The minified builds
+// go through terser after esbuild: its frequency-ordered names and second compress pass save ~2 % gzipped.
 // Prints each size, min+gzip beside socket.io-client's own bundle (the budget is ≤ ½ of it).
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -11,22 +12,23 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { minify } from "terser";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(pkg, "dist");
 mkdirSync(dist, { recursive: true });
 
-// The engine loads @volley/websocket in Node only; browsers use their own WebSocket. The loader is never
-// called in a browser (`isNode` is false there), so an empty binding replaces it.
+// The engine loads @volley/websocket and node:http(s)/net/tls in Node only; browsers use their own WebSocket
+// and fetch. The loaders are never called in a browser (`isNode` is false there): empty bindings replace them.
 const browserOnly = {
   name: "volley-browser-only",
   setup(b) {
-    b.onResolve({ filter: /node-websocket\.js$/ }, () => ({
-      path: "node-websocket",
+    b.onResolve({ filter: /node-(websocket|request)\.js$/ }, () => ({
+      path: "node-only",
       namespace: "volley-stub",
     }));
     b.onLoad({ filter: /.*/, namespace: "volley-stub" }, () => ({
-      contents: "export let loadNodeWebSocket;",
+      contents: "export let loadNodeWebSocket, nodeRequest, nodeWebSocketOptions;",
       loader: "js",
     }));
     b.onResolve({ filter: /^node:/ }, (args) => ({
@@ -35,10 +37,11 @@ const browserOnly = {
   },
 };
 
-// The global build: `io` is the lookup function carrying Manager, Socket, connect and protocol, as in socket.io.
+// The global build: `io` is the lookup function, carrying Manager, Socket, io and connect (src/index.ts) and
+// here protocol, as in socket.io.
 const globalEntry = `
-import { io, connect, Manager, Socket, protocol } from "./src/index.ts";
-Object.assign(io, { io, connect, Manager, Socket, protocol });
+import { io, protocol } from "./src/index.ts";
+io.protocol = protocol;
 globalThis.io = io;
 `;
 
@@ -59,10 +62,21 @@ const common = {
   write: false,
 };
 
+// The ESM build: socket.io-client's exports but the transport classes (in browsers, name transports:
+// \`transports: ["websocket"]\`), and ClientError. Named imports only: \`io.Manager\` & co are the global
+// build's.
+const esmEntry = `
+export { lookup as io, lookup as connect, lookup as default } from "./src/lookup.ts";
+export { Manager } from "./src/manager.ts";
+export { Socket } from "./src/socket.ts";
+export { PROTOCOL_VERSION as protocol } from "./src/protocol-version.ts";
+export { ClientError } from "./src/errors.ts";
+`;
+
 const outputs = [
-  { file: "volley.js", format: "iife", minify: false, stdin: true },
-  { file: "volley.min.js", format: "iife", minify: true, stdin: true },
-  { file: "volley.esm.min.js", format: "esm", minify: true, stdin: false },
+  { file: "volley.js", format: "iife", minify: false, entry: globalEntry },
+  { file: "volley.min.js", format: "iife", minify: true, entry: globalEntry },
+  { file: "volley.esm.min.js", format: "esm", minify: true, entry: esmEntry },
 ];
 
 const sizes = {};
@@ -71,11 +85,18 @@ for (const out of outputs) {
     ...common,
     format: out.format,
     minify: out.minify,
-    ...(out.stdin
-      ? { stdin: { contents: globalEntry, resolveDir: pkg, loader: "ts", sourcefile: "volley-global.ts" } }
-      : { entryPoints: [join(pkg, "src/index.ts")] }),
+    stdin: { contents: out.entry, resolveDir: pkg, loader: "ts", sourcefile: "volley-entry.ts" },
   });
-  const code = result.outputFiles[0].text;
+  let code = result.outputFiles[0].text;
+  if (out.minify)
+    code = (
+      await minify(code, {
+        module: out.format === "esm",
+        ecma: 2022,
+        compress: { passes: 3, unsafe_arrows: true },
+        format: { comments: false },
+      })
+    ).code;
   if (/\bfrom\s*["']node:|import\(\s*["']node:|require\(\s*["']node:/.test(code)) {
     throw new Error(`${out.file} contains a node: import`);
   }

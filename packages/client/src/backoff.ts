@@ -19,23 +19,24 @@ export class Backoff {
   min: number;
   max: number;
   jitter: number;
-  readonly #opts: BackoffOptions;
+  readonly #factor: number;
+  readonly #random: () => number;
 
-  constructor(opts: BackoffOptions) {
-    this.min = opts.min;
-    this.max = opts.max;
-    this.jitter = opts.jitter;
-    this.#opts = opts;
+  constructor({ min, max, jitter, factor = 2, random = Math.random }: BackoffOptions) {
+    this.min = min;
+    this.max = max;
+    this.jitter = jitter;
+    this.#factor = factor;
+    this.#random = random;
   }
 
   /** The next delay in ms. */
   duration(): number {
-    let ms = this.min * (this.#opts.factor ?? 2) ** this.attempts++;
-    const rand = (this.#opts.random ?? Math.random)();
-    const deviation = Math.floor(rand * this.jitter * ms);
+    const ms = this.min * this.#factor ** this.attempts++;
+    const rand = this.#random();
     // One random draw decides both the size and the direction of the deviation.
-    ms += Math.floor(rand * 10) & 1 ? deviation : -deviation;
-    return Math.max(0, Math.floor(Math.min(ms, this.max)));
+    const deviation = Math.floor(rand * this.jitter * ms) * (Math.floor(rand * 10) & 1 ? 1 : -1);
+    return Math.max(0, Math.floor(Math.min(ms + deviation, this.max)));
   }
 
   reset(): void {

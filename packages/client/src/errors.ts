@@ -13,7 +13,12 @@ export type ClientErrorCode =
   /** The server's CONNECT answer did not carry a session id (a Socket.IO v2 server?). */
   | "PROTOCOL_MISMATCH"
   /** The server sent a malformed Socket.IO packet; `data` holds the chunk. */
-  | "PARSE_ERROR";
+  | "PARSE_ERROR"
+  /**
+   * An emit is larger than the server's `maxPayload` (from its handshake) and was not sent; `data` is
+   * `{ size, maxPayload }` in bytes.
+   */
+  | "PAYLOAD_TOO_LARGE";
 
 /**
  * An error of the Socket.IO client. `message` is socket.io-client's for the same case where it has one

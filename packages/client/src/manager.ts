@@ -5,6 +5,8 @@ import {
   Emitter,
   EngineClient,
   type EngineClientOptions,
+  isNode,
+  unrefTimers,
   type MessageData,
   type Timers,
 } from "@volley/engine/client";
@@ -71,8 +73,8 @@ export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
 > extends Emitter<ManagerReservedEvents> {
-  /** The Engine.IO session, while one exists. */
-  engine: EngineClient | undefined;
+  /** The Engine.IO session: the current one, or the last one (set from the first `open()` on). */
+  engine!: EngineClient;
   /** The Sockets of this Manager, by namespace. */
   readonly nsps: Record<string, Socket> = {};
   readonly uri: string | undefined;
@@ -85,9 +87,9 @@ export class Manager<
   /** @internal */
   _autoConnect: boolean;
 
-  #reconnection!: boolean;
-  #reconnectionAttempts!: number;
-  #timeout!: number | false;
+  #reconnection: boolean;
+  #reconnectionAttempts: number;
+  #timeout: number | false;
   #subs: Array<() => void> = [];
   #encoder: EncoderLike;
   #decoder!: DecoderLike;
@@ -99,16 +101,26 @@ export class Manager<
       opts = uri;
       uri = undefined;
     }
-    const options = { ...opts, path: opts?.path ?? "/socket.io", timers: opts?.timers ?? defaultTimers };
+    const timers = opts?.timers ?? defaultTimers;
+    // autoUnref (Node): reconnection and connect timers do not keep the process alive either.
+    const options = {
+      ...opts,
+      path: opts?.path ?? "/socket.io",
+      timers: isNode && opts?.autoUnref ? unrefTimers(timers) : timers,
+      // Node, withCredentials: one cookie jar for every connection of this Manager (sticky sessions).
+      ...(isNode && opts?.withCredentials && { cookies: opts.cookies ?? new Map<string, string>() }),
+    };
     this.uri = uri;
     this.opts = options;
-    this.backoff = new Backoff({ min: 0, max: 0, jitter: 0, random: options.random });
-    this.reconnection(options.reconnection !== false)
-      .reconnectionAttempts(options.reconnectionAttempts ?? Infinity)
-      .reconnectionDelay(options.reconnectionDelay ?? 1000)
-      .reconnectionDelayMax(options.reconnectionDelayMax ?? 5000)
-      .randomizationFactor(options.randomizationFactor ?? 0.5)
-      .timeout(options.timeout ?? 20000);
+    this.backoff = new Backoff({
+      min: options.reconnectionDelay ?? 1000,
+      max: options.reconnectionDelayMax ?? 5000,
+      jitter: options.randomizationFactor ?? 0.5,
+      random: options.random,
+    });
+    this.#reconnection = options.reconnection !== false;
+    this.#reconnectionAttempts = options.reconnectionAttempts ?? Infinity;
+    this.#timeout = options.timeout ?? 20000;
     this.#encoder = new (options.parser?.Encoder ?? Encoder)();
     this.#newDecoder();
     this._autoConnect = options.autoConnect !== false;
@@ -184,7 +196,7 @@ export class Manager<
     const onError = (err: Error) => {
       this.#cleanup();
       this._readyState = "closed";
-      this.emitReserved("error", err);
+      this._emit("error", err);
       if (callback) callback(err);
       // The first connection failed: start reconnecting, unless a reconnection loop already runs.
       else if (!this._reconnecting && this.#reconnection && this.backoff.attempts === 0) this.#reconnect();
@@ -234,9 +246,27 @@ export class Manager<
     if (!Object.values(this.nsps).some((socket) => socket.active)) this._close();
   }
 
-  /** @internal Encodes and writes one Socket.IO packet. */
-  _packet(packet: Packet & { options?: { compress?: boolean } }): void {
-    for (const chunk of this.#encoder.encode(packet)) this.engine?.write(chunk, packet.options);
+  /**
+   * @internal Encodes and writes one Socket.IO packet; writes nothing and returns `PAYLOAD_TOO_LARGE` when
+   * one of its engine packets exceeds the server's `maxPayload` (which would make the server close the
+   * connection).
+   */
+  _packet(packet: Packet & { options?: { compress?: boolean } }): ClientError | undefined {
+    const engine = this.engine;
+    const chunks = this.#encoder.encode(packet);
+    const maxPayload = engine.maxPayload;
+    const size = Math.max(...chunks.map((chunk) => engine.packetSize(chunk)));
+    if (maxPayload && size > maxPayload)
+      // The sizes in the message in Node; the browser bundle (no prose) has them in `data` only.
+      return new ClientError(
+        "PAYLOAD_TOO_LARGE",
+        isNode ? `payload too large: ${size} > ${maxPayload} bytes` : undefined,
+        {
+          size,
+          maxPayload,
+        },
+      );
+    for (const chunk of chunks) engine.write(chunk, packet.options);
   }
 
   /** @internal */
@@ -258,9 +288,9 @@ export class Manager<
   #onOpen(): void {
     this.#cleanup();
     this._readyState = "open";
-    this.emitReserved("open");
+    this._emit("open");
     this.#sub(this.engine!, {
-      ping: () => this.emitReserved("ping"),
+      ping: () => this._emit("ping"),
       data: (data: MessageData) => {
         let packet: Packet | undefined;
         try {
@@ -269,9 +299,9 @@ export class Manager<
           // A malformed packet means the stream can no longer be trusted: drop the connection.
           return this.#onClose("parse error", err as Error);
         }
-        if (packet) this.emitReserved("packet", packet);
+        if (packet) this._emit("packet", packet);
       },
-      error: (err: Error) => this.emitReserved("error", err),
+      error: (err: Error) => this._emit("error", err),
       close: (reason: string, description?: CloseDetails | Error) => this.#onClose(reason, description),
     });
   }
@@ -288,7 +318,7 @@ export class Manager<
     this.engine?.close();
     this.backoff.reset();
     this._readyState = "closed";
-    this.emitReserved("close", reason, description);
+    this._emit("close", reason, description);
     if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
   }
 
@@ -297,7 +327,7 @@ export class Manager<
     const backoff = this.backoff;
     if (backoff.attempts >= this.#reconnectionAttempts) {
       backoff.reset();
-      this.emitReserved("reconnect_failed");
+      this._emit("reconnect_failed");
       return;
     }
     this._reconnecting = true;
@@ -305,18 +335,19 @@ export class Manager<
     const timer = timers.setTimeout(
       () => {
         // A listener of reconnect_attempt may call disconnect().
-        if (!this.#skipReconnect) this.emitReserved("reconnect_attempt", backoff.attempts);
+        if (!this.#skipReconnect) this._emit("reconnect_attempt", backoff.attempts);
         if (!this.#skipReconnect)
           this.open((err) => {
             const attempts = backoff.attempts;
             this._reconnecting = false;
             if (err) {
-              // The error first, then the next attempt or `reconnect_failed`.
-              this.emitReserved("reconnect_error", err);
+              // As socket.io-client: the next attempt is scheduled (or `reconnect_failed` emitted) before
+              // `reconnect_error`.
               this.#reconnect();
+              this._emit("reconnect_error", err);
             } else {
               backoff.reset();
-              this.emitReserved("reconnect", attempts);
+              this._emit("reconnect", attempts);
             }
           });
       },

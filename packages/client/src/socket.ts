@@ -169,18 +169,18 @@ export class Socket<
     return this.#emit(event, args);
   }
 
-  /** Emits and resolves with the acknowledgement (rejects on timeout when one is set). */
+  /**
+   * Emits and resolves with the acknowledgement's value. Rejects when it cannot arrive: on timeout (when one
+   * is set), when the socket disconnects first, or when the emit is too large (as socket.io-client does).
+   */
   emitWithAck<Ev extends EventNames<EmitEvents>>(
     event: Ev,
     ...args: EmitWithAckArgs<EmitEvents, Ev>
   ): Promise<AckResult<EmitEvents, Ev>> {
-    const withError = this.#flags._timeout !== undefined || this.#opts.ackTimeout !== undefined;
     return new Promise((resolve, reject) => {
-      const ack: Ack = (...answer: unknown[]) =>
-        withError && answer[0]
-          ? reject(answer[0])
-          : resolve(answer[withError ? 1 : 0] as AckResult<EmitEvents, Ev>);
-      ack._withError = withError;
+      const ack: Ack = (err: unknown, value: AckResult<EmitEvents, Ev>) =>
+        err ? reject(err) : resolve(value);
+      ack._withError = true;
       this.#emit(event, [...(args as unknown[]), ack]);
     });
   }
@@ -251,7 +251,8 @@ export class Socket<
     const opts = this.#opts;
     this.#flags = {};
     args = [event, ...args];
-    if (opts.retries !== undefined && !flags._fromQueue && !flags._volatile) {
+    // As socket.io-client: `retries: 0` is no queue at all.
+    if (opts.retries && !flags._fromQueue && !flags._volatile) {
       // At-least-once: one queued emit in flight at a time, resent until acknowledged or out of retries.
       const ack = typeof args.at(-1) === "function" ? (args.pop() as Ack) : undefined;
       const entry: QueuedEmit = {
@@ -262,7 +263,8 @@ export class Socket<
       };
       const onAck: Ack = (err: Error | null, ...response: unknown[]) => {
         if (entry !== this.#queue[0]) return; // a late answer to an attempt already given up
-        if (!err || entry._tries > opts.retries!) {
+        // Too large is final: resending would fail the same way.
+        if (!err || entry._tries > opts.retries! || (err as ClientError).code === "PAYLOAD_TOO_LARGE") {
           this.#queue.shift();
           ack?.(err, ...response);
         }
@@ -320,15 +322,26 @@ export class Socket<
     }
   }
 
-  #packet(packet: Partial<OutPacket>): void {
+  #packet(packet: Partial<OutPacket>): ClientError | undefined {
     packet.nsp = this.nsp;
-    (this.io as unknown as Manager)._packet(packet as OutPacket);
+    return (this.io as unknown as Manager)._packet(packet as OutPacket);
   }
 
-  /** Sends an EVENT, telling the onAnyOutgoing listeners first. */
-  #send(packet: OutPacket): void {
-    for (const listener of this.#anyOut.slice()) listener.apply(this, packet.data as [string]);
-    this.#packet(packet);
+  /**
+   * Sends an EVENT, then tells the onAnyOutgoing listeners. One larger than the server's `maxPayload` is
+   * not sent: an acknowledgement that takes an error gets `PAYLOAD_TOO_LARGE`; otherwise `emit()` throws
+   * it, or for a packet flushed from `sendBuffer` (no caller to throw to) the Manager emits it as `error`.
+   */
+  #send(packet: OutPacket, flushed?: boolean): void {
+    const err = this.#packet(packet);
+    if (err) {
+      const id = packet.id!;
+      const ack = this.#acks.get(id);
+      this.#acks.delete(id);
+      if (ack?._withError) ack.call(this, err);
+      else if (flushed) this.io.emitReserved("error", err);
+      else throw err;
+    } else for (const listener of this.#anyOut.slice()) listener.apply(this, packet.data as [string]);
   }
 
   // --- receiving -------------------------------------------------------------------------------------
@@ -403,9 +416,10 @@ export class Socket<
     this.receiveBuffer = [];
     const buffered = this.sendBuffer;
     this.sendBuffer = [];
-    for (const packet of buffered) this.#send(packet);
-    this.#fire("connect");
+    for (const packet of buffered) this.#send(packet, true);
+    // The retry queue moves before `connect` listeners run, as with socket.io-client.
     this.#drainQueue(true);
+    this.#fire("connect");
   }
 
   #onClose(reason: DisconnectReason, description?: unknown): void {
@@ -427,5 +441,5 @@ export class Socket<
   }
 
   /** `emitReserved` for any event name: reserved events and the server's, typed by no map. */
-  #fire = this.emitReserved as unknown as (event: string, ...args: unknown[]) => void;
+  #fire = this._emit as unknown as (event: string, ...args: unknown[]) => void;
 }

@@ -20,15 +20,19 @@ export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Map
 
 type Last<T extends any[]> = T extends [...infer _Head, infer L] ? L : any;
 type AllButLast<T extends any[]> = T extends [...infer Head, infer _L] ? Head : any[];
-type FirstArg<T> = T extends (arg: infer A, ...rest: any[]) => any ? A : any;
+/** The value an acknowledgement carries: its first argument, or its second after an `Error` (`timeout()`). */
+type AckValue<T> = T extends (...args: infer P) => any ? (P[0] extends Error ? P[1] : P[0]) : any;
 
 /** Arguments of `emitWithAck`: the event's parameters without the trailing acknowledgement. */
 export type EmitWithAckArgs<Map extends EventsMap, Ev extends EventNames<Map>> = AllButLast<
   EventParams<Map, Ev>
 >;
 
-/** What `emitWithAck` resolves to: the first argument of the event's acknowledgement. */
-export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> = FirstArg<
+/**
+ * What `emitWithAck` resolves to: the acknowledgement's value (its first argument; after `timeout()`,
+ * which puts an `Error` first, the argument after it).
+ */
+export type AckResult<Map extends EventsMap, Ev extends EventNames<Map>> = AckValue<
   Last<EventParams<Map, Ev>>
 >;
 

@@ -14,17 +14,14 @@ export interface ParsedUrl {
  * outside browsers).
  */
 export function parseUrl(uri: string | undefined, enginePath: string): ParsedUrl {
-  const location = (globalThis as { location?: { protocol: string; host: string } }).location;
-  const protocol = location?.protocol ?? "https:";
-  let href = uri ?? "";
-  if (!/^[a-z][\w+.-]*:\/\//i.test(href))
-    href =
-      href[0] === "/" && href[1] !== "/"
-        ? `${protocol}//${location?.host ?? ""}${href}`
-        : `${protocol}${href.startsWith("//") ? "" : "//"}${href || (location?.host ?? "")}`;
+  const base = (globalThis as { location?: { href: string } }).location?.href;
+  const href = uri || "/";
   let url: URL;
   try {
-    url = new URL(href);
+    // `host:port` and `host/nsp` have no scheme: made protocol-relative, they resolve like `//host`, on
+    // this page's protocol (https outside browsers).
+    const relative = /^[a-z][\w+.-]*:\/\/|^\//i.test(href) ? href : `//${href}`;
+    url = new URL(base ? relative : relative.replace(/^\/\//, "https://"), base);
   } catch {
     throw new TypeError(`invalid URL ${uri}`);
   }

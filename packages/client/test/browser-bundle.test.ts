@@ -64,7 +64,7 @@ describe("browser bundles", () => {
         res.writeHead(404).end();
       }
     });
-    const server = new Server(http);
+    const server = new Server(http, { maxHttpBufferSize: 1000 });
     server.on("connection", (s) => {
       s.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
       s.on("bin", (ack: (v: unknown) => void) => ack({ data: Buffer.from([1, 2, 3]) }));
@@ -92,6 +92,20 @@ describe("browser bundles", () => {
         const polling = io(location.origin, { transports: ["polling"], forceNew: true });
         await up(polling);
         const transport = polling.io.engine.transport.name;
+        // Too large for the server's maxPayload (from its handshake): refused at once, the session stays.
+        const tooLarge = await polling.emitWithAck("echo", "x".repeat(2000)).then(
+          () => "sent",
+          (err) => [err.code, err.data.maxPayload],
+        );
+        let thrown;
+        try {
+          root.emit("echo", "x".repeat(2000));
+        } catch (err) {
+          thrown = err.code;
+        }
+        const stillThere = await polling.emitWithAck("echo", "small");
+        const listener = () => {};
+        root.on("x", listener).removeListener("x", listener);
         root.disconnect();
         admin.disconnect();
         polling.disconnect();
@@ -101,7 +115,11 @@ describe("browser bundles", () => {
           binBytes: [...new Uint8Array(bin.data)],
           hello,
           transport,
-          exports: [typeof io.Manager, typeof io.Socket, io.protocol],
+          exports: [typeof io.Manager, typeof io.Socket, io.protocol, io.io === io, io.connect === io],
+          tooLarge,
+          thrown,
+          stillThere,
+          removed: root.listeners("x").length,
         };
       })()`);
       assert.deepEqual(result, {
@@ -110,7 +128,11 @@ describe("browser bundles", () => {
         binBytes: [1, 2, 3],
         hello: "admin",
         transport: "polling",
-        exports: ["function", "function", 5],
+        exports: ["function", "function", 5, true, true],
+        tooLarge: ["PAYLOAD_TOO_LARGE", 1000],
+        thrown: "PAYLOAD_TOO_LARGE",
+        stillThere: "small",
+        removed: 0,
       });
       assert.deepEqual(errors, []);
     } finally {

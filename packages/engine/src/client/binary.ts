@@ -30,9 +30,10 @@ export function toPlatformBinary(data: BinaryData): Uint8Array | ArrayBuffer {
     return data instanceof Uint8Array && data.constructor !== Uint8Array // already a Buffer
       ? data
       : NodeBuffer.from(buffer, byteOffset, byteLength);
-  return byteOffset === 0 && byteLength === buffer.byteLength
-    ? (buffer as ArrayBuffer)
-    : (buffer.slice(byteOffset, byteOffset + byteLength) as ArrayBuffer);
+  // Browsers receive binary as an ArrayBuffer (WebSocket) or as a fresh view from base64 (polling).
+  return (
+    byteOffset || byteLength < buffer.byteLength ? buffer.slice(byteOffset, byteOffset + byteLength) : buffer
+  ) as ArrayBuffer;
 }
 
 export function encodeBase64(data: BinaryData): string {

@@ -14,6 +14,7 @@ export type ListenerParams<F> = F extends (...args: infer P) => unknown ? P : ne
 
 type Wrapped = Listener & { listener?: Listener };
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds aliases assigned on the prototype.
 export class Emitter<Events extends EventsMap> {
   // Copy-on-write lists: a dispatch iterates the list it started with, whatever listeners do meanwhile.
   #l = new Map<string, Wrapped[]>();
@@ -63,11 +64,27 @@ export class Emitter<Events extends EventsMap> {
     return this.#l.has(event);
   }
 
-  /** Calls the listeners of `event` locally (never sends anything). */
-  emitReserved<E extends keyof Events & string>(event: E, ...args: ListenerParams<Events[E]>): void {
+  /**
+   * @internal `emitReserved` under a name the browser bundle shortens (STYLE: `_` members are internal);
+   * the library's own dispatches use it.
+   */
+  _emit<E extends keyof Events & string>(event: E, ...args: ListenerParams<Events[E]>): void {
     for (const listener of this.#l.get(event) ?? []) listener.apply(this, args);
   }
 }
+
+// The names socket.io's emitter also answers to (component-emitter), sharing the functions.
+export interface Emitter<Events extends EventsMap> {
+  /** Calls the listeners of `event` locally (never sends anything). */
+  emitReserved: Emitter<Events>["_emit"];
+  /** Alias of `off`. */
+  removeListener: Emitter<Events>["off"];
+  /** Alias of `off`. */
+  removeEventListener: Emitter<Events>["off"];
+}
+const proto = Emitter.prototype;
+proto.emitReserved = proto._emit;
+proto.removeListener = proto.removeEventListener = proto.off;
 
 /** Adds each handler to `emitter`; returns the function that removes them all. */
 export function subscribe<Events extends EventsMap>(

@@ -11,6 +11,7 @@ import {
 import { PollingTransport } from "./polling.js";
 import type { CloseDetails, Transport } from "./transport.js";
 import { WebSocketTransport } from "./websocket.js";
+import { isNode } from "./websocket-constructor.js";
 
 /** Why a session closed. */
 export type EngineCloseReason =
@@ -176,6 +177,16 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   }
 
   /**
+   * Bytes `data` occupies as one message packet on the current transport, as the server's `maxPayload`
+   * counts them: a WebSocket frame carries binary as is, a polling body as base64 behind a `b`.
+   */
+  packetSize(data: string | BinaryData): number {
+    return typeof data === "string" || this.transport.name !== "websocket" || this.opts.forceBase64
+      ? encodedByteLength(data)
+      : data.byteLength;
+  }
+
+  /**
    * True when the heartbeat deadline passed without the timer firing (a suspended laptop, a frozen tab):
    * the session is dead though nothing said so yet. Closes it with `ping timeout`.
    */
@@ -193,7 +204,8 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   }
 
   #setTransport(transport: Transport): Transport {
-    this.transport?.removeAllListeners();
+    // The one replaced is closed (a no-op for a transport paused by an upgrade).
+    this.transport?.removeAllListeners().close();
     this.transport = transport;
     return transport
       .on("drain", () => this.#onDrain())
@@ -204,18 +216,18 @@ export class EngineClient extends Emitter<EngineClientEvents> {
 
   #onPacket(packet: Packet): void {
     if (this.readyState === "closed") return;
-    this.emitReserved("packet", packet);
-    this.emitReserved("heartbeat");
+    this._emit("packet", packet);
+    this._emit("heartbeat");
     const { type, data } = packet;
     if (type === "open") this.#onHandshake(data);
     else if (type === "ping") {
       this.#resetPingTimeout();
       this.#sendPacket("pong");
-      this.emitReserved("ping");
+      this._emit("ping");
     } else if (type === "message") {
       const out = data === undefined ? "" : typeof data === "string" ? data : toPlatformBinary(data);
-      this.emitReserved("data", out);
-      this.emitReserved("message", out);
+      this._emit("data", out);
+      this._emit("message", out);
     } else if (type === "noop")
       this.retryAfter = (/After":(\d+)/.exec(data as string)?.[1] as unknown as number) | 0;
     // pong (only as a probe answer, handled by the probe), upgrade: nothing to do.
@@ -235,7 +247,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
       this.#onError(new EngineClientError("HANDSHAKE_ERROR", raw));
       return;
     }
-    this.emitReserved("handshake", data as HandshakeData);
+    this._emit("handshake", data as HandshakeData);
     this.id = this.transport.sid = data.sid;
     this.upgrades = data.upgrades.filter((u): u is TransportName =>
       this.opts.transports.includes(u as TransportName),
@@ -245,7 +257,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
     this.maxPayload = Math.max(Number(data.maxPayload) || 0, 0);
     this.readyState = "open";
     EngineClient.priorWebsocketSuccess = this.transport.name === "websocket";
-    this.emitReserved("open");
+    this._emit("open");
     this.#flush();
     if (this.readyState !== "open") return;
     this.#resetPingTimeout();
@@ -265,7 +277,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   #sendPacket(type: PacketTypeName, data?: string | BinaryData, callback?: () => void): void {
     if (this.readyState[0] === "c") return; // closing or closed
     const packet: Packet = data === undefined ? { type } : { type, data };
-    this.emitReserved("packetCreate", packet);
+    this._emit("packetCreate", packet);
     this.#writeBuffer.push(packet);
     this.#callbacks.push(callback);
     if (!this.#flushScheduled) {
@@ -298,7 +310,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
       else count = buffer.length;
       this.#inFlight = count;
       transport.send(buffer.slice(0, count));
-      this.emitReserved("flush");
+      this._emit("flush");
     }
   }
 
@@ -307,14 +319,22 @@ export class EngineClient extends Emitter<EngineClientEvents> {
     this.#inFlight = 0;
     this.#writeBuffer.splice(0, written);
     for (const callback of this.#callbacks.splice(0, written)) callback?.();
-    if (this.#writeBuffer.length === 0) this.emitReserved("drain");
+    if (this.#writeBuffer.length === 0) this._emit("drain");
     else this.#flush();
   }
 
   #onError(error: EngineClientError): void {
-    this.retryAfter = (this.transport?.retryAfter as number) | 0;
+    // tryAllTransports: a transport that fails to open gives way to the next one. Node only (the browser
+    // bundle's size budget): browsers go on to reconnection.
+    const transports = this.opts.transports;
+    const next = isNode && transports[transports.indexOf(this.transport?.name) + 1];
+    if (next && this.readyState === "opening" && this.opts.tryAllTransports) {
+      this.#setTransport(this.#createTransport(next)).open();
+      return;
+    }
+    error.retryAfter = this.retryAfter = (this.transport?.retryAfter as number) | 0;
     EngineClient.priorWebsocketSuccess = false;
-    this.emitReserved("error", error);
+    this._emit("error", error);
     this.#onClose("transport error", error);
   }
 
@@ -329,7 +349,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
     this.#writeBuffer = [];
     this.#callbacks = [];
     this.#inFlight = 0;
-    this.emitReserved("close", reason, description);
+    this._emit("close", reason, description);
   }
 
   /**
@@ -355,7 +375,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
         // The old transport is paused and cannot be resumed: the session is lost.
         this.upgrading = false;
         this.#onError(error);
-      } else this.emitReserved("upgradeError", error);
+      } else this._emit("upgradeError", error);
     };
     transport
       .once("open", () => {
@@ -363,7 +383,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
         transport.once("packet", (packet) => {
           if (packet.type !== "pong" || packet.data !== "probe") return onError(packet);
           this.upgrading = true;
-          this.emitReserved("upgrading", transport);
+          this._emit("upgrading", transport);
           EngineClient.priorWebsocketSuccess = name === "websocket";
           this.transport.pause(() => {
             if (settled || this.readyState === "closed") return;
@@ -371,7 +391,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
             this.off("close", freeze);
             this.#setTransport(transport.removeAllListeners()).send([{ type: "upgrade" }]);
             this.upgrading = false;
-            this.emitReserved("upgrade", transport);
+            this._emit("upgrade", transport);
             this.#flush();
           });
         });

@@ -12,15 +12,23 @@ export {
   type MessageData,
   type SendOptions,
 } from "./engine-client.js";
-export type { EngineClientOptions, TransportName } from "./options.js";
+export {
+  type EngineClientOptions,
+  type TlsOptions,
+  type TransportClass,
+  type TransportName,
+  type TransportOptions,
+  unrefTimers,
+} from "./options.js";
 export { EngineClientError, type EngineClientErrorCode } from "./errors.js";
 export { Emitter, type EventsMap, type Listener, type ListenerParams, subscribe } from "./emitter.js";
 export { Transport, type CloseDetails, type TransportState } from "./transport.js";
 export { PollingTransport } from "./polling.js";
 export { WebSocketTransport } from "./websocket.js";
-export type {
-  WebSocketConstructor,
-  WebSocketLike,
-  WebSocketConstructorOptions,
+export {
+  isNode,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type WebSocketConstructorOptions,
 } from "./websocket-constructor.js";
 export { defaultTimers, type Timers } from "./timers.js";

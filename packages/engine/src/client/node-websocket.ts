@@ -47,8 +47,10 @@ function readRefusal(
     ws.refusal = { status };
     // The JSON body's `retryAfter` (Volley), else the standard header; both in seconds.
     let seconds = Number(res.headers["retry-after"] || Number.NaN);
+    ws.refusal.body = body;
     try {
-      seconds = JSON.parse(body).retryAfter ?? seconds;
+      ws.refusal.body = JSON.parse(body);
+      seconds = (ws.refusal.body as { retryAfter?: number }).retryAfter ?? seconds;
     } catch {}
     if (seconds >= 0) ws.refusal.retryAfter = seconds * 1000;
     req.destroy();

@@ -1,11 +1,32 @@
 import { EngineClientError } from "./errors.js";
 import { defaultTimers, type Timers } from "./timers.js";
-import type { WebSocketConstructor } from "./websocket-constructor.js";
+import { isNode, type WebSocketConstructor } from "./websocket-constructor.js";
 
 export type TransportName = "polling" | "websocket";
 
+/** A transport class (`PollingTransport`, `WebSocketTransport`, exported as socket.io-client names them). */
+export interface TransportClass {
+  prototype: { readonly name: TransportName };
+}
+
+/** Node TLS settings for `https:`/`wss:` (as `tls.connect` takes them). Browsers ignore them. */
+export interface TlsOptions {
+  /** Certificate authorities to trust (PEM). Default: Node's bundled list. */
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Client certificate chain (PEM). Default none. */
+  cert?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Client private key (PEM). Default none. */
+  key?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Client key and certificate as PKCS#12. Default none. */
+  pfx?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Passphrase of `key` or `pfx`. Default none. */
+  passphrase?: string;
+  /** Refuse a server certificate not signed by a trusted CA. Default `true`. */
+  rejectUnauthorized?: boolean;
+}
+
 /** Options of the Engine.IO client. Every one is optional; defaults are listed. */
-export interface EngineClientOptions {
+export interface EngineClientOptions extends TlsOptions {
   /** Server host name, overriding the URL's. */
   hostname?: string;
   /** Server port, overriding the URL's. */
@@ -18,8 +39,21 @@ export interface EngineClientOptions {
   addTrailingSlash?: boolean;
   /** Extra query parameters on every request. Default none. */
   query?: Record<string, string> | string;
-  /** Transports to try, first one first. Default `["polling", "websocket"]`. */
-  transports?: TransportName[];
+  /** Transports to try, first one first, by name or class. Default `["polling", "websocket"]`. */
+  transports?: Array<TransportName | TransportClass>;
+  /** When a transport fails to open, try the next one of `transports` instead of failing. Default `false`. */
+  tryAllTransports?: boolean;
+  /** Options that apply to one transport only, by name: `{ polling: { extraHeaders } }`. Default none. */
+  transportOptions?: { [name in TransportName]?: TransportOptions };
+  /**
+   * Polling: abort an HTTP request (then a `POLL_ERROR`/`POST_ERROR` with description `"timeout"`) after
+   * this many ms. Must exceed the server's `pingInterval`, which a poll may wait. Default none.
+   */
+  requestTimeout?: number;
+  /** Node: an `http.Agent`/`https.Agent` for polling requests and the WebSocket handshake. Default Node's. */
+  agent?: unknown;
+  /** Node: let the process exit while connected (heartbeat and reconnection timers and sockets unref'd). Default `false`. */
+  autoUnref?: boolean;
   /** Probe and upgrade to WebSocket after connecting by polling. Default `true`. */
   upgrade?: boolean;
   /** Start with WebSocket when the previous connection upgraded to it successfully. Default `false`. */
@@ -32,6 +66,12 @@ export interface EngineClientOptions {
   timestampParam?: string;
   /** Polling: send cookies cross-origin (`fetch` credentials `"include"`). Default `false`. */
   withCredentials?: boolean;
+  /**
+   * Node, with `withCredentials`: the cookies kept from the server's `Set-Cookie` answers (name → value) and
+   * sent back on polling requests and the WebSocket upgrade (sticky sessions). Default: a new jar per Manager
+   * (per EngineClient when used alone).
+   */
+  cookies?: Map<string, string>;
   /** Extra HTTP headers on polling requests and the WebSocket handshake (Node; browsers may refuse some). */
   extraHeaders?: Record<string, string>;
   /** Browser: close the connection silently on `beforeunload`. Default `false`. */
@@ -45,6 +85,23 @@ export interface EngineClientOptions {
   /** Timer functions for heartbeats (tests inject mock timers). Default: the platform's. */
   timers?: Timers;
 }
+
+/** The options `transportOptions` may set for one transport (not those that shape the session). */
+export type TransportOptions = Omit<
+  EngineClientOptions,
+  | "hostname"
+  | "port"
+  | "secure"
+  | "path"
+  | "addTrailingSlash"
+  | "query"
+  | "transports"
+  | "transportOptions"
+  | "tryAllTransports"
+  | "upgrade"
+  | "rememberUpgrade"
+  | "timers"
+>;
 
 /**
  * The options with the URL merged in. Options without a value here keep their default where they are
@@ -61,6 +118,16 @@ export interface ResolvedOptions extends EngineClientOptions {
   transports: TransportName[];
   timers: Timers;
 }
+
+/** Timers whose handles do not keep Node's event loop alive (`autoUnref`). */
+export const unrefTimers = (timers: Timers): Timers => ({
+  ...timers,
+  setTimeout(callback, ms) {
+    const handle = timers.setTimeout(callback, ms) as { unref?(): void } | undefined;
+    handle?.unref?.();
+    return handle;
+  },
+});
 
 /** Merges the URL (absolute, or relative to the page in a browser) with the options. */
 export function resolveOptions(uri: string | undefined, opts: EngineClientOptions): ResolvedOptions {
@@ -87,7 +154,11 @@ export function resolveOptions(uri: string | undefined, opts: EngineClientOption
     host,
     path,
     query: `${query}`,
-    transports: opts.transports ?? ["polling", "websocket"],
-    timers: opts.timers ?? defaultTimers,
+    transports: (opts.transports ?? ["polling", "websocket"]).map((t) =>
+      typeof t === "string" ? t : t.prototype.name,
+    ),
+    timers:
+      isNode && opts.autoUnref ? unrefTimers(opts.timers ?? defaultTimers) : (opts.timers ?? defaultTimers),
+    ...(isNode && opts.withCredentials && { cookies: opts.cookies ?? new Map() }),
   };
 }

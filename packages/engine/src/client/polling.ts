@@ -1,14 +1,18 @@
 import type { Packet } from "../parser/index.js";
 import type { EngineClientError } from "./errors.js";
+import { nodeRequest } from "./node-request.js";
 import { decodePayload, encodePayload } from "./packet-codec.js";
 import { Transport } from "./transport.js";
+import { isNode } from "./websocket-constructor.js";
 
 /**
  * HTTP long-polling over `fetch`: a GET held open by the server receives packets, a POST sends them.
  * At most one GET and one POST are in flight (the server rejects overlapping requests).
  */
 export class PollingTransport extends Transport {
-  readonly name = "polling";
+  get name(): "polling" {
+    return "polling";
+  }
   #polling = false;
   #requests = new Set<AbortController>();
 
@@ -46,7 +50,7 @@ export class PollingTransport extends Transport {
     this.#request(encodePayload(packets)).then((body) => {
       if (body !== undefined && this.readyState !== "closed") {
         this.writable = true;
-        this.emitReserved("drain");
+        this._emit("drain");
       }
     });
   }
@@ -59,7 +63,7 @@ export class PollingTransport extends Transport {
     try {
       packets = decodePayload(body);
     } catch (error) {
-      return this.emitReserved("error", error as EngineClientError);
+      return this._emit("error", error as EngineClientError);
     }
     for (const packet of packets) {
       if (this.readyState === "opening" && packet.type === "open") this._onOpen();
@@ -69,39 +73,63 @@ export class PollingTransport extends Transport {
       if ((this.readyState as string) === "closed") return;
     }
     this.#polling = false;
-    this.emitReserved("pollComplete");
+    this._emit("pollComplete");
     if (this.readyState === "open") this.#poll();
   }
 
   /**
    * One HTTP request: a POST with `body`, else a GET. Resolves to the answer's body, or to undefined after
-   * reporting the failure (nothing is reported while closing or once closed).
+   * reporting the failure (nothing is reported while closing or once closed): the HTTP status with the
+   * server's answer (its JSON parsed: `{ code, message }`), `"timeout"` after `requestTimeout`, or the
+   * platform's error.
    */
   async #request(body?: string, closing?: boolean): Promise<string | undefined> {
     const controller = new AbortController();
     const opts = this._opts;
+    const timers = opts.timers;
+    let timedOut: unknown;
+    // Node only (the browser bundle's size budget; browsers time out stalled requests themselves).
+    const timer =
+      isNode &&
+      opts.requestTimeout &&
+      timers.setTimeout(() => {
+        timedOut = "timeout";
+        controller.abort();
+      }, opts.requestTimeout);
+    let description: unknown;
+    let context: unknown;
     if (!closing) this.#requests.add(controller);
     try {
-      const response = await fetch(this._uri("http", opts.timestampRequests !== false), {
+      const url = this._uri("http", opts.timestampRequests !== false);
+      const init = {
         method: body ? "POST" : "GET",
         // A string body goes as text/plain;charset=UTF-8 (Fetch standard); the `t` parameter defeats caches.
         body,
         headers: opts.extraHeaders,
         credentials: opts.withCredentials ? "include" : undefined, // fetch's default: same-origin
         signal: controller.signal,
-      });
+      } as const;
+      // Node: node:http(s), which takes `agent`, the TLS options and `autoUnref` (fetch takes none of them).
+      const response = await (isNode ? nodeRequest(url, init, opts) : fetch(url, init));
       const text = await response.text();
       if (response.ok) return text;
+      description = response.status;
+      try {
+        context = JSON.parse(text);
+      } catch {
+        context = text;
+      }
       // A refusal by a server limit says how long to wait in its JSON body (seconds): unlike the
       // Retry-After header, a browser lets scripts read it cross-origin.
-      this.retryAfter = (/After":(\d+)/.exec(text)?.[1] as unknown as number) * 1000;
-      throw response.status;
+      this.retryAfter = ((context as { retryAfter?: number } | undefined)?.retryAfter as number) * 1000;
     } catch (error) {
-      if (!closing && this.readyState !== "closed" && !controller.signal.aborted)
-        this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", error);
+      description = timedOut ?? error;
     } finally {
       this.#requests.delete(controller);
+      timers.clearTimeout(timer);
     }
+    if (!closing && this.readyState !== "closed" && (timedOut || !controller.signal.aborted))
+      this._onError(body === undefined ? "POLL_ERROR" : "POST_ERROR", description, context);
   }
 
   #abort = (): void => {

@@ -1,7 +1,7 @@
 import type { Packet } from "../parser/index.js";
 import { Emitter } from "./emitter.js";
 import { EngineClientError } from "./errors.js";
-import type { ResolvedOptions } from "./options.js";
+import type { ResolvedOptions, TransportName } from "./options.js";
 import { decodePacket, PROTOCOL_VERSION } from "./packet-codec.js";
 
 /** Why a transport closed (given to the `close` event). */
@@ -33,6 +33,7 @@ export abstract class Transport extends Emitter<TransportEvents> {
    * `retryAfter` in its JSON body or a `Retry-After` header); the engine client takes it on error.
    */
   declare retryAfter?: number;
+  /** `"polling"` or `"websocket"` (on the prototype, so a transport class names itself too). */
   abstract readonly name: "polling" | "websocket";
   readyState: TransportState = "opening";
   /** True when `send` may be called now. */
@@ -44,7 +45,8 @@ export abstract class Transport extends Emitter<TransportEvents> {
 
   constructor(opts: ResolvedOptions) {
     super();
-    this._opts = opts;
+    // `transportOptions[name]` overrides the session's options for this transport only.
+    this._opts = { ...opts, ...opts.transportOptions?.[(this as { name: TransportName }).name] };
   }
 
   open(): this {
@@ -75,7 +77,7 @@ export abstract class Transport extends Emitter<TransportEvents> {
   protected _onOpen(): void {
     this.readyState = "open";
     this.writable = true;
-    this.emitReserved("open");
+    this._emit("open");
   }
 
   protected _onData(raw: string | ArrayBuffer | Uint8Array): void {
@@ -83,24 +85,24 @@ export abstract class Transport extends Emitter<TransportEvents> {
     try {
       packet = decodePacket(raw);
     } catch (error) {
-      this.emitReserved("error", error as EngineClientError);
+      this._emit("error", error as EngineClientError);
       return;
     }
     this._onPacket(packet);
   }
 
   protected _onPacket(packet: Packet): void {
-    this.emitReserved("packet", packet);
+    this._emit("packet", packet);
   }
 
   protected _onError(code: EngineClientError["code"], description?: unknown, context?: unknown): void {
-    this.emitReserved("error", new EngineClientError(code, description, context));
+    this._emit("error", new EngineClientError(code, description, context));
   }
 
   protected _onClose(details?: CloseDetails): void {
     this.readyState = "closed";
     this.writable = false;
-    this.emitReserved("close", details);
+    this._emit("close", details);
   }
 
   /** The transport URL: scheme, host, path and the query (EIO, transport, sid, user query, timestamp). */
@@ -111,8 +113,7 @@ export abstract class Transport extends Emitter<TransportEvents> {
     params.set("transport", this.name);
     if (this.sid) params.set("sid", this.sid);
     // A unique value defeats caches that would replay an old poll.
-    if (timestamp)
-      params.set(opts.timestampParam ?? "t", `${Date.now().toString(36)}.${(seed++).toString(36)}`);
+    if (timestamp) params.set(opts.timestampParam ?? "t", Date.now().toString(36) + seed++);
     return `${scheme}${opts.secure ? "s" : ""}://${opts.host}${opts.path}?${params}`;
   }
 

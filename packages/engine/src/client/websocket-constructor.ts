@@ -16,7 +16,7 @@ export interface WebSocketLike {
   send(data: string | ArrayBufferLike | ArrayBufferView): void;
   close(code?: number, reason?: string): void;
   /** Set (Node, our WebSocket) when the server refused the handshake: its status and the wait it asked for. */
-  refusal?: { status: number; retryAfter?: number };
+  refusal?: { status: number; retryAfter?: number; body?: unknown };
 }
 
 /** The handshake request of a refused Node WebSocket (only `destroy` is used). */
@@ -32,10 +32,14 @@ export interface RefusalResponse {
   on(event: "end" | "error" | "close", listener: () => void): unknown;
 }
 
-/** Node-side constructor options (ignored by browsers): handshake headers and permessage-deflate. */
+/**
+ * Node-side constructor options (ignored by browsers): handshake headers, permessage-deflate, and the
+ * connection options (`agent`, TLS, `createConnection`) as `ws` and `@volley/websocket` take them.
+ */
 export interface WebSocketConstructorOptions {
   headers?: Record<string, string>;
   perMessageDeflate?: unknown;
+  [option: string]: unknown;
 }
 
 export type WebSocketConstructor = new (

@@ -1,45 +1,51 @@
 import type { Packet } from "../parser/index.js";
 import { encodePacket } from "./packet-codec.js";
+import { nodeWebSocketOptions } from "./node-request.js";
 import { loadNodeWebSocket } from "./node-websocket.js";
 import { Transport } from "./transport.js";
-import { isNode, type WebSocketConstructor, type WebSocketLike } from "./websocket-constructor.js";
+import {
+  isNode,
+  type WebSocketConstructor,
+  type WebSocketConstructorOptions,
+  type WebSocketLike,
+} from "./websocket-constructor.js";
 
 /** WebSocket transport: one Engine.IO packet per frame, binary as binary frames unless `forceBase64`. */
 export class WebSocketTransport extends Transport {
-  readonly name = "websocket";
+  get name(): "websocket" {
+    return "websocket";
+  }
   #ws: WebSocketLike | undefined;
 
   protected _doOpen(): void {
-    const chosen = this._opts.WebSocket ?? (isNode ? undefined : globalThis.WebSocket);
-    if (chosen) this.#create(chosen as WebSocketConstructor);
-    else if (isNode)
-      loadNodeWebSocket().then(
-        (ctor) => this.#create(ctor),
+    let chosen = this._opts.WebSocket;
+    if (isNode)
+      // Node: our WebSocket unless one is given, with headers, deflate, agent, TLS and autoUnref.
+      Promise.all([chosen ?? loadNodeWebSocket(), nodeWebSocketOptions(this._opts)]).then(
+        ([ctor, options]) => this.#create(ctor, options),
         (error) => this._onError("WEBSOCKET_ERROR", error),
       );
-    else this._onError("NO_TRANSPORTS", "WebSocket");
+    else {
+      chosen ??= globalThis.WebSocket as unknown as WebSocketConstructor;
+      if (chosen) this.#create(chosen);
+      else this._onError("NO_TRANSPORTS", "WebSocket");
+    }
   }
 
-  #create(WebSocketImpl: WebSocketConstructor): void {
+  #create(WebSocketImpl: WebSocketConstructor, nodeOptions?: WebSocketConstructorOptions): void {
     if (this.readyState !== "opening") return; // closed while loading
     const opts = this._opts;
     let ws: WebSocketLike;
     try {
-      const url = this._uri("ws", opts.timestampRequests);
-      // Node implementations take headers and deflate options as a third argument.
-      ws = isNode
-        ? new WebSocketImpl(url, opts.protocols, {
-            headers: opts.extraHeaders,
-            ...(opts.perMessageDeflate !== undefined && { perMessageDeflate: opts.perMessageDeflate }),
-          })
-        : new WebSocketImpl(url, opts.protocols);
+      // Node implementations take headers, deflate and connection options as a third argument.
+      ws = new WebSocketImpl(this._uri("ws", opts.timestampRequests), opts.protocols, nodeOptions);
     } catch (error) {
       this._onError("WEBSOCKET_ERROR", error);
       return;
     }
     // Node implementations hand out Buffers directly (what Node users get from socket.io); browsers ArrayBuffers.
     ws.binaryType = isNode ? "nodebuffer" : "arraybuffer";
-    if (ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer";
+    if (isNode && ws.binaryType !== "nodebuffer") ws.binaryType = "arraybuffer";
     ws.onopen = () => this._onOpen();
     ws.onmessage = (event: { data: string | ArrayBuffer | Uint8Array }) => this._onData(event.data);
     // Node only: a refused handshake's status and the wait it asks for (browsers hide both; the bundle
@@ -47,7 +53,7 @@ export class WebSocketTransport extends Transport {
     ws.onerror = isNode
       ? (event: unknown) => {
           this.retryAfter = ws.refusal?.retryAfter;
-          this._onError("WEBSOCKET_ERROR", ws.refusal?.status ?? event);
+          this._onError("WEBSOCKET_ERROR", ws.refusal?.status ?? event, ws.refusal?.body);
         }
       : (event: unknown) => this._onError("WEBSOCKET_ERROR", event);
     ws.onclose = (event: unknown) => {
@@ -70,7 +76,7 @@ export class WebSocketTransport extends Transport {
     queueMicrotask(() => {
       if (this.readyState !== "closed") {
         this.writable = true;
-        this.emitReserved("drain");
+        this._emit("drain");
       }
     });
   }
