@@ -20,6 +20,7 @@ export const ENTRY_POINTS = [
   "@volley/engine/parser",
   "@volley/protocol",
   "@volley/redis-adapter",
+  "@volley/admin",
 ] as const;
 
 /** tsc, the client bundles and the CommonJS build, each only when stale (scripts/build-packages.mjs). */
@@ -77,6 +78,7 @@ export interface ConsumerResult {
   engineParser: unknown;
   protocol: unknown;
   adapter?: string;
+  admin?: { status: number; html: boolean; refusedWithoutCredentials: boolean };
 }
 
 /** Runs `node <script>` in `cwd` (at most 30 s) and parses the JSON line it prints. */
@@ -108,4 +110,5 @@ export function assertScenario(result: ConsumerResult, redis: Redis | undefined)
   assert.deepEqual(result.engineParser, { type: "message", data: "hi" });
   assert.deepEqual(result.protocol, ['2["a"]']);
   if (redis) assert.equal(result.adapter, "from server A");
+  assert.deepEqual(result.admin, { status: 200, html: true, refusedWithoutCredentials: true });
 }

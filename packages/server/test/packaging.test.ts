@@ -30,7 +30,7 @@ import {
   startRedis,
 } from "./consumer.js";
 
-const WORKSPACES = ["websocket", "engine", "protocol", "server", "client", "redis-adapter"];
+const WORKSPACES = ["websocket", "engine", "protocol", "server", "client", "redis-adapter", "admin"];
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const repoRequire = createRequire(join(repoRoot, "package.json"));
 
@@ -90,6 +90,7 @@ after(async () => {
 describe("npm pack tarballs in a fresh project", () => {
   test("each tarball holds the ESM and CommonJS builds with their types, and no build leftovers", () => {
     assert.deepEqual(packed.map((p) => p.name).sort(), [
+      "@volley/admin",
       "@volley/client",
       "@volley/engine",
       "@volley/protocol",
