@@ -29,14 +29,28 @@ export interface RunClusteredOptions extends PrimaryOptions {
    * is replaced after a delay doubling from 100 ms up to 10 s (a crash loop), ms. Default 1000.
    */
   minUptime?: number;
+  /** How long {@link ClusterHandle.close} waits for a worker to finish its cleanup before SIGKILL, ms. Default 10000. */
+  closeTimeout?: number;
+  /** In the primary, SIGINT and SIGTERM close the workers (see {@link ClusterHandle.close}) and end the process. Default true. */
+  handleSignals?: boolean;
 }
+
+/** What `main` may return: run when the primary closes the cluster (e.g. `() => io.close()`). */
+export type WorkerCleanup = () => unknown;
+
+// The primary asks a worker to shut down with this message; the worker runs its cleanup and exits.
+const SHUTDOWN = { t: "volley:shutdown" };
 
 /** The primary's handle on its workers. */
 export interface ClusterHandle {
   readonly relay: PrimaryRelay;
   /** The workers alive now. */
   workers(): Worker[];
-  /** Stops replacing workers and disconnects them (each closes its servers); resolves when all exited. */
+  /**
+   * Stops replacing workers and asks each to shut down: it runs the cleanup its `main` returned
+   * (closing its servers), then exits; one still running after `closeTimeout` is killed. Resolves
+   * when every worker exited.
+   */
   close(): Promise<void>;
 }
 
@@ -48,11 +62,11 @@ export interface ClusterHandle {
  * @throws TypeError when an option is out of range.
  */
 export async function runClustered(
-  main: () => void | Promise<void>,
+  main: () => void | WorkerCleanup | Promise<void | WorkerCleanup>,
   opts: RunClusteredOptions = {},
 ): Promise<ClusterHandle | undefined> {
   if (!cluster.isPrimary) {
-    await main();
+    await runWorker(main);
     return undefined;
   }
   const count = opts.workers ?? workersFromEnv() ?? availableParallelism();
@@ -62,6 +76,12 @@ export async function runClustered(
   const minUptime = opts.minUptime ?? 1000;
   if (typeof minUptime !== "number" || !(minUptime >= 0)) {
     throw new TypeError(`option minUptime must be a non-negative number of ms (got ${String(minUptime)})`);
+  }
+  const closeTimeout = opts.closeTimeout ?? 10_000;
+  if (typeof closeTimeout !== "number" || !(closeTimeout >= 0)) {
+    throw new TypeError(
+      `option closeTimeout must be a non-negative number of ms (got ${String(closeTimeout)})`,
+    );
   }
   const relay = setupPrimary(opts);
   let closing = false;
@@ -87,27 +107,67 @@ export async function runClustered(
   };
   cluster.on("exit", onExit);
   for (let i = 0; i < count; i++) fork();
-  return {
+  let closed: Promise<void> | undefined;
+  const handle: ClusterHandle = {
     relay,
     workers: () => [...forkedAt.keys()].filter((w) => !w.isDead()),
-    async close() {
-      closing = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const alive = [...forkedAt.keys()].filter((w) => !w.isDead());
-      await Promise.all(
-        alive.map(
-          (worker) =>
-            new Promise<void>((resolve) => {
-              worker.once("exit", () => resolve());
-              worker.disconnect();
-            }),
-        ),
-      );
-      cluster.off("exit", onExit);
-      relay.close();
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        await Promise.all(handle.workers().map((worker) => shutDown(worker, closeTimeout)));
+        cluster.off("exit", onExit);
+        relay.close();
+      })();
+      return closed;
     },
   };
+  if (opts.handleSignals !== false) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        handle.close().then(() => process.exit(0));
+      });
+    }
+  }
+  return handle;
+}
+
+/** Asks a worker to shut down; SIGKILL after `timeout` ms. Resolves once it exited. */
+function shutDown(worker: Worker, timeout: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (worker.isDead()) return resolve();
+    const timer = setTimeout(() => worker.process.kill("SIGKILL"), timeout);
+    worker.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      worker.send(SHUTDOWN);
+    } catch {
+      worker.process.kill("SIGKILL");
+    }
+  });
+}
+
+/** In a worker: runs `main`, and its cleanup when the primary asks the worker to shut down. */
+async function runWorker(main: () => void | WorkerCleanup | Promise<void | WorkerCleanup>): Promise<void> {
+  let cleanup: WorkerCleanup | undefined;
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    try {
+      await cleanup?.();
+    } catch (err) {
+      process.emitWarning(`cleanup of worker ${process.pid} failed: ${(err as Error).message}`);
+    }
+    process.exit(0);
+  };
+  process.on("message", (msg: unknown) => {
+    if ((msg as { t?: unknown })?.t === SHUTDOWN.t && !stopping) void stop();
+  });
+  const result = await main();
+  if (typeof result === "function") cleanup = result;
 }
 
 function workersFromEnv(): number | undefined {
