@@ -10,7 +10,7 @@ import {
   type Socket as ClientSocket,
   type SocketOptions,
 } from "socket.io-client";
-import { connected, next } from "../../redis-adapter/test/helpers.js";
+import { next } from "../../redis-adapter/test/helpers.js";
 import { ClusteredApp } from "./clustered.js";
 
 const WORKERS = 2;
@@ -33,6 +33,20 @@ describe("runClustered: real node:cluster workers on one port", () => {
     }
     await app.stop();
   });
+
+  /** Resolves once connected; rejects on a refused connection (a 400 among them). */
+  function connected(socket: ClientSocket): Promise<ClientSocket> {
+    return new Promise((resolve, reject) => {
+      socket.once("connect", () => resolve(socket));
+      socket.once("connect_error", (err: Error & { description?: unknown }) =>
+        reject(
+          new Error(
+            `connect_error: ${err.message} ${String((err.description as Error)?.message ?? err.description)}`,
+          ),
+        ),
+      );
+    });
+  }
 
   function client(opts: Partial<ManagerOptions & SocketOptions> = {}): ClientSocket {
     const socket = ioc(url, { forceNew: true, reconnection: false, transports: ["websocket"], ...opts });
@@ -76,6 +90,34 @@ describe("runClustered: real node:cluster workers on one port", () => {
     assert.deepEqual(quiet, []);
   });
 
+  test("polling clients across the workers: forwarded to their session's owner, no HTTP 400", async () => {
+    const polling = { transports: ["polling"] as string[] };
+    const byWorker = await spread("poll", 3, polling);
+    const everyone = [...byWorker.values()].flat();
+    const errors: string[] = [];
+    for (const c of everyone) {
+      c.on("disconnect", (reason: string) => errors.push(`disconnect: ${reason}`));
+      c.on("connect_error", (err: Error) => errors.push(`connect_error: ${err.message}`));
+    }
+    for (let round = 0; round < 5; round++) {
+      const heard = everyone.map((c) => next<[string]>(c, "said"));
+      everyone[round % everyone.length]!.emit("say", "poll", `round ${round}`);
+      for (const [text] of await Promise.all(heard)) assert.equal(text, `round ${round}`);
+    }
+    assert.deepEqual(errors, []);
+    const stats = await app.stats(WORKERS);
+    assert.equal(
+      stats.reduce((n, s) => n + (s.http400 as number), 0),
+      0,
+      "no 400 on any worker",
+    );
+    assert.equal(app.reports.filter((r) => r.event === "http400").length, 0);
+    assert.ok(
+      stats.reduce((n, s) => n + (s.forwardedRequests as number), 0) > 0,
+      "requests reached workers that did not own their session and were forwarded",
+    );
+  });
+
   test("a SIGKILLed worker is replaced; its clients reconnect to the others and recover", async () => {
     const byWorker = await spread("recover", 1, {
       reconnection: true,
@@ -90,7 +132,9 @@ describe("runClustered: real node:cluster workers on one port", () => {
     survivor.emit("say", "recover", "before");
     await Promise.all(first);
     const got = orphans.map(() => [] as string[]);
-    orphans.forEach((c, i) => c.on("said", (t: string) => got[i]!.push(t)));
+    orphans.forEach((c, i) => {
+      c.on("said", (t: string) => got[i]!.push(t));
+    });
     const reconnected = orphans.map((c) => next(c, "connect"));
     const gone = orphans.map((c) => next(c, "disconnect"));
     const replaced = app.next((r) => r.event === "listening" && r.pid !== victim && r.pid !== survivorPid);
@@ -109,34 +153,5 @@ describe("runClustered: real node:cluster workers on one port", () => {
     for (const list of got) assert.deepEqual(list, ["while away", "after"]);
     const replacement = await replaced;
     assert.notEqual(replacement.pid, victim);
-  });
-
-  test("polling clients across the workers: forwarded to their session's owner, no HTTP 400", async () => {
-    const polling = { transports: ["polling"] as string[] };
-    const byWorker = await spread("poll", 3, polling);
-    const everyone = [...byWorker.values()].flat();
-    const errors: string[] = [];
-    for (const c of everyone) {
-      c.on("disconnect", (reason: string) => errors.push(`disconnect: ${reason}`));
-      c.on("connect_error", (err: Error) => errors.push(`connect_error: ${err.message}`));
-    }
-    for (let round = 0; round < 5; round++) {
-      const heard = everyone.map((c) => next<[string]>(c, "said"));
-      everyone[round % everyone.length]!.emit("say", "poll", `round ${round}`);
-      for (const [text] of await Promise.all(heard)) assert.equal(text, `round ${round}`);
-    }
-    assert.deepEqual(errors, []);
-    const workers = app.workerPids().length - app.reports.filter((r) => r.event === "exit").length;
-    const stats = await app.stats(Math.min(workers, WORKERS));
-    assert.equal(
-      stats.reduce((n, s) => n + (s.http400 as number), 0),
-      0,
-      "no 400 on any worker",
-    );
-    assert.equal(app.reports.filter((r) => r.event === "http400").length, 0);
-    assert.ok(
-      stats.reduce((n, s) => n + (s.forwardedRequests as number), 0) > 0,
-      "requests reached workers that did not own their session and were forwarded",
-    );
   });
 });

@@ -60,14 +60,12 @@ export class ClusteredApp {
   /** Every worker's forwarding stats and count of 400 answers. */
   async stats(workers: number): Promise<Report[]> {
     const out: Report[] = [];
+    // One waiter for all: reports that arrive together are handed over in one turn.
     const all = new Promise<void>((resolve) => {
-      const take = () =>
-        this.next((r) => r.event === "stats").then((r) => {
-          out.push(r);
-          if (out.length === workers) resolve();
-          else take();
-        });
-      take();
+      this.waiters.add({
+        match: (r) => r.event === "stats" && out.push(r) === workers,
+        resolve: () => resolve(),
+      });
     });
     this.child.send({ cmd: "stats" });
     await all;
