@@ -1,6 +1,6 @@
 // Command-line options of bench/run.ts and the run sizes they select.
 
-export const SUITES = ["websocket", "socketio", "cluster", "memory", "bundle"] as const;
+export const SUITES = ["websocket", "socketio", "cluster", "workers", "memory", "bundle"] as const;
 export type Suite = (typeof SUITES)[number];
 
 export interface Config {
