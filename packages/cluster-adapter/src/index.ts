@@ -23,7 +23,13 @@ import { type NodeClusterAdapterOptions, resolveOptions } from "./options.js";
 
 export { NodeClusterAdapter } from "./node-cluster-adapter.js";
 export type { NodeClusterAdapterOptions } from "./options.js";
-export { type ClusterHandle, type RunClusteredOptions, runClustered, setupPrimary } from "./primary.js";
+export {
+  type ClusterHandle,
+  type RunClusteredOptions,
+  runClustered,
+  setupPrimary,
+  type WorkerCleanup,
+} from "./primary.js";
 export {
   type PrimaryOptions,
   PrimaryRelay,

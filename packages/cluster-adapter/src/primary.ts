@@ -57,12 +57,13 @@ export interface ClusterHandle {
 /**
  * Runs `main` in one worker per core behind a shared listening port: in the primary it forks the
  * workers, relays between them and replaces those that die; in a worker it runs `main` (which
- * creates the http server, the Volley `Server` with `createAdapter()`, and listens).
+ * creates the http server, the Volley `Server` with `createAdapter()`, and listens). `main` may
+ * return (or resolve with) a {@link WorkerCleanup}, run when the primary shuts the worker down.
  * Resolves with the handle in the primary, with undefined in a worker once `main` finished.
  * @throws TypeError when an option is out of range.
  */
 export async function runClustered(
-  main: () => void | WorkerCleanup | Promise<void | WorkerCleanup>,
+  main: () => unknown,
   opts: RunClusteredOptions = {},
 ): Promise<ClusterHandle | undefined> {
   if (!cluster.isPrimary) {
@@ -151,7 +152,7 @@ function shutDown(worker: Worker, timeout: number): Promise<void> {
 }
 
 /** In a worker: runs `main`, and its cleanup when the primary asks the worker to shut down. */
-async function runWorker(main: () => void | WorkerCleanup | Promise<void | WorkerCleanup>): Promise<void> {
+async function runWorker(main: () => unknown): Promise<void> {
   let cleanup: WorkerCleanup | undefined;
   let stopping = false;
   const stop = async () => {
@@ -167,7 +168,7 @@ async function runWorker(main: () => void | WorkerCleanup | Promise<void | Worke
     if ((msg as { t?: unknown })?.t === SHUTDOWN.t && !stopping) void stop();
   });
   const result = await main();
-  if (typeof result === "function") cleanup = result;
+  if (typeof result === "function") cleanup = result as WorkerCleanup;
 }
 
 function workersFromEnv(): number | undefined {
