@@ -347,7 +347,7 @@ export class PrimaryRelay extends EventEmitter<PrimaryRelayEvents> {
   /** Sends to a worker unless its backlog is full (then the message is dropped and reported once per episode). */
   private sendTo(endpoint: Endpoint, msg: ToWorker, bytes: number): void {
     if (endpoint.gone) return;
-    if (endpoint.backlog + bytes > this.maxBacklogBytes) {
+    if (endpoint.backlog > 0 && endpoint.backlog + bytes > this.maxBacklogBytes) {
       this.dropped++;
       if (!endpoint.congested) {
         endpoint.congested = true;

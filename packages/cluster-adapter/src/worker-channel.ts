@@ -130,7 +130,8 @@ export class WorkerChannel {
         new ClusterAdapterError("TRANSPORT_ERROR", "the IPC channel to the primary is closed"),
       );
     }
-    if (this.backlog + bytes > this.maxBacklogBytes) {
+    // One message always goes when nothing is pending, however large: the bound is on what waits.
+    if (this.backlog > 0 && this.backlog + bytes > this.maxBacklogBytes) {
       return Promise.reject(
         new ClusterAdapterError(
           "TRANSPORT_ERROR",

@@ -10,7 +10,7 @@ import {
   type Socket as ClientSocket,
   type SocketOptions,
 } from "socket.io-client";
-import { next } from "../../redis-adapter/test/helpers.js";
+import { next, until } from "../../redis-adapter/test/helpers.js";
 import { ClusteredApp } from "./clustered.js";
 
 const WORKERS = 2;
@@ -153,5 +153,23 @@ describe("runClustered: real node:cluster workers on one port", () => {
     for (const list of got) assert.deepEqual(list, ["while away", "after"]);
     const replacement = await replaced;
     assert.notEqual(replacement.pid, victim);
+  });
+
+  test("the primary dies: every worker exits with it, and their clients are disconnected", async () => {
+    const byWorker = await spread("last", 1);
+    const clientsGone = [...byWorker.values()].flat().map((c) => next(c, "disconnect"));
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const workers = [...byWorker.keys()];
+    await app.killPrimary();
+    await Promise.all(clientsGone);
+    // Not our children: their exit is seen by probing (bounded).
+    await until(() => workers.every((pid) => !alive(pid)), "every worker to exit", 1000);
   });
 });

@@ -72,6 +72,13 @@ export class ClusteredApp {
     return out;
   }
 
+  /** SIGKILLs the primary; resolves once it exited. */
+  async killPrimary(): Promise<void> {
+    const exited = once(this.child, "exit");
+    this.child.kill("SIGKILL");
+    await exited;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = once(this.child, "exit");
