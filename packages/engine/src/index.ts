@@ -14,6 +14,7 @@ export {
   type MessageData,
   type SendOptions,
   type ReadyState,
+  type EngineProtocol,
 } from "./session.js";
 export { PreparedPacket } from "./prepared-packet.js";
 export { HandshakeRequest } from "./handshake-request.js";
@@ -38,3 +39,13 @@ export type {
   WebSocketServerConstructor,
   WebSocketServerConstructorOptions,
 } from "./transports/websocket-like.js";
+export {
+  createDebug,
+  DebugLogger,
+  type DebugOutput,
+  enableDebug,
+  isDebugEnabled,
+  setDebugOutput,
+} from "@volley/websocket";
+export type { EngineMetricsSnapshot } from "./metrics.js";
+export { applyCors, type CorsOptionsDelegate } from "./cors.js";

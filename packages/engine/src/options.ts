@@ -80,6 +80,11 @@ export interface EngineServerOptions {
   connectionRetryAfter?: number;
   /** Transports accepted, in order of preference. Default: ["polling", "websocket"]. */
   transports?: TransportName[];
+  /**
+   * Also accept Engine.IO protocol 3 clients (`EIO=3`: Socket.IO v2-era clients, engine.io-client 3). Off, an
+   * `EIO=3` request is refused as engine.io refuses it (400, "Unsupported protocol version"). Default: false.
+   */
+  allowEIO3?: boolean;
   /** Whether polling sessions may upgrade to websocket. Default: true. */
   allowUpgrades?: boolean;
   /** Called on every handshake; answer `cb(null, true)` to accept. Default: accept all. */
@@ -146,6 +151,7 @@ export interface ResolvedOptions {
   exemptAddresses: AddressSet;
   connectionRetryAfter: number;
   transports: TransportName[];
+  allowEIO3: boolean;
   allowUpgrades: boolean;
   allowRequest: ((req: IncomingMessage, cb: AllowRequestCallback) => void) | undefined;
   cors: CorsOptions | CorsOptionsDelegate | false;
@@ -244,6 +250,7 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
     exemptAddresses: new AddressSet(options.exemptAddresses ?? ["127.0.0.0/8", "::1"], "exemptAddresses"),
     connectionRetryAfter: positive("connectionRetryAfter", options.connectionRetryAfter, 5000),
     transports: [...transports],
+    allowEIO3: options.allowEIO3 === true,
     allowUpgrades: options.allowUpgrades ?? true,
     allowRequest: options.allowRequest,
     cors: options.cors ?? false,

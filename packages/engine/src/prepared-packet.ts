@@ -13,10 +13,13 @@ export class PreparedPacket {
   private pollingForm: string | undefined;
   private frame: unknown;
   private readonly prepareFrame: PrepareFrame | undefined;
+  /** Deflate the frame once for every connection that can take a shared compressed frame. */
+  private readonly compress: boolean;
 
   /** @internal Created by `EngineServer.prepare`. */
-  constructor(data: string | Buffer, prepareFrame: PrepareFrame | undefined) {
+  constructor(data: string | Buffer, prepareFrame: PrepareFrame | undefined, compress = false) {
     this.data = data;
+    this.compress = compress;
     this.byteLength = typeof data === "string" ? data.length + 1 : data.byteLength;
     this.prepareFrame = prepareFrame;
   }
@@ -37,7 +40,8 @@ export class PreparedPacket {
   /** The frame built once by the WebSocket layer, or undefined when the layer cannot pre-frame. */
   websocketFrame(): unknown {
     if (this.frame === undefined && this.prepareFrame !== undefined) {
-      this.frame = this.prepareFrame(this.websocketData, { binary: typeof this.data !== "string" });
+      const binary = typeof this.data !== "string";
+      this.frame = this.prepareFrame(this.websocketData, { binary, compress: this.compress });
     }
     return this.frame;
   }

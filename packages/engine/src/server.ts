@@ -6,6 +6,8 @@ import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
+import { EngineCounters, type EngineMetricsSnapshot, refusalReason } from "./metrics.js";
+import { debug } from "./debug.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import {
@@ -16,12 +18,14 @@ import {
 } from "./options.js";
 import { PreparedPacket } from "./prepared-packet.js";
 import { pathnameOf, queryOf } from "./request-query.js";
-import { EngineSocket, type SessionHost } from "./session.js";
+import { type EngineProtocol, EngineSocket, type SessionHost } from "./session.js";
 import { generateSessionId } from "./session-id.js";
 import { TimerList } from "./timer-list.js";
 import { DefaultWebSocketServer, defaultPrepareFrame } from "./transports/default-websocket.js";
 import { PollingTransport } from "./transports/polling.js";
+import { PollingTransportV3 } from "./transports/polling-v3.js";
 import { WebSocketTransport } from "./transports/websocket.js";
+import { WebSocketTransportV3 } from "./transports/websocket-v3.js";
 import type { PrepareFrame, WebSocketLike, WebSocketServerLike } from "./transports/websocket-like.js";
 
 /** A refused request, as `connection_error` listeners receive it. */
@@ -73,6 +77,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   readonly pingTimers: TimerList<EngineSocket>;
   /** @internal Sessions waiting for a pong. */
   readonly pongTimers: TimerList<EngineSocket>;
+  /** @internal What the engine counts about itself (see {@link metrics}). */
+  readonly counters = new EngineCounters();
+  /** @internal Protocol 3 sessions waiting for the client's ping (`allowEIO3`). */
+  readonly clientPingTimers: TimerList<EngineSocket>;
   private readonly flushQueue = new FlushQueue();
   /** Connection caps and handshake rates, checked before `allowRequest`. */
   private readonly admission: Admission;
@@ -89,6 +97,9 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const { pingInterval, pingTimeout, clock } = this.options;
     this.pingTimers = new TimerList(pingInterval, clock, (session) => session.onPingDue());
     this.pongTimers = new TimerList(pingTimeout, clock, (session) => session.onPongOverdue());
+    this.clientPingTimers = new TimerList(pingInterval + pingTimeout, clock, (session) =>
+      session.onPongOverdue(),
+    );
     this.prepareFrame = this.options.wsEngine === undefined ? defaultPrepareFrame : undefined;
     this.admission = new Admission(this.options);
   }
@@ -105,6 +116,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** The options with defaults filled in (engine.io's name for {@link options}). */
   get opts(): ResolvedOptions {
     return this.options;
+  }
+
+  /** The engine's counters since it started and its gauges now (sessions, buffered bytes): plain JSON. */
+  metrics(): EngineMetricsSnapshot {
+    return this.counters.snapshot(this.sessions.values());
   }
 
   /** The transports a session on `transport` may upgrade to (engine.io's `upgrades()`). */
@@ -281,9 +297,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   /**
    * Encodes a message once for every transport, for sending to many sessions with `session.sendPrepared`.
+   * With `compress` (and permessage-deflate with `serverNoContextTakeover`), WebSocket recipients get one
+   * frame deflated once for all of them.
    */
-  prepare(data: string | Buffer): PreparedPacket {
-    return new PreparedPacket(data, this.prepareFrame);
+  prepare(data: string | Buffer, compress = false): PreparedPacket {
+    return new PreparedPacket(data, this.prepareFrame, compress);
   }
 
   /** Closes every session ("server shutting down") and the WebSocket server. Leaves the HTTP server alone. */
@@ -361,7 +379,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       else
         this.newSessionId(req, (failure) => {
           if (failure !== undefined) this.refuse(req, res, failure);
-          else this.openPollingSession(req, res);
+          else this.openPollingSession(req, res, query);
         });
     });
   }
@@ -387,10 +405,19 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       return new EngineRequestError(EngineErrorCode.BAD_REQUEST, context);
     }
     const protocol = query.get("EIO");
-    if (protocol !== "4") {
+    if (protocol !== "4" && (protocol !== "3" || !this.options.allowEIO3)) {
       // A number when it is one, as engine.io reports it.
       const revision = protocol !== null && /^\d+$/.test(protocol) ? Number(protocol) : protocol;
       return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: revision });
+    }
+    // JSONP (`j`, protocol 3 clients' fallback) would answer as a script any site may include: it bypasses
+    // CORS and the origin check, so it is refused rather than answered in a form the client misreads.
+    if (protocol === "3" && query.get("j") !== null) {
+      return new EngineRequestError(
+        EngineErrorCode.BAD_REQUEST,
+        { name: "JSONP_UNSUPPORTED" },
+        "JSONP polling is not supported",
+      );
     }
     if (this.closed) return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
     if (sid !== null) {
@@ -485,11 +512,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     }
   }
 
-  private openPollingSession(req: IncomingMessage, res: ServerResponse): void {
+  private openPollingSession(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
     if (res.destroyed) return;
     const options = this.options;
-    const transport = new PollingTransport(undefined as never, options);
-    const session = this.createSession(req, transport);
+    const protocol = protocolOf(query);
+    const transport =
+      protocol === 3
+        ? new PollingTransportV3(undefined as never, options, !query.get("b64"))
+        : new PollingTransport(undefined as never, options);
+    const session = this.createSession(req, transport, protocol);
     if (options.cookie) res.setHeader("Set-Cookie", serializeCookie(options.cookie, session.id));
     this.applyHeaderListeners(req, res, true);
     session.open(this.upgrades("polling"));
@@ -510,13 +541,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws: WebSocketLike) => {
-      const transport = new WebSocketTransport(ws);
       if (sid === null) {
+        const protocol = protocolOf(queryOf(req));
+        const transport = protocol === 3 ? new WebSocketTransportV3(ws) : new WebSocketTransport(ws);
         if (this.closed) {
           transport.close();
           return;
         }
-        const session = this.createSession(req, transport);
+        const session = this.createSession(req, transport, protocol);
         session.open([]);
         this.emitConnection(session);
         session.releaseRequest();
@@ -524,6 +556,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         return;
       }
       const session = this.lookupSession(sid, req);
+      // The websocket speaks the session's protocol, whatever this request's query says.
+      const transport = session?.protocol === 3 ? new WebSocketTransportV3(ws) : new WebSocketTransport(ws);
       if (session === undefined) transport.close();
       else session.maybeUpgrade(transport);
     });
@@ -554,14 +588,18 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   private createSession(
     req: IncomingMessage,
     transport: PollingTransport | WebSocketTransport,
+    protocol: EngineProtocol,
   ): EngineSocket {
     let id = this.pendingIds.get(req);
     this.pendingIds.delete(req);
     // 120 random bits do not collide; a custom generateId might.
     while (id === undefined || id === "" || this.sessions.has(id)) id = generateSessionId();
-    const session = new EngineSocket(this, id, req, transport);
+    const session = new EngineSocket(this, id, req, transport, protocol);
     this.sessions.set(id, session);
     this.admission.opened(session, req);
+    if (transport.name === "polling") this.counters.handshakesPolling++;
+    else this.counters.handshakesWebsocket++;
+    if (debug.enabled) debug.log("handshake %s on %s from %s", id, transport.name, session.remoteAddress);
     return session;
   }
 
@@ -624,6 +662,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   }
 
   private emitConnectionError(req: IncomingMessage, err: EngineRequestError): void {
+    this.counters.refused(err.code, err.context.name);
+    if (debug.enabled) logRefusal(req, err);
     if (this.listenerCount("connection_error") === 0) return;
     this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
   }
@@ -634,6 +674,16 @@ const listenerErrors = new WeakSet<object>();
 
 function thrownByListener(err: unknown): boolean {
   return typeof err === "object" && err !== null && listenerErrors.has(err);
+}
+
+function logRefusal(req: IncomingMessage, err: EngineRequestError): void {
+  const reason = refusalReason(err.code, err.context.name);
+  debug.log("refused %s %s: %s (%s)", req.method, req.url, err.message, reason);
+}
+
+/** The protocol of a request that passed `verify`: 3 only with `allowEIO3`. */
+function protocolOf(query: URLSearchParams): EngineProtocol {
+  return query.get("EIO") === "3" ? 3 : 4;
 }
 
 function middlewareFailure(err: unknown): EngineRequestError {

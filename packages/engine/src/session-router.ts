@@ -25,4 +25,11 @@ export interface SessionRouter {
     head: Buffer,
     refuse: () => void,
   ): boolean;
+  /**
+   * Optional: true for a request another server of the cluster relayed here. Such a polling request
+   * breaks when the relaying server dies while the client is still there, so it does not end the
+   * session, and its repeat (same `t` parameter) is answered as the lost one was. See
+   * `transports/relayed-requests.ts`.
+   */
+  isRelayed?(req: IncomingMessage): boolean;
 }

@@ -1,9 +1,12 @@
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { type Packet, PROTOCOL_VERSION, toUint8Array } from "./parser/index.js";
+import { PROTOCOL_V3 } from "./parser/v3.js";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
 import { HandshakeRequest } from "./handshake-request.js";
+import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
+import type { EngineCounters } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Outgoing, OutgoingPacket } from "./outgoing.js";
 import type { PreparedPacket } from "./prepared-packet.js";
@@ -39,11 +42,18 @@ export interface SessionHost {
   readonly pingTimers: TimerList<EngineSocket>;
   /** Sessions waiting for the pong to their ping (`pingTimeout`). */
   readonly pongTimers: TimerList<EngineSocket>;
+  /** Counters the session adds to (messages, bytes, upgrades, closes). */
+  readonly counters: EngineCounters;
+  /** Protocol 3 sessions waiting for the client's next ping (`pingInterval + pingTimeout`). */
+  readonly clientPingTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
   onSessionClose(session: EngineSocket): void;
 }
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";
+
+/** Engine.IO protocol revisions a session may speak: 4, or 3 with `allowEIO3`. */
+export type EngineProtocol = 3 | 4;
 
 /**
  * A polling → websocket upgrade in progress (protocol "Upgrade"). Probing: the websocket is attached and the
@@ -71,6 +81,8 @@ const FLUSH_SCHEDULED = 1;
 /** Pinged; in `pongTimers` (otherwise, while open, in `pingTimers`). */
 const AWAITING_PONG = 2;
 const UPGRADED = 4;
+/** Engine.IO protocol 3 (`allowEIO3`): the client pings, the server answers; in `clientPingTimers`. */
+const EIO3 = 8;
 
 /**
  * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the heartbeat, and the
@@ -109,8 +121,15 @@ export class EngineSocket
   private stateTimer: unknown = undefined;
 
   /** @internal Sessions are created by `EngineServer`. */
-  constructor(host: SessionHost, id: string, request: IncomingMessage, transport: Transport) {
+  constructor(
+    host: SessionHost,
+    id: string,
+    request: IncomingMessage,
+    transport: Transport,
+    protocol: EngineProtocol = PROTOCOL_VERSION,
+  ) {
     super();
+    if (protocol === PROTOCOL_V3) this.flags = EIO3;
     this.host = host;
     this.id = id;
     this.handshake = new HandshakeRequest(request);
@@ -129,9 +148,9 @@ export class EngineSocket
     return this.requestMessage;
   }
 
-  /** Engine.IO protocol revision: 4. */
-  get protocol(): typeof PROTOCOL_VERSION {
-    return PROTOCOL_VERSION;
+  /** Engine.IO protocol revision of the client: 4, or 3 for an `EIO=3` client admitted by `allowEIO3`. */
+  get protocol(): EngineProtocol {
+    return (this.flags & EIO3) !== 0 ? PROTOCOL_V3 : PROTOCOL_VERSION;
   }
 
   /** Address of the client as the handshake's TCP connection saw it. */
@@ -184,7 +203,9 @@ export class EngineSocket
       0,
     );
     if (options.initialPacket !== undefined) this.send(options.initialPacket);
-    this.host.pingTimers.add(this);
+    // Protocol 3 reverses the heartbeat: the client pings, the server only watches for it.
+    if ((this.flags & EIO3) !== 0) this.host.clientPingTimers.add(this);
+    else this.host.pingTimers.add(this);
     if (options.connectTimeout !== undefined) {
       this.stateTimer = options.clock.setTimeout(onConnectTimeout, options.connectTimeout, this);
     }
@@ -212,12 +233,16 @@ export class EngineSocket
       cb = options;
       options = undefined;
     }
+    // A message packet without data ("4", which decodes to no data) echoed back is sent empty, as engine.io does.
     const payload: string | Uint8Array =
-      typeof data === "string" || data instanceof Uint8Array ? data : toUint8Array(data);
+      typeof data === "string" || data instanceof Uint8Array ? data : data == null ? "" : toUint8Array(data);
     const packet: OutgoingPacket = { type: "message", data: payload };
     if (options?.compress !== undefined) packet.compress = options.compress;
     if (cb !== undefined) packet.cb = cb;
-    this.queue(packet, typeof payload === "string" ? payload.length + 1 : payload.byteLength);
+    const size = typeof payload === "string" ? payload.length : payload.byteLength;
+    this.host.counters.messagesSent++;
+    this.host.counters.bytesSent += size;
+    this.queue(packet, typeof payload === "string" ? size + 1 : size);
     return this;
   }
 
@@ -246,6 +271,8 @@ export class EngineSocket
     if (this.writeBuffer === undefined) this.writeBuffer = [prepared];
     else this.writeBuffer.push(prepared);
     this.queuedBytes += prepared.byteLength;
+    this.host.counters.messagesSent++;
+    this.host.counters.bytesSent += prepared.byteLength;
     if (this.listenerCount("packetCreate") > 0)
       this.emit("packetCreate", { type: "message", data: prepared.data });
     this.afterQueue();
@@ -277,6 +304,7 @@ export class EngineSocket
       return;
     }
     transport.handler = this;
+    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade to %s started", this.id, transport.name);
     const options = this.host.options;
     this.pendingUpgrade = new PendingUpgrade(
       transport,
@@ -297,6 +325,9 @@ export class EngineSocket
     if (this.listenerCount("packet") > 0) this.emit("packet", packet);
     switch (packet.type) {
       case "message":
+        this.host.counters.messagesReceived++;
+        // A bare "4" carries no data at all.
+        this.host.counters.bytesReceived += (packet.data as MessageData | undefined)?.length ?? 0;
         if (this.stateTimer !== undefined) {
           // The first message: connectTimeout is met.
           this.host.options.clock.clearTimeout(this.stateTimer);
@@ -315,6 +346,11 @@ export class EngineSocket
       case "ping":
         // Protocol 4 clients do not ping; answering costs nothing and helps older tools.
         this.queue(packet.data === undefined ? { type: "pong" } : { type: "pong", data: packet.data }, 1);
+        if ((this.flags & EIO3) !== 0) {
+          // The protocol 3 heartbeat: the next ping is due within pingInterval + pingTimeout from this one.
+          this.host.clientPingTimers.remove(this);
+          this.host.clientPingTimers.add(this);
+        }
         this.emit("heartbeat");
         break;
       case "close":
@@ -373,8 +409,13 @@ export class EngineSocket
     if (this.readyState === "open") this.host.pongTimers.add(this);
   }
 
-  /** @internal No pong within `pingTimeout`. */
+  /** @internal No pong within `pingTimeout` (protocol 4), or no ping within `pingInterval + pingTimeout` (3). */
   onPongOverdue(): void {
+    if (debugHeartbeat.enabled)
+      debugHeartbeat.log(
+        "%s: heartbeat missed (no pong within pingTimeout, or no ping from a protocol 3 client)",
+        this.id,
+      );
     this.onClose("ping timeout");
   }
 
@@ -470,7 +511,10 @@ export class EngineSocket
   private onClose(reason: CloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
+    this.host.counters.closed(reason);
+    if (debug.enabled) debug.log("%s closed on %s: %s", this.id, this.transport.name, reason);
     if ((this.flags & AWAITING_PONG) !== 0) this.host.pongTimers.remove(this);
+    else if ((this.flags & EIO3) !== 0) this.host.clientPingTimers.remove(this);
     else this.host.pingTimers.remove(this);
     this.clearStateTimer();
     this.cancelUpgrade();
@@ -492,6 +536,7 @@ export class EngineSocket
     if (packet.type === "ping" && packet.data === "probe") {
       transport.send([{ type: "pong", data: "probe" }]);
       upgrade.probed = true;
+      if (debugUpgrade.enabled) debugUpgrade.log("%s: probe answered", this.id);
       this.emit("upgrading", transport);
       // Release the client's waiting GET (if any) so it can pause polling and send the upgrade packet.
       this.flush();
@@ -503,6 +548,8 @@ export class EngineSocket
       const previous = this.transport;
       this.transport = transport;
       this.flags |= UPGRADED;
+      this.host.counters.upgrades++;
+      if (debugUpgrade.enabled) debugUpgrade.log("%s: upgraded to %s", this.id, transport.name);
       previous.discard?.();
       this.emit("upgrade", transport);
       // Packets queued while the client paused polling go out now, in order, on the new transport.
@@ -516,6 +563,8 @@ export class EngineSocket
     const upgrade = this.pendingUpgrade;
     if (upgrade === undefined) return;
     this.pendingUpgrade = undefined;
+    if (this.readyState === "open") this.host.counters.upgradeFailures++;
+    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade cancelled (%s)", this.id, this.readyState);
     this.host.options.clock.clearTimeout(upgrade.timer);
     upgrade.transport.close();
   }

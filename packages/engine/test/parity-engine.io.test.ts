@@ -221,6 +221,10 @@ describe("engine.io API", () => {
       const received = once(client as never, "message");
       await new Promise<void>((resolve) => session.send("with cb", resolve));
       assert.deepEqual(await received, ["with cb"]);
+      // An empty message ("4", no data) echoed back goes out empty instead of throwing, as with engine.io.
+      const echoed = once(client as never, "message");
+      session.send(undefined as unknown as string);
+      assert.deepEqual(await echoed, [undefined]); // "4": engine.io-client hands over no data
       client.close();
     } finally {
       await f.close();

@@ -4,22 +4,43 @@
 // Every subscription is confirmed: a SUBSCRIBE that fails is retried until it succeeds (or nobody
 // wants the channel any more), and after the connection comes back every channel is subscribed
 // again and confirmed before the users are told the router is whole again (`onRestored`).
+// Patterns (PSUBSCRIBE) are subscriptions like channels, keyed apart.
 import { isReady, type RedisClient } from "./redis-client.js";
 
 export type ChannelHandler = (message: Buffer) => void;
 
-const routers = new WeakMap<RedisClient, ChannelRouter>();
-const shardedRouters = new WeakMap<RedisClient, ChannelRouter>();
+/**
+ * Classic SUBSCRIBE (patterns too, keyed apart), sharded SSUBSCRIBE, or a router of patterns only
+ * (PSUBSCRIBE keyed by the pattern itself: the socket.io compat mode).
+ */
+export type RouterKind = "channel" | "sharded" | "pattern";
+
+const routers: Record<RouterKind, WeakMap<RedisClient, ChannelRouter>> = {
+  channel: new WeakMap(),
+  sharded: new WeakMap(),
+  pattern: new WeakMap(),
+};
+/** Keys of pattern subscriptions of a "channel" router start with it (no channel of this package does). */
+const PATTERN = "\0";
 /** First retry of a failed SUBSCRIBE, ms; doubled up to RETRY_MAX. */
 const RETRY_MIN = 50;
 const RETRY_MAX = 1000;
 
 /** The router of a subscriber client, created on first use; `sharded`: SSUBSCRIBE and `smessage`. */
 export function routerFor(client: RedisClient, sharded = false): ChannelRouter {
-  const map = sharded ? shardedRouters : routers;
+  return routerOfKind(client, sharded ? "sharded" : "channel");
+}
+
+/** The router of a subscriber client's pattern subscriptions (PSUBSCRIBE, `pmessageBuffer`). */
+export function patternRouterFor(client: RedisClient): ChannelRouter {
+  return routerOfKind(client, "pattern");
+}
+
+function routerOfKind(client: RedisClient, kind: RouterKind): ChannelRouter {
+  const map = routers[kind];
   let router = map.get(client);
   if (!router) {
-    router = new ChannelRouter(client, sharded);
+    router = new ChannelRouter(client, kind);
     map.set(client, router);
   }
   return router;
@@ -47,10 +68,21 @@ export class ChannelRouter {
 
   private readonly subscribeTo: (channel: string) => Promise<unknown>;
   private readonly unsubscribeFrom: (channel: string) => Promise<unknown>;
+  private patternTo: ((pattern: string) => Promise<unknown>) | undefined;
+  private patternFrom: ((pattern: string) => Promise<unknown>) | undefined;
 
-  constructor(client: RedisClient, sharded = false) {
+  constructor(client: RedisClient, kind: RouterKind = "channel") {
     this.client = client;
-    if (sharded) {
+    if (kind === "pattern") {
+      const { psubscribe, punsubscribe } = client;
+      if (!psubscribe || !punsubscribe) {
+        throw new TypeError("option compat needs a client with psubscribe/punsubscribe (ioredis Redis)");
+      }
+      this.subscribeTo = (pattern) => psubscribe.call(client, pattern);
+      this.unsubscribeFrom = (pattern) => punsubscribe.call(client, pattern);
+      // A pattern's handlers get every message of every channel it matches.
+      client.on("pmessageBuffer", (pattern, _channel, message) => this.route(pattern.toString(), message));
+    } else if (kind === "sharded") {
       const { ssubscribe, sunsubscribe } = client;
       if (!ssubscribe || !sunsubscribe) {
         throw new TypeError(
@@ -63,9 +95,19 @@ export class ChannelRouter {
       this.subscribeTo = (channel) => client.subscribe(channel);
       this.unsubscribeFrom = (channel) => client.unsubscribe(channel);
     }
-    client.on(sharded ? "smessageBuffer" : "messageBuffer", (channel, message) =>
-      this.route(channel, message),
-    );
+    if (kind !== "pattern") {
+      client.on(kind === "sharded" ? "smessageBuffer" : "messageBuffer", (channel, message) =>
+        this.route(channel.toString(), message),
+      );
+    }
+    if (kind === "channel" && client.psubscribe && client.punsubscribe) {
+      const { psubscribe, punsubscribe } = client;
+      this.patternTo = (pattern) => psubscribe.call(client, pattern);
+      this.patternFrom = (pattern) => punsubscribe.call(client, pattern);
+      client.on("pmessageBuffer", (pattern, _channel, message) =>
+        this.route(PATTERN + pattern.toString(), message),
+      );
+    }
     client.on("close", () => this.onConnectionLost());
     client.on("ready", () => this.onConnectionBack());
   }
@@ -87,6 +129,21 @@ export class ChannelRouter {
     return sub.confirmed;
   }
 
+  /** Whether the client can subscribe to patterns (not in sharded mode). */
+  get patterns(): boolean {
+    return this.patternTo !== undefined;
+  }
+
+  /** Like {@link subscribe}, for every channel matching a glob-style `pattern` (PSUBSCRIBE). */
+  psubscribe(pattern: string, handler: ChannelHandler, report: (err: unknown) => void): Promise<void> {
+    return this.subscribe(PATTERN + pattern, handler, report);
+  }
+
+  /** Like {@link unsubscribe}, for a pattern. */
+  punsubscribe(pattern: string, handler: ChannelHandler): Promise<void> {
+    return this.unsubscribe(PATTERN + pattern, handler);
+  }
+
   /** Removes a handler; the last one out unsubscribes. */
   unsubscribe(channel: string, handler: ChannelHandler): Promise<void> {
     const sub = this.subscriptions.get(channel);
@@ -94,7 +151,7 @@ export class ChannelRouter {
     this.subscriptions.delete(channel);
     clearTimeout(sub.retry);
     sub.resolve();
-    return this.unsubscribeFrom(channel).then(() => undefined);
+    return this.send(channel, false).then(() => undefined);
   }
 
   /** The confirmation still awaited for `channel`, if any. */
@@ -134,7 +191,7 @@ export class ChannelRouter {
   /** Sends SUBSCRIBE; on failure tries again later, as long as the channel is still wanted. */
   private attempt(channel: string, sub: Subscription, delay: number): void {
     sub.retry = undefined;
-    this.subscribeTo(channel).then(
+    this.send(channel, true).then(
       () => {
         if (this.subscriptions.get(channel) !== sub) return;
         sub.resolve();
@@ -179,8 +236,18 @@ export class ChannelRouter {
     for (const fn of [...this.restoredListeners]) fn();
   }
 
-  private route(channel: Buffer, message: Buffer): void {
-    const sub = this.subscriptions.get(channel.toString());
+  /** SUBSCRIBE / UNSUBSCRIBE (or the pattern commands, for a pattern's key). */
+  private send(key: string, on: boolean): Promise<unknown> {
+    if (key.startsWith(PATTERN)) {
+      const command = on ? this.patternTo : this.patternFrom;
+      if (!command) return Promise.reject(new Error("this Redis client cannot subscribe to patterns"));
+      return command(key.slice(PATTERN.length));
+    }
+    return on ? this.subscribeTo(key) : this.unsubscribeFrom(key);
+  }
+
+  private route(channel: string, message: Buffer): void {
+    const sub = this.subscriptions.get(channel);
     if (!sub) return;
     for (const handler of sub.handlers) handler(message);
   }

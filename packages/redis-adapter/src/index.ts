@@ -17,6 +17,7 @@ import { RedisAdapter } from "./redis-adapter.js";
 import type { RedisClient } from "./redis-client.js";
 import { RedisNodeDirectory } from "./node-directory.js";
 import { SessionForwarding } from "./session-forwarding.js";
+import { SocketIoCompatAdapter } from "./compat/socketio-adapter.js";
 import type { SessionForwardingOptions } from "./forwarding-options.js";
 
 export { RedisAdapterError, type RedisAdapterErrorCode } from "./errors.js";
@@ -25,6 +26,7 @@ export { RedisAdapter } from "./redis-adapter.js";
 export type { RedisClient } from "./redis-client.js";
 export type { SessionForwardingOptions } from "./forwarding-options.js";
 export { type NodeDirectory, RedisNodeDirectory } from "./node-directory.js";
+export { type SkippedMessages, SocketIoCompatAdapter } from "./compat/socketio-adapter.js";
 export {
   type ForwardingStats,
   SessionForwarding,
@@ -32,7 +34,8 @@ export {
 } from "./session-forwarding.js";
 
 /**
- * The `adapter` option of a Volley `Server`: one {@link RedisAdapter} per namespace, all sharing
+ * The `adapter` option of a Volley `Server`: one {@link RedisAdapter} (with `compat: "socket.io"`,
+ * one {@link SocketIoCompatAdapter}) per namespace, all sharing
  * the two connections. `subClient` must be a connection of its own (`pubClient.duplicate()`): a
  * subscribed Redis connection cannot send other commands. The adapter never closes the clients.
  * @throws TypeError when an option is out of range (named in the message).
@@ -43,7 +46,13 @@ export function createAdapter(
   opts: RedisAdapterOptions = {},
 ): AdapterConstructor {
   // Checked now, so a bad option fails at start-up rather than at the first namespace.
-  resolveOptions(opts);
+  if (resolveOptions(opts).compat === "socket.io") {
+    return class extends SocketIoCompatAdapter {
+      constructor(nsp: Namespace) {
+        super(nsp, pubClient, subClient, opts);
+      }
+    };
+  }
   return class extends RedisAdapter {
     constructor(nsp: Namespace) {
       super(nsp, pubClient, subClient, opts);

@@ -32,10 +32,12 @@ import { type RedisAdapterOptions, type ResolvedRedisOptions, resolveOptions } f
 import { PendingRestores } from "./pending-restores.js";
 import { compareStreamIds, isStreamId, RecoveryStream, splitLogged } from "./recovery-stream.js";
 import { isReady, type RedisClient } from "./redis-client.js";
+import { OwnSocketRooms } from "./own-socket-rooms.js";
 import { RoomSubscriptions } from "./room-subscriptions.js";
 import { SessionSnapshots } from "./session-snapshots.js";
 import { isPrivateSessionId, SessionStore, type StoredSession, validateSession } from "./session-store.js";
 import { takeSession } from "./session-takeover.js";
+import { debug } from "./debug.js";
 
 /**
  * Adapter sharing rooms, broadcasts, acknowledgements, `fetchSockets`, `serverSideEmit` and
@@ -49,6 +51,8 @@ export class RedisAdapter extends ClusterAdapter {
   private readonly stream: RecoveryStream | undefined;
   private readonly sessionStore: SessionStore | undefined;
   private readonly roomSubscriptions: RoomSubscriptions;
+  /** Sockets' own rooms by one pattern per node (not sharded, and a client with PSUBSCRIBE). */
+  private readonly ownRooms: OwnSocketRooms | undefined;
   // Recovery bookkeeping.
   private lastOffset = "0-0";
   private readonly connectOffsets = new Map<SocketId, string>();
@@ -66,7 +70,10 @@ export class RedisAdapter extends ClusterAdapter {
     this.receive(split.frame, split.offset);
   };
   private readonly onMessage = (raw: Buffer) => this.receive(raw);
-  private readonly onBack = () => this.transportUp();
+  private readonly onBack = () => {
+    if (debug.enabled) debug.log("%s: Redis connection ready, rejoining the cluster", this.uid);
+    this.transportUp();
+  };
   private readonly stopRestoredListener: () => void;
   private readonly publishCommand: string;
   /** Sharded mode: refreshes this node's liveness key. */
@@ -90,11 +97,14 @@ export class RedisAdapter extends ClusterAdapter {
     this.router = routerFor(subClient, sharded);
     this.publishCommand = sharded ? "SPUBLISH" : "PUBLISH";
     this.channels = new Channels(this.redisOptions.key, this.host.name, sharded);
+    const ownRooms = this.router.patterns ? new OwnSocketRooms(this.uid) : undefined;
+    this.ownRooms = ownRooms;
     this.roomSubscriptions = new RoomSubscriptions(
       this.router,
       this.channels,
       this.onBroadcast,
       this.reportFn,
+      ownRooms ? (room) => ownRooms.covers(room) : undefined,
     );
     this.pendingRestores = new PendingRestores(
       this.host.name,
@@ -150,7 +160,14 @@ export class RedisAdapter extends ClusterAdapter {
       this.router.subscribe(this.channels.all, this.onBroadcast, this.reportFn),
       this.router.subscribe(this.channels.request, this.onMessage, this.reportFn),
       this.router.subscribe(this.channels.response(this.uid), this.onMessage, this.reportFn),
+      this.ownRooms &&
+        this.router.psubscribe(this.channels.ownSocketRooms(this.uid), this.onBroadcast, this.reportFn),
     ]);
+  }
+
+  /** Ids that name this node, so their rooms are covered by its pattern (see own-socket-rooms.ts). */
+  override socketId(): string | undefined {
+    return this.ownRooms?.newId();
   }
 
   protected override async startTransport(): Promise<void> {
@@ -174,6 +191,7 @@ export class RedisAdapter extends ClusterAdapter {
       this.router.unsubscribe(this.channels.all, this.onBroadcast),
       this.router.unsubscribe(this.channels.request, this.onMessage),
       this.router.unsubscribe(this.channels.response(this.uid), this.onMessage),
+      this.ownRooms && this.router.punsubscribe(this.channels.ownSocketRooms(this.uid), this.onBroadcast),
       ...this.roomSubscriptions.close(),
     ]);
   }
@@ -289,8 +307,10 @@ export class RedisAdapter extends ClusterAdapter {
       return;
     }
     packet.nsp = this.host.name;
+    // Sharded: the script publishes in the stream's slot, so logged broadcasts go on the namespace's
+    // channel (receivers filter by room) — one shard keeps them in stream order for every node.
     const channel =
-      opts.rooms.size === 1
+      opts.rooms.size === 1 && !this.redisOptions.sharded
         ? this.channels.room(opts.rooms.values().next().value as Room)
         : this.channels.all;
     let frame: Buffer;
@@ -376,7 +396,7 @@ export class RedisAdapter extends ClusterAdapter {
         this.pendingRestores.end(session.sid, pending);
         return null;
       }
-      this.pendingRestores.replay(pending, from, entries);
+      await this.pendingRestores.replay(pending, from, entries);
     } catch (err) {
       this.pendingRestores.end(session.sid, pending);
       this.report(err);

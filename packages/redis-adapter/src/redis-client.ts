@@ -19,11 +19,16 @@ export interface RedisClient {
   /** Sharded pub/sub (Redis 7, option `sharded`): ioredis `Cluster` with `shardedSubscribers: true`. */
   ssubscribe?(...channels: string[]): Promise<unknown>;
   sunsubscribe?(...channels: string[]): Promise<unknown>;
+  /** Pattern subscriptions (a socket's own room; the socket.io compat mode); ioredis `Redis` has them. */
+  psubscribe?(...patterns: string[]): Promise<unknown>;
+  punsubscribe?(...patterns: string[]): Promise<unknown>;
+  on(event: "pmessageBuffer", listener: (pattern: string, channel: Buffer, message: Buffer) => void): unknown;
   on(
     event: "messageBuffer" | "smessageBuffer",
     listener: (channel: Buffer, message: Buffer) => void,
   ): unknown;
   on(event: "ready" | "close", listener: () => void): unknown;
+  on(event: "pmessageBuffer", listener: (pattern: Buffer, channel: Buffer, message: Buffer) => void): unknown;
   off(event: "messageBuffer", listener: (channel: Buffer, message: Buffer) => void): unknown;
   off(event: "ready" | "close", listener: () => void): unknown;
 }

@@ -12,13 +12,17 @@ export class RoomSubscriptions {
   private readonly onBroadcast: ChannelHandler;
   private readonly report: (err: unknown) => void;
   private closed = false;
+  private readonly covered: (room: Room) => boolean;
 
   constructor(
     router: ChannelRouter,
     channels: Channels,
     onBroadcast: ChannelHandler,
     report: (err: unknown) => void,
+    /** Rooms another subscription covers already (a socket's own room, by pattern): never subscribed. */
+    covered: (room: Room) => boolean = () => false,
   ) {
+    this.covered = covered;
     this.router = router;
     this.channels = channels;
     this.onBroadcast = onBroadcast;
@@ -26,6 +30,7 @@ export class RoomSubscriptions {
   }
 
   hold(room: Room): void {
+    if (this.covered(room)) return;
     const channel = this.channels.room(room);
     const holds = this.holds.get(channel) ?? 0;
     this.holds.set(channel, holds + 1);
@@ -33,6 +38,7 @@ export class RoomSubscriptions {
   }
 
   release(room: Room): void {
+    if (this.covered(room)) return;
     const channel = this.channels.room(room);
     const holds = this.holds.get(channel);
     if (holds === undefined) return;
@@ -46,6 +52,7 @@ export class RoomSubscriptions {
 
   /** Resolves once Redis has confirmed the subscription of `room`'s channel (undefined: nothing pending). */
   confirming(room: Room): Promise<void> | undefined {
+    if (this.covered(room)) return undefined;
     return this.router.pending(this.channels.room(room));
   }
 

@@ -27,6 +27,8 @@ export interface ForwardingStats {
   refused: number;
   /** Relayed WebSocket connections open now. */
   openTunnels: number;
+  /** Relayed polling requests in flight now (waiting for or streaming the owner's answer). */
+  openRequests: number;
 }
 
 /** Events of a {@link SessionForwarding}. */
@@ -64,6 +66,7 @@ export class SessionForwarding extends EventEmitter<SessionForwardingEvents> {
   private forwardedRequests = 0;
   private forwardedUpgrades = 0;
   private refused = 0;
+  private openRequests = 0;
 
   /** @throws TypeError naming the option when a value is out of range. */
   constructor(directory: NodeDirectory, opts: SessionForwardingOptions) {
@@ -86,6 +89,7 @@ export class SessionForwarding extends EventEmitter<SessionForwardingEvents> {
       forwardedUpgrades: this.forwardedUpgrades,
       refused: this.refused,
       openTunnels: this.tunnels.size,
+      openRequests: this.openRequests,
     };
   }
 
@@ -110,6 +114,8 @@ export class SessionForwarding extends EventEmitter<SessionForwardingEvents> {
         return;
       }
       this.forwardedRequests++;
+      this.openRequests++;
+      res.once("close", () => this.openRequests--);
       relayRequest(owner, target, req, res, refuse, this.relay);
     });
     return true;
@@ -138,6 +144,14 @@ export class SessionForwarding extends EventEmitter<SessionForwardingEvents> {
       this.tunnels.add(tunnel);
     });
     return true;
+  }
+
+  /**
+   * The engine's seam: true for a request another server relayed here. Its connection breaking
+   * (the relaying server died) does not end the session: the balancer sends the request again.
+   */
+  isRelayed(req: IncomingMessage): boolean {
+    return isForwarded(req);
   }
 
   /** Leaves the directory, ends relayed connections and stops refreshing. Call after `io.close()`. */

@@ -1,5 +1,5 @@
-// Shared by the Redis adapter tests: a Redis to talk to (the one on 127.0.0.1:6379, or one started
-// on a free port and stopped after), unique key prefixes, in-process nodes, bounded waits.
+// Shared by the Redis adapter tests: a Redis of the test file's own (started on a free loopback port
+// and stopped after; never a shared one), unique key prefixes, in-process nodes, bounded waits.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -48,31 +48,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Deletes the keys this test process created (prefix `volley-test-<pid>-`); bounded scan. */
-async function deleteTestKeys(port: number): Promise<void> {
-  const client = new Redis(port, "127.0.0.1");
-  try {
-    let cursor = "0";
-    for (let i = 0; i < 10_000; i++) {
-      const [nextCursor, keys] = await client.scan(
-        cursor,
-        "MATCH",
-        `volley-test-${process.pid}-*`,
-        "COUNT",
-        1000,
-      );
-      if (keys.length > 0) await client.del(...keys);
-      cursor = nextCursor;
-      if (cursor === "0") break;
-    }
-  } finally {
-    await client.quit();
-  }
-}
-
-/** The Redis on 127.0.0.1:6379, or a throwaway one on a free port. `stop()` removes this run's keys. */
+/** A throwaway redis-server of this test file on a free loopback port (never a shared one). */
 export async function ensureRedis(): Promise<RedisHandle> {
-  if (await ping(6379)) return { port: 6379, stop: () => deleteTestKeys(6379) };
   const port = await freePort();
   const child = spawn(
     "redis-server",
@@ -255,10 +232,14 @@ export function next<T extends unknown[] = unknown[]>(
 
 /** Waits until every node sees `count` servers. */
 export async function untilClustered(nodes: ServerNode[], count = nodes.length, nsp = "/"): Promise<void> {
-  await until(async () => {
-    for (const node of nodes) if ((await node.io.of(nsp).adapter.serverCount()) !== count) return false;
-    return true;
-  }, `${count} servers in the cluster`);
+  await until(
+    async () => {
+      for (const node of nodes) if ((await node.io.of(nsp).adapter.serverCount()) !== count) return false;
+      return true;
+    },
+    `${count} servers in the cluster`,
+    2000,
+  );
 }
 
 /** Connects a client and resolves once connected. */
@@ -270,13 +251,17 @@ export async function connected(socket: ClientSocket): Promise<ClientSocket> {
 /** A Redis Cluster of three masters (no replicas) of the test's own, on free loopback ports. */
 export interface OwnRedisCluster {
   ports: number[];
+  /** SIGKILLs master `i` and waits for its process to end. */
+  kill(i: number): Promise<void>;
+  /** Starts master `i` again (same port and node file: it rejoins) and waits until the cluster is ok. */
+  restart(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startRedisCluster(): Promise<OwnRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), "volley-cluster-"));
   const ports = [await freePort(), await freePort(), await freePort()];
-  const children = ports.map((port) =>
+  const spawnMaster = (port: number) =>
     spawn(
       "redis-server",
       [
@@ -296,17 +281,32 @@ export async function startRedisCluster(): Promise<OwnRedisCluster> {
         "2000",
       ],
       { stdio: "ignore", cwd: dir },
-    ),
-  );
-  const stop = async () => {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, "exit");
-        child.kill("SIGKILL");
-        await exited;
-      }),
     );
+  const children = ports.map(spawnMaster);
+  const untilOk = async () => {
+    // Every master must agree the cluster is up before clients use it.
+    for (const port of ports) {
+      const client = new Redis(port, "127.0.0.1", { lazyConnect: true });
+      try {
+        for (let i = 0; i < 1000; i++) {
+          const info = await client.call("CLUSTER", "INFO").catch(() => "");
+          if (String(info).includes("cluster_state:ok")) break;
+          await sleepTick(20);
+        }
+      } finally {
+        client.disconnect();
+      }
+    }
+  };
+  const kill = async (i: number) => {
+    const child = children[i]!;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill("SIGKILL");
+    await exited;
+  };
+  const stop = async () => {
+    await Promise.all(children.map((_, i) => kill(i)));
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -327,22 +327,20 @@ export async function startRedisCluster(): Promise<OwnRedisCluster> {
     );
     const [code] = await once(create, "exit");
     if (code !== 0) throw new Error(`redis-cli --cluster create exited with ${code}`);
-    // Every master must agree the cluster is up before clients use it.
-    for (const port of ports) {
-      const client = new Redis(port, "127.0.0.1");
-      try {
-        for (let i = 0; i < 500; i++) {
-          const info = String(await client.call("CLUSTER", "INFO"));
-          if (info.includes("cluster_state:ok")) break;
-          await sleepTick(20);
-        }
-      } finally {
-        client.disconnect();
-      }
-    }
+    await untilOk();
   } catch (err) {
     await stop();
     throw err;
   }
-  return { ports, stop };
+  return {
+    ports,
+    kill,
+    async restart(i: number) {
+      await kill(i);
+      children[i] = spawnMaster(ports[i]!);
+      for (let n = 0; n < 200 && !(await ping(ports[i]!)); n++) await sleepTick(20);
+      await untilOk();
+    },
+    stop,
+  };
 }

@@ -63,7 +63,8 @@ describe("in-process bus: outage", () => {
 describe("in-process bus: partition", () => {
   test("a partitioned node: fetchSockets gives the others' sockets after requestsTimeout and names it; heartbeatTimeout drops it", async () => {
     const key = `bus-${randomBytes(4).toString("hex")}`;
-    const opts = { requestsTimeout: 200, heartbeatInterval: 100, heartbeatTimeout: 400 };
+    // Generous: a busy machine must not make a live node miss the deadline or look gone.
+    const opts = { requestsTimeout: 2000, heartbeatInterval: 500, heartbeatTimeout: 3000 };
     const nodes = await Promise.all([0, 1, 2].map(() => startServer(createInProcessAdapter(bus, key, opts))));
     try {
       await untilClustered(nodes);

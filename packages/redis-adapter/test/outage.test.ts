@@ -50,7 +50,7 @@ async function node(key: string, opts: RedisAdapterOptions = {}): Promise<Server
 }
 
 describe("Redis outage", () => {
-  test("local clients served during the outage; kept broadcasts delivered after; overflow reported; resumption measured", async () => {
+  test("5 outages in a row: local clients served during each; kept broadcasts delivered after; overflow reported; resumption logged", async () => {
     const key = uniqueKey();
     const nodes = [await node(key, { outageBufferMaxPackets: 3 }), await node(key)];
     try {
@@ -65,41 +65,65 @@ describe("Redis outage", () => {
       const remoteGot: unknown[] = [];
       local.on("news", (n: unknown) => localGot.push(n));
       remote.on("news", (n: unknown) => remoteGot.push(n));
+      const timings: string[] = [];
 
-      await redis.kill();
-      await until(() => nodes.every((n) => n.pub.status !== "ready"), "both nodes see Redis gone");
-      // Logged broadcasts (recovery is on) no longer wait for their echo from Redis.
-      for (const n of [1, 2, 3]) nodes[0]!.io.emit("news", n);
-      nodes[0]!.io.to("room").emit("news", 4);
-      await until(() => localGot.length === 3, "local client served during the outage");
-      assert.deepEqual(localGot, [1, 2, 3]);
-      const lostNow = errors.filter((e) => e.code === "BROADCASTS_LOST");
-      assert.equal(lostNow.length, 1, "the overflow is reported at once");
+      // A bounded loop of outages: each one behaves the same.
+      for (let round = 0; round < 5; round++) {
+        localGot.length = 0;
+        remoteGot.length = 0;
+        const errorsBefore = errors.length;
+        // Each outage starts with no command in flight (a PING answered after everything sent
+        // before it): ioredis sends unanswered commands again after reconnecting, and a broadcast
+        // Redis had run but not answered could then go out twice (README, "Failure model").
+        await Promise.all(nodes.map((n) => n.pub.ping()));
+        await redis.kill();
+        await until(() => nodes.every((n) => n.pub.status !== "ready"), "both nodes see Redis gone");
+        // Logged broadcasts (recovery is on) no longer wait for their echo from Redis.
+        for (const n of [1, 2, 3]) nodes[0]!.io.emit("news", n);
+        nodes[0]!.io.to("room").emit("news", 4);
+        await until(
+          () => localGot.length >= 3,
+          `round ${round}: local client served during the outage`,
+        ).catch((err: Error) => {
+          throw new Error(`${err.message}: it got ${JSON.stringify(localGot)}, connected ${local.connected}`);
+        });
+        assert.deepEqual(localGot, [1, 2, 3]);
+        const lostNow = errors.slice(errorsBefore).filter((e) => e.code === "BROADCASTS_LOST");
+        assert.equal(lostNow.length, 1, `round ${round}: the overflow is reported at once`);
 
-      await redis.start();
-      const back = Date.now();
-      await until(() => remoteGot.length === 3, "kept broadcasts delivered after Redis returned", 1000);
-      const delivered = Date.now() - back;
-      assert.deepEqual(remoteGot, [1, 2, 3]);
-      const total = errors.filter((e) => e.code === "BROADCASTS_LOST").at(-1)!;
-      assert.equal(total.lost, 1, "the broadcast that did not fit is counted");
+        await redis.start();
+        const back = Date.now();
+        await until(
+          () => remoteGot.length >= 3,
+          `round ${round}: kept broadcasts delivered after Redis returned`,
+          2000,
+        ).catch((err: Error) => {
+          const codes = errors.slice(errorsBefore).map((e) => e.code);
+          throw new Error(`${err.message}: the other got ${JSON.stringify(remoteGot)}, errors ${codes}`);
+        });
+        const delivered = Date.now() - back;
+        assert.deepEqual(remoteGot, [1, 2, 3]);
+        const total = errors
+          .slice(errorsBefore)
+          .filter((e) => e.code === "BROADCASTS_LOST")
+          .at(-1)!;
+        assert.equal(total.lost, 1, `round ${round}: the broadcast that did not fit is counted`);
 
-      // Whole again: a fresh broadcast each way, and both nodes count two servers.
-      await untilClustered(nodes);
-      const freshLocal = new Promise<void>((resolve) =>
-        local.on("news", (n: unknown) => n === "b" && resolve()),
-      );
-      const freshRemote = new Promise<void>((resolve) =>
-        remote.on("news", (n: unknown) => n === "a" && resolve()),
-      );
-      nodes[0]!.io.emit("news", "a");
-      nodes[1]!.io.emit("news", "b");
-      await Promise.all([freshLocal, freshRemote]);
-      const resumed = Date.now() - back;
+        // Whole again: a fresh broadcast each way, and both nodes count two servers.
+        await untilClustered(nodes);
+        nodes[0]!.io.emit("news", `a${round}`);
+        nodes[1]!.io.emit("news", `b${round}`);
+        // Both ways, and each node's own too (logged broadcasts reach its clients from Redis).
+        await until(
+          () => [localGot, remoteGot].every((got) => got.includes(`a${round}`) && got.includes(`b${round}`)),
+          `round ${round}: fresh broadcasts both ways`,
+        );
+        // Reported, not asserted: how fast is for benchmarks, not a race in a test.
+        timings.push(`${delivered}/${Date.now() - back}`);
+      }
       process.stdout.write(
-        `# Redis back: kept broadcasts delivered after ${delivered} ms, cluster whole after ${resumed} ms\n`,
+        `# Redis back (5 outages): kept broadcasts delivered / cluster whole after, ms: ${timings.join(", ")}\n`,
       );
-      assert.ok(resumed < 1000, `resumed after ${resumed} ms`);
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
     }

@@ -3,7 +3,8 @@
 // connection-state recovery across servers, whose stream and script live in the namespace's slot.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Cluster } from "ioredis";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Cluster, Redis } from "ioredis";
 import { io as ioc } from "socket.io-client";
 import type { Socket } from "volley";
 import { createAdapter, type RedisAdapterOptions } from "../src/index.js";
@@ -115,6 +116,104 @@ describe("Redis Cluster: connection-state recovery", () => {
     } finally {
       closeClients(clients);
       for (const close of closers) await close();
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  });
+});
+
+describe("Redis Cluster: rooms spread over the masters", () => {
+  test("each room's channel is in the room's own slot, so rooms live on every master", async () => {
+    const key = uniqueKey();
+    const nodes = [await start(key, {}), await start(key, {})];
+    const clients: ReturnType<typeof ioc>[] = [];
+    try {
+      const rooms = Array.from({ length: 30 }, (_, i) => `room-${i}`);
+      nodes[0]!.io.on("connection", async (socket: Socket) => {
+        await socket.join(rooms);
+        socket.emit("joined");
+      });
+      await untilClustered(nodes);
+      const socket = ioc(nodes[0]!.url, { forceNew: true, transports: ["websocket"] });
+      clients.push(socket);
+      const got: string[] = [];
+      socket.on("news", (room: string) => got.push(room));
+      await next(socket, "joined");
+      // Which master holds each subscribed room channel.
+      const holders = new Set<number>();
+      for (const [i, port] of redis.ports.entries()) {
+        const master = new Redis(port, "127.0.0.1");
+        try {
+          const channels = (await master.call("PUBSUB", "SHARDCHANNELS", `{${key}#/#room-*`)) as string[];
+          if (channels.length > 0) holders.add(i);
+        } finally {
+          master.disconnect();
+        }
+      }
+      assert.ok(holders.size >= 2, `room channels on ${holders.size} master(s)`);
+      // And each room still gets its broadcasts from the other server.
+      for (const room of rooms) nodes[1]!.io.to(room).emit("news", room);
+      await until(() => got.length >= rooms.length, "every room's broadcast");
+      assert.deepEqual([...got].sort(), [...rooms].sort());
+    } finally {
+      closeClients(clients);
+      await Promise.all(nodes.map((n) => n.close()));
+    }
+  });
+});
+
+describe("Redis Cluster: a master killed and restarted", () => {
+  test("servers serve their own clients while the cluster is down and resume across servers when it is back", async () => {
+    const key = uniqueKey();
+    const nodes = [await start(key, {}), await start(key, {})];
+    const clients: ReturnType<typeof ioc>[] = [];
+    const errors: string[] = [];
+    try {
+      for (const node of nodes)
+        node.io.of("/").adapter.on("error", (err) => errors.push(String((err as { code?: string }).code)));
+      await untilClustered(nodes);
+      const sockets = nodes.map((n) => ioc(n.url, { forceNew: true, transports: ["websocket"] }));
+      clients.push(...sockets);
+      const got = sockets.map(() => [] as string[]);
+      sockets.forEach((s, i) => {
+        s.on("news", (text: string) => got[i]!.push(text));
+      });
+      await Promise.all(sockets.map(connected));
+      nodes[0]!.io.emit("news", "before");
+      await until(() => got.every((g) => g.includes("before")), "before the outage");
+
+      // No replicas: the killed master's slots are lost, and with cluster-require-full-coverage
+      // (the default) the whole cluster refuses commands after cluster-node-timeout (2 s here).
+      await redis.kill(0);
+      nodes[0]!.io.emit("news", "during");
+      await until(() => got[0]!.includes("during"), "its own client served during the outage", 2000);
+
+      await redis.restart(0);
+      // Back: broadcasts cross servers again (ioredis reconnects and the adapter resubscribes).
+      let n = 0;
+      await until(
+        async () => {
+          nodes[1]!.io.emit("news", `after-${n++}`);
+          await sleep(50);
+          return got[0]!.some((t) => t.startsWith("after-"));
+        },
+        "broadcasts across servers again",
+        600,
+      );
+      // What was sent during the outage reaches the other server once Redis is back, or is reported.
+      await until(
+        () => got[1]!.includes("during") || errors.length > 0,
+        "the outage broadcast delivered or reported",
+      );
+      const during = got[1]!.includes("during");
+      assert.ok(
+        during || errors.length > 0,
+        "a broadcast of the outage is delivered or reported, never silently lost",
+      );
+      console.log(
+        `# master killed and restarted: outage broadcast ${during ? "delivered after" : "reported"}; errors: ${[...new Set(errors)].join(", ") || "none"}`,
+      );
+    } finally {
+      closeClients(clients);
       await Promise.all(nodes.map((n) => n.close()));
     }
   });

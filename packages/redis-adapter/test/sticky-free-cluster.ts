@@ -7,7 +7,13 @@ const fixture = new URL("./fixtures/sticky-free-node.ts", import.meta.url).pathn
 /** What a node reports of itself. */
 export interface NodeState {
   nodeId: string;
-  stats: { forwardedRequests: number; forwardedUpgrades: number; refused: number; openTunnels: number };
+  stats: {
+    forwardedRequests: number;
+    forwardedUpgrades: number;
+    refused: number;
+    openTunnels: number;
+    openRequests: number;
+  };
   tunnels: string[];
   sessions: string[];
   refusals: Record<string, number>;
@@ -23,10 +29,21 @@ export interface StickyFreeNode {
 }
 
 /** Forks one server (TypeScript sources, like the tests) and waits until it listens and is in the directory. */
-export async function spawnNode(name: string, redisPort: number, key: string): Promise<StickyFreeNode> {
+export async function spawnNode(
+  name: string,
+  redisPort: number,
+  key: string,
+  opts: { recovery?: boolean } = {},
+): Promise<StickyFreeNode> {
   const child: ChildProcess = fork(fixture, [], {
     execArgv: ["--conditions=volley-source", "--import", "tsx"],
-    env: { ...process.env, NAME: name, REDIS_PORT: String(redisPort), KEY: key },
+    env: {
+      ...process.env,
+      NAME: name,
+      REDIS_PORT: String(redisPort),
+      KEY: key,
+      RECOVERY: opts.recovery ? "1" : "",
+    },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const errors: string[] = [];

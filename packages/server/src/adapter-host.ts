@@ -30,8 +30,11 @@ export interface AdapterHost {
   readonly recovery: AdapterRecoverySettings | undefined;
   /** The connected sockets of this namespace on this server. */
   readonly sockets: ReadonlyMap<SocketId, Socket>;
-  /** Encodes a packet once, for every transport and every recipient. */
-  prepare(packet: Packet): PreparedBroadcast;
+  /**
+   * Encodes a packet once, for every transport and every recipient; `compress` is the broadcast's
+   * `compress` flag (with shared compression on, WebSocket frames are deflated once unless it is false).
+   */
+  prepare(packet: Packet, compress?: boolean): PreparedBroadcast;
   /** The next acknowledgement id of the namespace (broadcasts with acks share the sockets' ids). */
   nextAckId(): number;
   /** Private session id of a socket (recovery on), the key of its stored session. */
@@ -52,7 +55,7 @@ export function hostFor(nsp: Namespace): AdapterHost {
     name: nsp.name,
     recovery,
     sockets: nsp.sockets,
-    prepare: (packet) => server._prepare(packet),
+    prepare: (packet, compress) => server._prepare(packet, compress),
     nextAckId: () => nsp._nextAckId(),
     privateSessionId: (socket) => socket._pid,
     serverSideEvent: (args) => nsp._onServerSideEmit(args),

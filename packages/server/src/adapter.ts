@@ -8,6 +8,7 @@ import { type Packet, PacketType } from "@volley/protocol";
 import { type AdapterHost, hostFor } from "./adapter-host.js";
 import { fanOut, inAny } from "./fan-out.js";
 import type { Handshake } from "./handshake.js";
+import type { ClusterMetricsSnapshot } from "./metrics-snapshot.js";
 import type { Namespace } from "./namespace.js";
 import { type LogEntry, RecoveryLog } from "./recovery-log.js";
 import type { Socket } from "./socket.js";
@@ -24,7 +25,8 @@ export interface BroadcastFlags {
   volatile?: boolean;
   /**
    * permessage-deflate for this packet (websocket only). Unset: a broadcast's frame is built once,
-   * uncompressed, for every recipient; `true`: deflated per connection; `false`: never deflated.
+   * uncompressed, for every recipient; `true`: deflated per connection; `false`: never deflated. With
+   * `perMessageDeflate.serverNoContextTakeover`, unset and `true` deflate the shared frame once for all.
    */
   compress?: boolean;
   /** Only this server's sockets (no cluster fan-out). */
@@ -114,11 +116,27 @@ export class Adapter extends EventEmitter {
     }
   }
 
+  /**
+   * The id of a new socket of this namespace; undefined (the default) for the server's random id.
+   * A cluster adapter may make ids that name their node (see @volley/redis-adapter).
+   */
+  socketId(): string | undefined {
+    return undefined;
+  }
+
   /** Called once when the namespace is created. */
   init(): Promise<void> | void {}
 
   /** Called by `io.close()`. */
   close(): Promise<void> | void {}
+
+  /**
+   * Metrics hook: what a cluster adapter reports about its node for `io.metrics()` (nodes, requests
+   * and their latency, errors, lost broadcasts). Undefined for a single server.
+   */
+  clusterMetrics(): ClusterMetricsSnapshot | undefined {
+    return undefined;
+  }
 
   /** Number of servers in the cluster (1 in memory). */
   serverCount(): Promise<number> {
@@ -182,7 +200,7 @@ export class Adapter extends EventEmitter {
       logged.push(log.nextOffset());
       packet = { type: packet.type, nsp: packet.nsp, data: logged };
     }
-    const prepared = this.host.prepare(packet);
+    const prepared = this.host.prepare(packet, flags?.compress);
     if (logged && log) {
       log.append(logged, [...opts.rooms], opts.except ? [...opts.except] : [], prepared.bytes);
     }
@@ -213,7 +231,7 @@ export class Adapter extends EventEmitter {
    */
   protected deliver(packet: Packet, opts: BroadcastOptions): number {
     packet.nsp = this.host.name;
-    const prepared = this.host.prepare(packet);
+    const prepared = this.host.prepare(packet, opts.flags?.compress);
     return fanOut(this.host.sockets, this, opts, {
       packets: prepared.packets,
       data: packet.data as unknown[],
@@ -230,7 +248,7 @@ export class Adapter extends EventEmitter {
   ): number {
     packet.nsp = this.host.name;
     packet.id = this.host.nextAckId();
-    const prepared = this.host.prepare(packet);
+    const prepared = this.host.prepare(packet, opts.flags?.compress);
     return fanOut(this.host.sockets, this, opts, {
       packets: prepared.packets,
       data: packet.data as unknown[],
@@ -309,7 +327,8 @@ export class Adapter extends EventEmitter {
     // A session is restored once; a second attempt with the same pid starts fresh.
     this.sessions.delete(pid);
     const session = stored.session;
-    const missedPackets = this.filterMissed(entries, new Set(session.rooms));
+    // Its own room too: direct emits (`socket.emit`) are logged to it.
+    const missedPackets = this.filterMissed(entries, new Set([...session.rooms, session.sid]));
     // logSeq now marks what the replay covers; the socket adds what is logged until it connects.
     return Promise.resolve({ ...session, logSeq: log.nextSeq - 1, missedPackets });
   }

@@ -3,12 +3,16 @@ import type { Adapter, BroadcastFlags, Room, SocketDetails } from "./adapter.js"
 import { RESERVED_EVENTS } from "./disconnect-reason.js";
 import type { Handshake } from "./handshake.js";
 import type {
+  AckResult,
   DecorateAcknowledgementsWithMultipleResponses,
   DefaultEventsMap,
   EventNames,
+  EventNamesWithAck,
+  EventNamesWithoutAck,
   EventParams,
   EventParamsWithoutAck,
   EventsMap,
+  UntypedEventNames,
 } from "./typed-events.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: ack callbacks take anything
@@ -19,11 +23,39 @@ function toRooms(room: Room | Room[]): Room[] {
 }
 
 /**
- * An immutable broadcast target: rooms, exceptions and flags. `io.to("a").except("b").emit(...)`
- * builds one per step; the adapter encodes the packet once for all recipients.
+ * What a broadcast may emit. Acknowledgements from many clients need a deadline: before `timeout()`
+ * (`Timed` false) events with an acknowledgement are refused by the compiler (typed maps only); after
+ * it, their callback is required and gets `(err, responses[])`.
  */
-// biome-ignore lint/suspicious/noExplicitAny: socket.io's default
-export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = any> {
+export type BroadcastEventNames<EmitEvents extends EventsMap, Timed extends boolean> = Timed extends true
+  ? EventNames<EmitEvents>
+  : EventNamesWithoutAck<EmitEvents> & EventNames<EmitEvents>;
+
+/** What `emitWithAck` of a broadcast accepts: acknowledged events after `timeout()`, untyped ones before. */
+export type BroadcastAckEventNames<EmitEvents extends EventsMap, Timed extends boolean> = Timed extends true
+  ? EventNamesWithAck<EmitEvents> & EventNames<EmitEvents>
+  : UntypedEventNames<EmitEvents> & EventNames<EmitEvents>;
+
+/** The operator `timeout()` returns: the acknowledgements decorated once, whatever the chain. */
+export type TimedBroadcastOperator<
+  EmitEvents extends EventsMap,
+  SocketData,
+  Timed extends boolean,
+> = Timed extends true
+  ? BroadcastOperator<EmitEvents, SocketData, true>
+  : BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData, true>;
+
+/**
+ * An immutable broadcast target: rooms, exceptions and flags. `io.to("a").except("b").emit(...)`
+ * builds one per step; the adapter encodes the packet once for all recipients. `Timed` (type only)
+ * records whether `timeout()` was called: see {@link BroadcastEventNames}.
+ */
+export class BroadcastOperator<
+  EmitEvents extends EventsMap = DefaultEventsMap,
+  // biome-ignore lint/suspicious/noExplicitAny: socket.io's default
+  SocketData = any,
+  Timed extends boolean = false,
+> {
   constructor(
     private readonly adapter: Adapter,
     private readonly rooms: Set<Room> = new Set(),
@@ -32,50 +64,49 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
   ) {}
 
   /** Targets members of `room` (added to the rooms already targeted). */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData, Timed> {
     const rooms = new Set(this.rooms);
     for (const r of toRooms(room)) rooms.add(r);
     return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
   }
 
   /** Alias of {@link to}. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData, Timed> {
     return this.to(room);
   }
 
   /** Excludes members of `room`. */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData, Timed> {
     const except = new Set(this.exceptRooms);
     for (const r of toRooms(room)) except.add(r);
     return new BroadcastOperator(this.adapter, this.rooms, except, this.flags);
   }
 
-  private withFlags(flags: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData> {
+  private withFlags(flags: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData, Timed> {
     return new BroadcastOperator(this.adapter, this.rooms, this.exceptRooms, { ...this.flags, ...flags });
   }
 
   /** Whether to compress the packet. */
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
+  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData, Timed> {
     return this.withFlags({ compress });
   }
 
-  /** Drop the packet for clients that cannot take a write right now (slow or upgrading). */
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
+  /** Drop the packet for clients that cannot take a write right now (slow, or a write in flight). */
+  get volatile(): BroadcastOperator<EmitEvents, SocketData, Timed> {
     return this.withFlags({ volatile: true });
   }
 
   /** Only this server's sockets. */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
+  get local(): BroadcastOperator<EmitEvents, SocketData, Timed> {
     return this.withFlags({ local: true });
   }
 
   /** Acknowledgements are awaited at most `ms` milliseconds; the callback gets `(err, responses)`. */
-  timeout(
-    ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
-    return this.withFlags({ timeout: ms }) as unknown as BroadcastOperator<
-      DecorateAcknowledgementsWithMultipleResponses<EmitEvents>,
-      SocketData
+  timeout(ms: number): TimedBroadcastOperator<EmitEvents, SocketData, Timed> {
+    return this.withFlags({ timeout: ms }) as unknown as TimedBroadcastOperator<
+      EmitEvents,
+      SocketData,
+      Timed
     >;
   }
 
@@ -85,7 +116,10 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
    * `(Error("operation has timed out"), responsesSoFar)` after `timeout()`.
    * @throws Error when `ev` is a reserved event name.
    */
-  emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  emit<Ev extends BroadcastEventNames<EmitEvents, Timed>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
     if (RESERVED_EVENTS.has(ev)) throw new Error(`"${ev}" is a reserved event name`);
     const data: unknown[] = [ev];
     for (let i = 0; i < args.length; i++) data.push(args[i]);
@@ -107,10 +141,12 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     let expectedServers = -1;
     let reportedServers = 0;
     let expectedClients = 0;
+    // The server's clock (the engine's `clock` option), so acknowledgement deadlines run on test clocks.
+    const clock = this.adapter.nsp.server._clock;
     const finish = (err: Error | null) => {
       if (done) return;
       done = true;
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
       ack(err, single ? responses[0] : responses);
     };
     const check = () => {
@@ -119,7 +155,14 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     const timer =
       this.flags.timeout === undefined
         ? undefined
-        : setTimeout(() => finish(new Error("operation has timed out")), this.flags.timeout);
+        : clock.setTimeout(
+            (err: Error) => {
+              if (!done) this.adapter.nsp.server._counters.acksTimedOut += expectedClients - responses.length;
+              finish(err);
+            },
+            this.flags.timeout,
+            new Error("operation has timed out"),
+          );
     this.adapter.broadcastWithAck(
       packet,
       { rooms: this.rooms, except: this.exceptRooms, flags: this.flags },
@@ -142,14 +185,17 @@ export class BroadcastOperator<EmitEvents extends EventsMap = DefaultEventsMap, 
     );
   }
 
-  /** Emits and resolves with the responses; rejects with the timeout error, whose `responses` holds those that arrived. */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
+  /**
+   * Emits and resolves with the responses (one per socket reached); rejects with the timeout error,
+   * whose `responses` holds those that arrived. Typed maps need `timeout()` first.
+   */
+  emitWithAck<Ev extends BroadcastAckEventNames<EmitEvents, Timed>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<unknown> {
+  ): Promise<AckResult<EmitEvents, Ev>> {
     return new Promise((resolve, reject) => {
       // On timeout the error carries what did come back, as `err.responses`.
-      const ack = (err: Error | null, responses: unknown) =>
+      const ack = (err: Error | null, responses: AckResult<EmitEvents, Ev>) =>
         err ? reject(Object.assign(err, { responses })) : resolve(responses);
       (this.emit as (ev: string, ...a: unknown[]) => boolean)(ev, ...args, ack);
     });
@@ -215,14 +261,15 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     });
   }
 
+  /** Emits to this one socket; a function as last argument gets its acknowledgement. */
   emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
-    return this.operator.emit(ev, ...args);
+    return (this.operator.emit as (ev: string, ...a: unknown[]) => boolean)(ev, ...args);
   }
 
   /** Acknowledgement deadline for the next emit. */
   timeout(
     ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData, true> {
     return this.operator.timeout(ms);
   }
 

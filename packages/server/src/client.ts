@@ -1,11 +1,13 @@
 // One Engine.IO session: decodes its messages into packets, routes them to the socket of each
 // namespace, and writes packets back. A malformed packet closes this session only ("parse error").
-import { type DecoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
+import { type DecoderLike, type EncoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
 import type { DisconnectReason } from "./disconnect-reason.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
 import type { EventRateSettings } from "./rate-limiter.js";
 import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
+import { debug, debugPacket, logPacket } from "./debug.js";
+import { LEGACY_ENGINE_PROTOCOL, LegacyConnectEncoder, parseLegacyNamespace } from "./socketio-v2-compat.js";
 
 const kClient = Symbol("volley.server.client");
 
@@ -38,6 +40,8 @@ export class Client {
   /** The Engine.IO session. */
   readonly conn: EngineSession;
   private readonly decoder: DecoderLike;
+  /** The server's encoder, or for a Socket.IO v2-era client (Engine.IO 3) one that speaks its CONNECT. */
+  private readonly encoder: EncoderLike;
   /**
    * Connected sockets, one per namespace. A client is in one or a few namespaces: a short array (created
    * on the first connect, exactly sized) costs far less per connection than a Map and is searched as fast.
@@ -54,6 +58,8 @@ export class Client {
     this.server = server;
     this.conn = conn;
     this.decoder = new server._parser.Decoder(server._decoderOptions);
+    const legacy = conn.protocol === LEGACY_ENGINE_PROTOCOL;
+    this.encoder = legacy ? new LegacyConnectEncoder(server._encoder) : server._encoder;
     // Shared listeners that find this client on the session: no closures per connection.
     (conn as unknown as Record<symbol, Client>)[kClient] = this;
     conn.on("message", onConnMessage);
@@ -61,6 +67,8 @@ export class Client {
     conn.on("close", onConnClose);
     // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
     this.connectTimer = server._clock.setTimeout(connectTimedOut, server._connectTimeout, this);
+    // A v2-era client is in the main namespace without asking (it never sends that CONNECT).
+    if (legacy) this.connect("/", {});
   }
 
   /** @internal */
@@ -87,22 +95,45 @@ export class Client {
       this.fail(err);
       return;
     }
-    if (packet) this.onpacket(packet);
+    if (!packet) return;
+    if (debugPacket.enabled) logPacket(this.conn.id, "<", packet, data.length);
+    this.onpacket(packet);
   }
 
   private onpacket(packet: Packet): void {
+    this.server._counters.packetsReceived[packet.type]!++;
     if (packet.type === PacketType.CONNECT) {
-      this.connect(packet.nsp, (packet.data as Record<string, unknown> | undefined) ?? {});
+      // Socket.IO protocol 4 (Engine.IO 3 clients, `allowEIO3`): the query rides in the namespace name.
+      const { name, auth } =
+        this.conn.protocol === LEGACY_ENGINE_PROTOCOL
+          ? parseLegacyNamespace(packet.nsp)
+          : { name: packet.nsp, auth: (packet.data as Record<string, unknown> | undefined) ?? {} };
+      // As Socket.IO: a second CONNECT to a namespace this client is in breaks the protocol.
+      if (this.socketOf(name) === undefined) this.connect(name, auth);
+      else this.breach();
       return;
     }
+    // As Socket.IO: a CONNECT_ERROR from the client, or any packet for a namespace this client is not
+    // in, breaks the protocol and closes the connection ("forced close").
     const socket = this.socketOf(packet.nsp);
-    // Packets for a namespace this client is not in are ignored, as Socket.IO does.
-    if (socket) socket._onpacket(packet);
+    if (socket === undefined || packet.type === PacketType.CONNECT_ERROR) {
+      this.breach();
+      return;
+    }
+    socket._onpacket(packet);
+  }
+
+  /** Closes the connection of a client that broke the protocol; its sockets see "forced close". */
+  private breach(): void {
+    if (this.closed || this.failReason) return;
+    this.failReason = "forced close";
+    this.conn.close();
   }
 
   private connect(name: string, auth: Record<string, unknown>): void {
-    // A repeated CONNECT for a namespace joined or being joined is ignored.
-    if (this.socketOf(name) !== undefined || this.connecting?.has(name)) return;
+    // A repeated CONNECT while the first is still being answered is ignored (socket.io-client sends
+    // one per `socket.connect()` call until connected).
+    if (this.connecting?.has(name)) return;
     if (!this.connecting) this.connecting = new Set();
     this.connecting.add(name);
     const nsp = this.server._nsps.get(name);
@@ -115,6 +146,8 @@ export class Client {
       if (dynamic) dynamic._add(this, auth);
       else {
         this._settled(name);
+        this.server._counters.connectRefused("namespace");
+        if (debug.enabled) debug.log("%s: CONNECT to %s refused: %s", this.conn.id, name, refusal);
         this._writePacket({ type: PacketType.CONNECT_ERROR, nsp: name, data: { message: refusal } }, false);
       }
     });
@@ -167,15 +200,20 @@ export class Client {
   /** @internal Encodes and sends one packet (acks, CONNECT replies, single-socket emits). */
   _writePacket(packet: Packet, volatile: boolean, compress?: boolean): void {
     if (this.closed || this.conn.readyState !== "open") return;
-    if (volatile && !this.conn.writable) return;
+    if (volatile && !this.readyForMore()) {
+      this.dropVolatile();
+      return;
+    }
     let chunks: Array<string | Uint8Array>;
     try {
-      chunks = this.server._encoder.encode(packet);
+      chunks = this.encoder.encode(packet);
     } catch (err) {
       this.server._reportError(err);
       return;
     }
     const opts = compress === undefined ? undefined : { compress };
+    this.server._counters.packetsSent[packet.type]!++;
+    if (debugPacket.enabled) logPacket(this.conn.id, ">", packet, sizeOf(chunks));
     for (const chunk of chunks) this.conn.send(typeof chunk === "string" ? chunk : toBuffer(chunk), opts);
   }
 
@@ -190,7 +228,11 @@ export class Client {
   _sendPrepared(packets: PreparedPacket[], volatile: boolean, compress?: boolean): void {
     const conn = this.conn;
     if (this.closed || conn.readyState !== "open") return;
-    if (volatile && !conn.writable) return;
+    if (volatile && !this.readyForMore()) {
+      this.dropVolatile();
+      return;
+    }
+    this.server._counters.broadcastDeliveries += packets.length;
     if (compress !== undefined && conn.transport.name === "websocket") {
       const perConnection = this.server._perConnectionCompress;
       if (compress ? perConnection.on : perConnection.off) {
@@ -200,6 +242,21 @@ export class Client {
       }
     }
     for (const prepared of packets) conn.sendPrepared(prepared);
+  }
+
+  /** A volatile packet the connection cannot take now: dropped, and counted. */
+  private dropVolatile(): void {
+    this.server._counters.volatileDropped++;
+    if (debugPacket.enabled) debugPacket.log("%s: volatile packet dropped (not writable)", this.conn.id);
+  }
+
+  /**
+   * Whether a volatile packet may go out now: the transport can write and nothing is still waiting to be
+   * written (as Socket.IO, whose transport is not writable while a write is in flight). Back-to-back
+   * volatile emits therefore do not all go out: the first does, the rest are dropped until it is written.
+   */
+  private readyForMore(): boolean {
+    return this.conn.writable && this.conn.bufferedBytes === 0;
   }
 
   /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */
@@ -261,9 +318,16 @@ export class Client {
     this.connectTimer = undefined;
     this.decoder.destroy();
     const why = (this.failReason ?? reason) as DisconnectReason;
+    if (debug.enabled) debug.log("%s: connection closed: %s", this.conn.id, why);
     for (const socket of this.socketList()) socket._onclose(why, description);
     this.sockets = undefined;
   }
+}
+
+function sizeOf(chunks: ReadonlyArray<string | Uint8Array>): number {
+  let size = 0;
+  for (const chunk of chunks) size += typeof chunk === "string" ? chunk.length : chunk.byteLength;
+  return size;
 }
 
 function toBuffer(chunk: Uint8Array): Buffer {

@@ -13,11 +13,13 @@ import { OutageBuffer } from "./cluster/outage-buffer.js";
 import { type Ask, askServerSideEmit, askSocketIds, askSockets } from "./cluster/queries.js";
 import { collectRemoteAcks } from "./cluster/remote-acks.js";
 import { answerRequest, type LocalNode, type Responder } from "./cluster/request-handlers.js";
+import { Rejoins } from "./cluster/rejoins.js";
 import { ClusterRequests } from "./cluster/requests.js";
 import { fromWire, toWire } from "./cluster/wire.js";
 import { type ClusterChannel, ClusterNode, REQUEST } from "./cluster-node.js";
 import type { Namespace } from "./namespace.js";
 import type { Socket } from "./socket.js";
+import type { ClusterMetricsSnapshot } from "./metrics-snapshot.js";
 
 export type { ClusterChannel };
 
@@ -32,13 +34,14 @@ const ALL: ClusterChannel = { kind: "broadcast", room: undefined };
 export abstract class ClusterAdapter extends ClusterNode {
   private readonly requests: ClusterRequests;
   private readonly outage: OutageBuffer;
+  private readonly rejoins = new Rejoins();
   private readonly local: LocalNode;
   private readonly responder: Responder;
 
   constructor(nsp: Namespace, opts: ClusterAdapterOptions = {}) {
     super(nsp, opts);
     const o = this.clusterOptions;
-    this.requests = new ClusterRequests(this.uid);
+    this.requests = new ClusterRequests(this.uid, this.clusterStats);
     this.outage = new OutageBuffer(o.outageBufferMaxPackets, o.outageBufferMaxBytes);
     this.local = {
       host: this.host,
@@ -60,9 +63,15 @@ export abstract class ClusterAdapter extends ClusterNode {
   /** Hook: a logged broadcast (carrying its recovery `offset`) arrived; its data ends with the offset. */
   protected onLoggedBroadcast(_offset: string, _opts: WireOptions, _data: unknown[]): void {}
 
-  /** Broadcasts kept during the outage go out now; those lost are reported. */
+  /**
+   * Broadcasts kept during the outage go out once every node known alive is back too (at most
+   * `requestsTimeout`; later sends queue behind them, in order); those lost are reported.
+   */
   protected override onTransportUp(): void {
     const { entries, lost } = this.outage.take();
+    if (entries.length > 0) {
+      this.sender.hold(this.rejoins.wait(this.nodes.uids(), this.clusterOptions.requestsTimeout));
+    }
     for (const entry of entries) {
       this.sender
         .send(undefined, () => this.publish({ kind: "broadcast", room: entry.room }, entry.frame))
@@ -73,10 +82,18 @@ export abstract class ClusterAdapter extends ClusterNode {
   }
 
   protected override onClose(): void {
+    this.rejoins.stop();
     this.requests.closeAll();
     const { entries, lost } = this.outage.take();
     const lostError = OutageBuffer.lostError(entries.length + lost, "the adapter closed first");
     if (lostError) this.report(lostError);
+  }
+
+  /** Metrics hook: the node's, plus the broadcasts lost while the transport was down. */
+  override clusterMetrics(): ClusterMetricsSnapshot {
+    const metrics = super.clusterMetrics();
+    metrics.broadcastsLost = this.outage.lostTotal;
+    return metrics;
   }
 
   protected override onNodeGone(uid: string): void {
@@ -299,6 +316,9 @@ export abstract class ClusterAdapter extends ClusterNode {
       default:
         if (msg.uid === this.uid) return;
         this.nodes.seen(msg.uid);
+        if (msg.type === MessageType.HEARTBEAT || msg.type === MessageType.INITIAL_HEARTBEAT) {
+          this.rejoins.heard(msg.uid);
+        }
         answerRequest(msg, this.local, this.responder);
     }
   }

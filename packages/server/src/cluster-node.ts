@@ -5,6 +5,8 @@ import { randomBytes } from "node:crypto";
 import { Adapter, type Room } from "./adapter.js";
 import { type ClusterAdapterError, toClusterAdapterError } from "./cluster/errors.js";
 import { Liveness } from "./cluster/liveness.js";
+import { ClusterStats } from "./cluster/stats.js";
+import { debugCluster } from "./debug.js";
 import { decodeFrame, encodeFrame } from "./cluster/message-codec.js";
 import { type Message, MessageType, validateMessage } from "./cluster/messages.js";
 import {
@@ -13,6 +15,7 @@ import {
   resolveClusterOptions,
 } from "./cluster/options.js";
 import { OrderedSender } from "./cluster/ordered-sender.js";
+import type { ClusterMetricsSnapshot } from "./metrics-snapshot.js";
 import type { Namespace } from "./namespace.js";
 
 /** Where a message goes: broadcasts (to a room's channel, or to everyone), requests, responses. */
@@ -37,6 +40,8 @@ export abstract class ClusterNode extends Adapter {
   protected readonly nodes: Liveness;
   /** Whether this node is subscribed and has announced itself. */
   protected announced = false;
+  /** Requests, their latency and errors, for `io.metrics()`. */
+  protected readonly clusterStats = new ClusterStats();
   private joining = false;
   private markJoined!: () => void;
   private readonly joinedPromise = new Promise<void>((resolve) => (this.markJoined = resolve));
@@ -133,14 +138,14 @@ export abstract class ClusterNode extends Adapter {
   }
 
   /**
-   * The transport is back (connected and every subscription confirmed again): kept broadcasts go
-   * out, then this node announces itself again so that nodes that dropped it count it once more.
+   * The transport is back (connected and every subscription confirmed again): this node announces
+   * itself again (nodes that dropped it count it once more, and answer), then what it kept goes out.
    */
   protected transportUp(): void {
     if (this.closed || !this.transportAvailable()) return;
-    this.onTransportUp();
     if (this.announced) this.send(REQUEST, MessageType.INITIAL_HEARTBEAT, {});
     else if (!this.joining) this.ready = this.join();
+    this.onTransportUp();
   }
 
   // ── life cycle ───────────────────────────────────────────────────────────────────────────────
@@ -212,6 +217,11 @@ export abstract class ClusterNode extends Adapter {
     return Promise.resolve(1 + this.nodes.size);
   }
 
+  /** Metrics hook: nodes, requests and their latency, errors (see `io.metrics()`). */
+  override clusterMetrics(): ClusterMetricsSnapshot {
+    return this.clusterStats.snapshot(1 + this.nodes.size, 0);
+  }
+
   /** Uids of the other nodes this one knows alive. */
   liveNodes(): string[] {
     return [...this.nodes.uids()];
@@ -249,6 +259,8 @@ export abstract class ClusterNode extends Adapter {
   /** Reports an error as a value: adapter "error" listeners, else the server's, else a process warning. */
   protected report(err: unknown): void {
     const error = this.toError(err);
+    this.clusterStats.error(error.code);
+    if (debugCluster.enabled) debugCluster.log("%s: error %s: %s", this.host.name, error.code, error.message);
     if (this.listenerCount("error") > 0) {
       try {
         this.emit("error", error);

@@ -25,6 +25,8 @@ export interface EngineSession {
   readonly protocol: number;
   readonly remoteAddress: string;
   readonly writable: boolean;
+  /** Bytes queued for the client and not yet written to the network. */
+  readonly bufferedBytes: number;
   send(data: string | Buffer, opts?: { compress?: boolean }): unknown;
   sendPrepared(prepared: PreparedPacket): unknown;
   /** A noop packet with a payload (the graceful-close reconnect hint). */

@@ -17,7 +17,12 @@ export {
   type SocketId,
 } from "./adapter.js";
 export type { AdapterHost, AdapterRecoverySettings } from "./adapter-host.js";
-export { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+export {
+  type BroadcastAckEventNames,
+  type BroadcastEventNames,
+  BroadcastOperator,
+  RemoteSocket,
+} from "./broadcast-operator.js";
 export { type ClusterChannel, ClusterAdapter } from "./cluster-adapter.js";
 export { ClusterNode } from "./cluster-node.js";
 export {
@@ -48,13 +53,34 @@ export { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.j
 export type { EventRateLimitOptions, EventRatePolicy } from "./rate-limiter.js";
 export { type LogEntry, RecoveryLog, type RecoveryLogOptions } from "./recovery-log.js";
 export { type ConnectionStateRecoveryOptions, Server, type ServerOptions } from "./server.js";
-export { Socket, type SocketMiddleware } from "./socket.js";
+export { type Event, Socket, type SocketMiddleware } from "./socket.js";
 export type {
   DecorateAcknowledgements,
   DecorateAcknowledgementsWithMultipleResponses,
   DefaultEventsMap,
   EventNames,
+  EventNamesWithAck,
+  EventNamesWithoutAck,
   EventParams,
   EventsMap,
 } from "./typed-events.js";
 export { type Packet, PacketType, type Parser, parser, ProtocolError } from "@volley/protocol";
+export type {
+  ClusterMetricsSnapshot,
+  EngineMetricsSnapshot,
+  HistogramSnapshot,
+  MetricsSnapshot,
+} from "./metrics-snapshot.js";
+export {
+  createDebug,
+  DebugLogger,
+  type DebugOutput,
+  enableDebug,
+  isDebugEnabled,
+  setDebugOutput,
+} from "@volley/engine";
+export {
+  type MetricsOptions,
+  PROMETHEUS_CONTENT_TYPE,
+  toPrometheus,
+} from "./prometheus.js";

@@ -1,11 +1,17 @@
 import { EventEmitter } from "node:events";
 import type { Adapter, Room, SocketId } from "./adapter.js";
-import { BroadcastOperator, type RemoteSocket } from "./broadcast-operator.js";
+import {
+  type BroadcastAckEventNames,
+  type BroadcastEventNames,
+  BroadcastOperator,
+  type RemoteSocket,
+} from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { SERVER_SIDE_RESERVED } from "./disconnect-reason.js";
 import type { Server } from "./server.js";
 import { type PreviousSession, Socket } from "./socket.js";
 import {
+  type AckResult,
   type DecorateAcknowledgementsWithMultipleResponses,
   type DefaultEventsMap,
   type EventNames,
@@ -14,6 +20,7 @@ import {
   type EventsMap,
   StrictEventEmitter,
 } from "./typed-events.js";
+import { debug } from "./debug.js";
 
 const emitLocal = EventEmitter.prototype.emit;
 
@@ -110,15 +117,18 @@ export class Namespace<
   }
 
   /** Emits to every socket of the namespace. */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  override emit<Ev extends BroadcastEventNames<EmitEvents, false>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
     return this.operator().emit(ev, ...args);
   }
 
   /** Emits to every socket and resolves with all acknowledgements. */
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
+  emitWithAck<Ev extends BroadcastAckEventNames<EmitEvents, false>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<unknown> {
+  ): Promise<AckResult<EmitEvents, Ev>> {
     return this.operator().emitWithAck(ev, ...args);
   }
 
@@ -146,7 +156,7 @@ export class Namespace<
 
   timeout(
     ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData, true> {
     return this.operator().timeout(ms);
   }
 
@@ -228,6 +238,7 @@ export class Namespace<
     const recovery = this.server._recovery;
     const pid = auth.pid;
     if (recovery && typeof pid === "string") {
+      this.server._counters.recoveryAttempts++;
       const offset = typeof auth.offset === "string" ? auth.offset : undefined;
       const cleanAuth = { ...auth };
       delete cleanAuth.pid;
@@ -256,12 +267,16 @@ export class Namespace<
       return;
     }
     this.runMiddlewares(socket, (err) => {
-      if (!socket.client._isOpen()) return this._refused();
+      if (!socket.client._isOpen()) {
+        socket._discard();
+        return this._refused();
+      }
       socket.client._settled(this.name);
       if (!err) {
         this.doConnect(socket);
         return;
       }
+      socket._discard();
       socket._connectError(err);
       this._refused();
     });
@@ -302,6 +317,8 @@ export class Namespace<
     this.sockets.set(socket.id, socket);
     socket.client._addSocket(socket as unknown as Socket);
     socket._onconnect();
+    if (socket.recovered) this.server._counters.recoverySuccesses++;
+    if (debug.enabled) logConnect(socket);
     try {
       this.emitReserved("connect", socket);
       this.emitReserved("connection", socket);
@@ -322,6 +339,18 @@ export class Namespace<
   _remove(socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>): void {
     if (this.sockets.get(socket.id) === socket) this.sockets.delete(socket.id);
   }
+}
+
+function logConnect(socket: Socket): void {
+  const how = socket.recovered ? "recovered" : "connected";
+  debug.log(
+    "socket %s %s to %s on %s (%s)",
+    socket.id,
+    how,
+    socket.nsp.name,
+    socket.conn.transport.name,
+    socket.client.id,
+  );
 }
 
 function toError(err: unknown): ExtendedError {

@@ -120,3 +120,58 @@ class ParentAdapter extends Adapter {
     for (const adapter of this.childAdapters) adapter.disconnectSockets(opts, close);
   }
 }
+
+/** What {@link matchDynamicNamespace} needs from the server. */
+export interface DynamicMatchContext<N> {
+  /** The namespace already named so, if any. */
+  existing(name: string): N | undefined;
+  /** Why no new child may be created now (the `maxChildNamespaces` limit), or undefined. */
+  refusal(): string | undefined;
+  /** Reports an exception thrown by a matcher. */
+  report(err: unknown): void;
+  /** The namespace serving the name, or `false` (with the CONNECT_ERROR message when one applies). */
+  done(nsp: N | false, reason?: string): void;
+}
+
+/**
+ * Asks the dynamic matchers, in order, whether `name` is served; the first that accepts gets (or
+ * creates) the child namespace.
+ */
+export function matchDynamicNamespace<L extends EventsMap, E extends EventsMap, S extends EventsMap, D>(
+  parents: ReadonlyMap<ParentNspNameMatchFn, ParentNamespace<L, E, S, D>>,
+  name: string,
+  auth: Record<string, unknown>,
+  context: DynamicMatchContext<Namespace<L, E, S, D>>,
+): void {
+  const matchers = [...parents.keys()];
+  let i = 0;
+  const next = (): void => {
+    if (i === matchers.length) {
+      context.done(false);
+      return;
+    }
+    const match = matchers[i++]!;
+    let answered = false;
+    const answer = (err: Error | null, allow: boolean) => {
+      if (answered) return;
+      answered = true;
+      if (err || !allow) {
+        next();
+        return;
+      }
+      const existing = context.existing(name);
+      if (existing) return context.done(existing);
+      const refusal = context.refusal();
+      if (refusal) return context.done(false, refusal);
+      context.done(parents.get(match)!._createChild(name));
+    };
+    try {
+      match(name, auth, answer);
+    } catch (err) {
+      // A bug in the matcher: reported, and the name is not served by it.
+      context.report(err);
+      answer(err as Error, false);
+    }
+  };
+  next();
+}

@@ -1,12 +1,18 @@
-// Serves the browser client at <path>/socket.io.js, socket.io.min.js and socket.io.esm.min.js, so
-// pages written for Socket.IO work unchanged. Each file is read and hashed once (ETag), and gzipped
-// once when a client accepts it.
+// Serves the browser client at <path>/socket.io.js, socket.io.min.js, socket.io.esm.min.js and their
+// source maps, so pages written for Socket.IO work unchanged. As socket.io does: the ETag is the
+// client's version (304 for If-None-Match, weak or strong), maps are application/json, the body is
+// brotli, gzip or deflate by Accept-Encoding, and the `cors` option applies (preflight: 204).
+// Unlike socket.io, each file is read once and compressed once per coding (off the event loop), then
+// served from memory.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { brotliCompress, constants, deflate, gzip } from "node:zlib";
+import { applyCors, type CorsOptions, type CorsOptionsDelegate } from "@volley/engine";
+import { type Coding, etagMatches, negotiateCoding } from "./content-coding.js";
 
 /** Served name → file in `@volley/client`'s dist folder. */
 const FILES: Record<string, string> = {
@@ -18,11 +24,26 @@ const FILES: Record<string, string> = {
   "socket.io.esm.min.js.map": "volley.esm.min.js.map",
 };
 
+const COMPRESS: Record<Coding, (body: Buffer) => Promise<Buffer>> = {
+  br: (body) =>
+    promisify(brotliCompress)(body, {
+      params: {
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  gzip: (body) => promisify(gzip)(body, { level: 9 }),
+  deflate: (body) => promisify(deflate)(body, { level: 9 }),
+};
+
 interface Loaded {
   body: Buffer;
-  gzipped: Buffer | undefined;
-  etag: string;
+  /** Compressed once per coding, on first demand; a failure is retried on the next request. */
+  encoded: Map<Coding, Promise<Buffer>>;
 }
+
+/** The `cors` option as the engine resolved it (`false`: no CORS headers). */
+export type ServedCors = CorsOptions | CorsOptionsDelegate | false;
 
 /** Where `@volley/client` is installed, or undefined. */
 function clientPackageDir(): string | undefined {
@@ -38,6 +59,7 @@ export class ClientBundle {
   private readonly prefix: string;
   private readonly cache = new Map<string, Loaded>();
   private dir: string | undefined | null = null;
+  private etagValue: string | undefined;
 
   /** @param dir `@volley/client`'s folder; found through module resolution when omitted. */
   constructor(path: string, dir?: string) {
@@ -45,47 +67,86 @@ export class ClientBundle {
     if (dir !== undefined) this.dir = dir;
   }
 
-  /** Answers a request for one of the bundle files; false when the request is for something else. */
-  handle(req: IncomingMessage, res: ServerResponse): boolean {
+  /** Whether `req` asks for one of the client files. */
+  matches(req: IncomingMessage): boolean {
+    return this.fileOf(req) !== undefined;
+  }
+
+  /**
+   * Answers a request for one of the client files (CORS headers first, when `cors` is set); false when
+   * the request is for something else.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, cors: ServedCors = false): boolean {
+    const file = this.fileOf(req);
+    if (file === undefined) return false;
+    if (cors) applyCors(cors, req, res, () => this.serve(file, req, res));
+    else this.serve(file, req, res);
+    return true;
+  }
+
+  private fileOf(req: IncomingMessage): string | undefined {
     const url = req.url ?? "";
-    if (!url.startsWith(this.prefix)) return false;
+    if (!url.startsWith(this.prefix)) return undefined;
     const q = url.indexOf("?");
-    const name = url.slice(this.prefix.length, q < 0 ? undefined : q);
-    const file = FILES[name];
-    if (!file) return false;
+    return FILES[url.slice(this.prefix.length, q < 0 ? undefined : q)];
+  }
+
+  private serve(file: string, req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain" }).end("method not allowed");
-      return true;
+      return;
     }
     const loaded = this.load(file);
     if (!loaded) {
       res
         .writeHead(404, { "Content-Type": "text/plain; charset=utf-8" })
         .end(`client bundle ${file} not found: run \`npm run build -w @volley/client\``);
-      return true;
+      return;
     }
+    const etag = this.etag(loaded.body);
     const headers: Record<string, string> = {
-      "Content-Type": file.endsWith(".map")
-        ? "application/json; charset=utf-8"
-        : "application/javascript; charset=utf-8",
-      ETag: loaded.etag,
       "Cache-Control": "public, max-age=0",
-      Vary: "Accept-Encoding",
+      ETag: etag,
+      Vary: appendVary(res.getHeader("Vary"), "Accept-Encoding"),
     };
-    if (req.headers["if-none-match"] === loaded.etag) {
+    if (etagMatches(req.headers["if-none-match"], etag)) {
       res.writeHead(304, headers).end();
-      return true;
+      return;
     }
-    let body = loaded.body;
-    if (acceptsGzip(req.headers["accept-encoding"])) {
-      if (!loaded.gzipped) loaded.gzipped = gzipSync(loaded.body);
-      body = loaded.gzipped;
-      headers["Content-Encoding"] = "gzip";
+    headers["Content-Type"] = file.endsWith(".map")
+      ? "application/json; charset=utf-8"
+      : "application/javascript; charset=utf-8";
+    const coding = negotiateCoding(req.headers["accept-encoding"]);
+    if (coding === undefined) {
+      send(req, res, headers, loaded.body);
+      return;
     }
-    headers["Content-Length"] = String(body.length);
-    res.writeHead(200, headers);
-    res.end(req.method === "HEAD" ? undefined : body);
-    return true;
+    let encoded = loaded.encoded.get(coding);
+    if (!encoded) {
+      encoded = COMPRESS[coding](loaded.body);
+      loaded.encoded.set(coding, encoded);
+    }
+    encoded.then(
+      (body) => send(req, res, { ...headers, "Content-Encoding": coding }, body),
+      () => {
+        loaded.encoded.delete(coding);
+        send(req, res, headers, loaded.body);
+      },
+    );
+  }
+
+  /** socket.io's ETag: the client's version; the content's hash when the version is unknown. */
+  private etag(body: Buffer): string {
+    if (this.etagValue !== undefined) return this.etagValue;
+    let version: unknown;
+    try {
+      version = JSON.parse(readFileSync(join(this.dir!, "package.json"), "utf8")).version;
+    } catch {}
+    this.etagValue =
+      typeof version === "string" && /^[\x21\x23-\x7e]+$/.test(version)
+        ? `"${version}"`
+        : `"${createHash("sha1").update(body).digest("base64url")}"`;
+    return this.etagValue;
   }
 
   private load(file: string): Loaded | undefined {
@@ -99,22 +160,29 @@ export class ClientBundle {
     } catch {
       return undefined; // not built (yet): 404, and looked up again next time
     }
-    const etag = `"${createHash("sha1").update(body).digest("base64url")}"`;
-    const loaded: Loaded = { body, gzipped: undefined, etag };
+    const loaded: Loaded = { body, encoded: new Map() };
     this.cache.set(file, loaded);
     return loaded;
   }
 }
 
-/** Accept-Encoding lists gzip (or "*") with a non-zero quality. */
-function acceptsGzip(header: string | string[] | undefined): boolean {
-  if (!header) return false;
-  const value = Array.isArray(header) ? header.join(",") : header;
-  for (const part of value.split(",")) {
-    const [coding, ...params] = part.trim().toLowerCase().split(";");
-    if (coding !== "gzip" && coding !== "*") continue;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    if (q === undefined || Number(q.slice(2)) > 0) return true;
-  }
-  return false;
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  headers: Record<string, string>,
+  body: Buffer,
+): void {
+  if (res.writableEnded || res.destroyed) return;
+  headers["Content-Length"] = String(body.length);
+  res.writeHead(200, headers);
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/** Adds `value` to a Vary header CORS may have set already ("Origin"). */
+function appendVary(current: number | string | string[] | undefined, value: string): string {
+  if (current === undefined) return value;
+  const list = Array.isArray(current) ? current.join(", ") : String(current);
+  return list.split(",").some((v) => v.trim().toLowerCase() === value.toLowerCase())
+    ? list
+    : `${list}, ${value}`;
 }

@@ -1,10 +1,5 @@
 import { randomBytes } from "node:crypto";
-import {
-  createServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
+import { createServer, type Server as HttpServer } from "node:http";
 import type { Http2SecureServer } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
 import {
@@ -23,17 +18,37 @@ import {
   parser,
 } from "@volley/protocol";
 import { Adapter, type AdapterConstructor, type Room, type SocketId } from "./adapter.js";
-import type { BroadcastOperator, RemoteSocket } from "./broadcast-operator.js";
+import type {
+  BroadcastAckEventNames,
+  BroadcastEventNames,
+  BroadcastOperator,
+  RemoteSocket,
+} from "./broadcast-operator.js";
 import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
+import { collectMetrics, ServerCounters } from "./metrics.js";
+import type { MetricsSnapshot } from "./metrics-snapshot.js";
+import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
 import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
-import { ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
 import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from "./graceful-close.js";
+import { type AttachOptions, engineOptionsOf, resolveAttachOptions } from "./attach-options.js";
+import {
+  type ConnectionStateRecoveryOptions,
+  isHttpServer,
+  normalisePath,
+  positive,
+  type RecoverySettings,
+  resolveRecovery,
+  type ServerOptions,
+} from "./server-options.js";
+import { HttpAttachment } from "./http-attachment.js";
 import { ClientBundle } from "./serve-client.js";
 import type { Socket } from "./socket.js";
 import type {
+  AckResult,
   DecorateAcknowledgementsWithMultipleResponses,
   DefaultEventsMap,
   EventNames,
@@ -43,71 +58,6 @@ import type {
 } from "./typed-events.js";
 import { StrictEventEmitter } from "./typed-events.js";
 
-/** Connection-state recovery: a client that loses its connection gets its state and missed packets back. */
-export interface ConnectionStateRecoveryOptions {
-  /** How long a disconnected client's session and missed packets are kept, ms. Default 120_000 (2 min). */
-  maxDisconnectionDuration?: number;
-  /** Skip namespace middlewares for a restored socket. Default true. */
-  skipMiddlewares?: boolean;
-  /** Most packets kept per namespace for replay. Default 10_000. */
-  maxPackets?: number;
-  /** Most bytes (encoded) kept per namespace for replay. Default 16 MiB. */
-  maxBytes?: number;
-  /** Clock used for expiry, injectable for tests. Default `Date.now`. */
-  now?: () => number;
-}
-
-/** Options of {@link Server}: Socket.IO's plus every option of the engine. */
-export interface ServerOptions extends Omit<EngineServerOptions, "path" | "connectTimeout"> {
-  /** Path the server answers under. Default "/socket.io". */
-  path?: string;
-  /** Serve the browser client at `<path>/socket.io.js`, `.min.js` and `.esm.min.js`. Default true. */
-  serveClient?: boolean;
-  /** Milliseconds a new connection may take to join a namespace before it is closed. Default 45_000. */
-  connectTimeout?: number;
-  /** Adapter class, one instance per namespace. Default the in-memory {@link Adapter}. */
-  adapter?: AdapterConstructor;
-  /** Packet codec. Default the `@volley/protocol` parser. */
-  parser?: Parser;
-  /** Limits of the packet decoder (`maxAttachments`, `maxAckId`). Default `@volley/protocol`'s. */
-  decoder?: DecoderOptions;
-  /** Enables connection-state recovery (`true` = defaults). Default off. */
-  connectionStateRecovery?: ConnectionStateRecoveryOptions | boolean;
-  /**
-   * Remove a dynamic child namespace (created by `io.of(regex | fn)`) when its last socket leaves or its
-   * only join is refused. Default `true` (Socket.IO's default is `false`): names chosen by clients must
-   * not stay in memory after the clients leave.
-   */
-  cleanupEmptyChildNamespaces?: boolean;
-  /**
-   * Most dynamic child namespaces alive at once (all parent namespaces together). A client asking for a new
-   * name beyond it gets a CONNECT_ERROR `too many dynamic namespaces: maxChildNamespaces (N) reached`; names
-   * already alive stay joinable. Default 1000.
-   */
-  maxChildNamespaces?: number;
-  /**
-   * Per-socket incoming event rate (a token bucket on the `clock`), or `false` for none. Default
-   * `{ rate: 100, burst: 200, onExceeded: "disconnect" }`; see {@link EventRateLimitOptions}.
-   */
-  eventRateLimit?: EventRateLimitOptions | false;
-  /**
-   * Timeouts and the connection cap of the http.Server that Volley creates itself (`new Server(port)`,
-   * `io.listen(port)`); servers you pass in are left as they are. Defaults: headersTimeout 10 s,
-   * requestTimeout 30 s, keepAliveTimeout 5 s, maxConnections 100,000 (see `hardenHttpServer` in
-   * `@volley/engine`). Slow clients (slowloris) are cut with 408 at the header timeout.
-   */
-  httpLimits?: HttpHardeningOptions;
-}
-
-/** Resolved recovery settings. @internal */
-export interface RecoverySettings {
-  maxDisconnectionDuration: number;
-  skipMiddlewares: boolean;
-  maxPackets: number;
-  maxBytes: number;
-  now: () => number;
-}
-
 export interface ServerReservedEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
   connect: (socket: Socket<L, E, S, D>) => void;
   connection: (socket: Socket<L, E, S, D>) => void;
@@ -116,21 +66,6 @@ export interface ServerReservedEvents<L extends EventsMap, E extends EventsMap, 
   /** An exception thrown by application code (a listener or middleware); never thrown into the engine. */
   error: (err: unknown) => void;
 }
-
-// Ours; everything else goes to the engine. (connectTimeout is Socket.IO's: time to join a namespace.)
-const SERVER_ONLY_OPTIONS = [
-  "path",
-  "serveClient",
-  "connectTimeout",
-  "adapter",
-  "parser",
-  "decoder",
-  "connectionStateRecovery",
-  "cleanupEmptyChildNamespaces",
-  "maxChildNamespaces",
-  "eventRateLimit",
-  "httpLimits",
-] as const;
 
 type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
 
@@ -156,9 +91,7 @@ export class Server<
 > {
   /** The main namespace, "/". */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  /** The Engine.IO server. */
-  readonly engine: EngineServer;
-  /** The http server this server is attached to, if any. */
+  /** The http server this server was last attached to, if any. */
   httpServer: AttachTarget | undefined;
   /** @internal */
   readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
@@ -169,34 +102,50 @@ export class Server<
   /** @internal */
   readonly _decoderOptions: DecoderOptions | undefined;
   /** @internal */
-  readonly _adapterConstructor: AdapterConstructor;
+  _adapterConstructor: AdapterConstructor;
   /** @internal */
   readonly _recovery: RecoverySettings | undefined;
   /** @internal */
-  readonly _connectTimeout: number;
+  _connectTimeout: number;
   /** @internal The clock of every server-side timer: the engine's (`clock` option). */
-  readonly _clock: Clock;
+  _clock!: Clock;
   /** @internal Per-socket incoming event rate; undefined when off. */
-  readonly _eventRate: EventRateSettings | undefined;
+  _eventRate: EventRateSettings | undefined;
+  /** @internal What the server layer counts (see {@link metrics}). */
+  readonly _counters = new ServerCounters();
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
   /**
    * @internal Whether a broadcast flagged `compress(true)` / `compress(false)` must be sent to a
-   * websocket connection on its own instead of as the shared frame. The default WebSocket layer's
-   * shared frames are never deflated, so only `true` needs it (when permessage-deflate is on); a
-   * custom `wsEngine` may deflate what it is given, so there `false` needs it too.
+   * websocket connection on its own instead of as the shared frame. With permessage-deflate and
+   * `serverNoContextTakeover` the default WebSocket layer deflates a broadcast once for every recipient
+   * (`_sharedCompression`), so neither needs it; otherwise its shared frames are never deflated, so
+   * `true` needs it; a custom `wsEngine` may deflate what it is given, so there `false` needs it too.
    */
-  readonly _perConnectionCompress: { readonly on: boolean; readonly off: boolean };
+  _perConnectionCompress!: { readonly on: boolean; readonly off: boolean };
+  /** @internal Broadcasts are deflated once for all recipients unless flagged `compress(false)`. */
+  private sharedCompression = false;
   private readonly parentNsps: Map<
     ParentNspNameMatchFn,
     ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
   > = new Map();
-  private readonly clientPath: string;
-  private readonly bundle: ClientBundle | undefined;
+  private clientPath: string;
+  private bundle: ClientBundle | undefined;
   private closing: Promise<void> | undefined;
+  private closed = false;
   private ownHttpServer = false;
-  private readonly httpLimits: HttpHardeningOptions | undefined;
+  private httpLimits: HttpHardeningOptions | undefined;
   private refusingConnections = false;
+  private readonly metricsPath: string | undefined;
+  private eio!: EngineServer;
+  /** The application has held `io.engine` (or bound its own): it is not replaced behind its back. */
+  private engineShared = false;
+  /** The engine's options (without `path`), kept to build the engine again (attach options, restart). */
+  private engineOptions: EngineServerOptions;
+  private eventRateOption: EventRateLimitOptions | false | undefined;
+  private upgradeOptions: { destroyUpgrade?: boolean; destroyUpgradeTimeout?: number };
+  private attachment: HttpAttachment | undefined;
+  private readonly onEngineConnection = (session: EngineSession): void => this.onconnection(session);
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -209,6 +158,12 @@ export class Server<
     const path = normalisePath(opts.path ?? "/socket.io");
     this.clientPath = path;
     this._connectTimeout = positive("connectTimeout", opts.connectTimeout, 45_000);
+    this.engineOptions = engineOptionsOf(opts);
+    this.eventRateOption = opts.eventRateLimit;
+    this.upgradeOptions = {
+      destroyUpgrade: opts.destroyUpgrade,
+      destroyUpgradeTimeout: opts.destroyUpgradeTimeout,
+    };
     this._parser = opts.parser ?? parser;
     this._encoder = opts.parser ? new opts.parser.Encoder() : new Encoder();
     this._decoderOptions = opts.decoder;
@@ -218,60 +173,237 @@ export class Server<
       cleanup: opts.cleanupEmptyChildNamespaces !== false,
       max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
     });
-    const deflate = opts.perMessageDeflate !== undefined && opts.perMessageDeflate !== false;
-    this._perConnectionCompress = { on: deflate, off: deflate && opts.wsEngine !== undefined };
-    const engineOpts: Record<string, unknown> = { ...opts };
-    for (const key of SERVER_ONLY_OPTIONS) delete engineOpts[key];
-    this.engine = new EngineServer({ ...(engineOpts as EngineServerOptions), path: `${path}/` });
-    this._clock = this.engine.options.clock;
-    this._eventRate = resolveEventRate(opts.eventRateLimit, this._clock);
+    this.useEngine(this.buildEngine(this.engineOptions, path));
     this.httpLimits = opts.httpLimits;
-    this.engine.on("connection", (session: EngineSession) => this.onconnection(session));
+    this.metricsPath = resolveMetricsPath(opts.metrics);
     this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     if (srv !== undefined) this.attach(srv as AttachTarget | number);
   }
 
-  /** Attaches to an http server, or creates one listening on `port` (127.0.0.1 not implied: all interfaces, as Node does). */
-  attach(srv: AttachTarget | number, opts?: { host?: string }): this {
-    if (this.httpServer) throw new Error("server is already attached to an http server");
+  /**
+   * The Engine.IO server. Options given to `attach()`/`listen()` or `path()` build a new one before the
+   * server is attached: use `io.engine` after those calls (a TypeError says so otherwise).
+   */
+  get engine(): EngineServer {
+    this.engineShared = true;
+    return this.eio;
+  }
+
+  /**
+   * Attaches to an http server, or creates one listening on `port` (all interfaces unless `opts.host`;
+   * other paths get 404). `opts` are the constructor's options and win over them; the engine is built
+   * again when they change it. After `close()`, attaching again starts a fresh engine and adapters.
+   * @throws TypeError for an option only the constructor takes, or an engine option once `io.engine` was used.
+   */
+  attach(srv: AttachTarget | number, opts?: AttachOptions): this {
+    if (this.closing !== undefined && !this.closed) {
+      throw new Error("the server is closing: attach()/listen() again once close() has resolved");
+    }
+    if (this.attachment) throw new Error("server is already attached to an http server");
+    const settings = resolveAttachOptions(opts);
+    const restart = this.closed;
+    const path = settings.path === undefined ? this.clientPath : normalisePath(settings.path);
+    const engineOptions = { ...this.engineOptions, ...settings.engine };
+    const rebuild = restart || path !== this.clientPath || Object.keys(settings.engine).length > 0;
+    if (rebuild && !restart) this.checkEngineReplaceable("attach()/listen() options for the engine");
+    const connectTimeout = positive("connectTimeout", settings.connectTimeout, this._connectTimeout);
+    // Everything that may throw is done; now the settings take effect.
+    if (rebuild) {
+      this.useEngine(this.buildEngine(engineOptions, path, settings.eventRateLimit));
+      this.engineOptions = engineOptions;
+      this.clientPath = path;
+    }
+    if (settings.eventRateLimit !== undefined) this.eventRateOption = settings.eventRateLimit;
+    this._connectTimeout = connectTimeout;
+    if (settings.serveClient !== undefined) this.serveClient(settings.serveClient);
+    else if (rebuild && this.bundle) this.bundle = new ClientBundle(path);
+    if (settings.httpLimits !== undefined) this.httpLimits = settings.httpLimits;
+    if (settings.destroyUpgrade !== undefined) this.upgradeOptions.destroyUpgrade = settings.destroyUpgrade;
+    if (settings.destroyUpgradeTimeout !== undefined) {
+      this.upgradeOptions.destroyUpgradeTimeout = settings.destroyUpgradeTimeout;
+    }
+    if (restart) this.reopen();
+    if (settings.adapter !== undefined) this.adapter(settings.adapter);
     if (typeof srv === "number") {
-      // A server of our own faces the public: tight header/request timeouts and a connection cap.
-      const own = hardenHttpServer(createServer(), this.httpLimits);
+      // A server of our own faces the public: tight header/request timeouts and a connection cap, and a
+      // 404 for every path it does not serve (socket.io's answer; without it such requests hang).
+      const own = hardenHttpServer(
+        createServer((_req, res) => res.writeHead(404).end()),
+        this.httpLimits,
+      );
       this.ownHttpServer = true;
       this.attachTo(own);
-      own.listen(srv, opts?.host);
+      own.listen(srv, settings.host);
       return this;
     }
+    this.ownHttpServer = false;
     this.attachTo(srv);
     return this;
   }
 
   /** Alias of {@link attach}. */
-  listen(srv: AttachTarget | number, opts?: { host?: string }): this {
+  listen(srv: AttachTarget | number, opts?: AttachOptions): this {
     return this.attach(srv, opts);
+  }
+
+  /**
+   * Uses `engine` (an `EngineServer` of `@volley/engine`, attached by the application) instead of the
+   * server's own. Call it before `attach()`/`listen()`, or instead of them.
+   * @throws TypeError when `engine` is not an `EngineServer`.
+   */
+  bind(engine: EngineServer): this {
+    const candidate = engine as Partial<EngineServer> | undefined;
+    if (
+      typeof candidate?.prepare !== "function" ||
+      typeof candidate.on !== "function" ||
+      typeof candidate.options?.clock?.setTimeout !== "function"
+    ) {
+      throw new TypeError("bind() takes an EngineServer of @volley/engine");
+    }
+    if (this.attachment) throw new Error("bind() must come before attach()/listen(): the engine is attached");
+    this.useEngine(engine);
+    this.engineShared = true;
+    return this;
   }
 
   private attachTo(srv: AttachTarget): void {
     this.httpServer = srv;
-    this.engine.attach(srv as HttpServer);
-    const bundle = this.bundle;
-    if (!bundle) return;
-    // Serve the bundle before the engine sees the request (its files live under the engine's path).
-    const server = srv as HttpServer;
-    const listeners = server.listeners("request") as Array<
-      (req: IncomingMessage, res: ServerResponse) => void
-    >;
-    server.removeAllListeners("request");
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if (bundle.handle(req, res)) return;
-      for (const listener of listeners) listener.call(server, req, res);
+    this.attachment = new HttpAttachment(srv as HttpServer, this.eio, this.upgradeOptions, (req, res) => {
+      if (this.metricsPath !== undefined && serveMetrics(this.metricsPath, () => this.metrics(), req, res)) {
+        return true;
+      }
+      const bundle = this.bundle;
+      return bundle?.handle(req, res, this.eio.options.cors) === true;
+    });
+  }
+
+  /** Makes the engine, with the settings that derive from its options (clock, event rate, compression). */
+  private buildEngine(
+    options: EngineServerOptions,
+    path: string,
+    eventRate: EventRateLimitOptions | false | undefined = this.eventRateOption,
+  ): EngineServer {
+    const engine = new EngineServer({ ...options, path: `${path}/` });
+    // Validated now, so that a bad option leaves the server as it was.
+    resolveEventRate(eventRate, engine.options.clock);
+    return engine;
+  }
+
+  private useEngine(engine: EngineServer): void {
+    this.eio?.off("connection", this.onEngineConnection);
+    this.eio = engine;
+    engine.on("connection", this.onEngineConnection);
+    const options = engine.options;
+    this._clock = options.clock;
+    this._eventRate = resolveEventRate(this.eventRateOption, this._clock);
+    const deflate = options.perMessageDeflate !== undefined && options.perMessageDeflate !== false;
+    this.sharedCompression =
+      options.wsEngine === undefined &&
+      typeof options.perMessageDeflate === "object" &&
+      options.perMessageDeflate.serverNoContextTakeover === true;
+    this._perConnectionCompress = {
+      on: deflate && !this.sharedCompression,
+      off: deflate && options.wsEngine !== undefined,
+    };
+  }
+
+  private checkEngineReplaceable(what: string): void {
+    if (this.engineShared) {
+      throw new TypeError(
+        `${what} need a new engine, but io.engine was already used (or bound): give them to new Server(), or use io.engine after attach()/listen()`,
+      );
+    }
+  }
+
+  /** After `close()`: accept connections again, with fresh adapters (the closed ones are gone). */
+  private reopen(): void {
+    this.closing = undefined;
+    this.closed = false;
+    this.refusingConnections = false;
+    for (const nsp of this._nsps.values()) nsp._initAdapter();
+  }
+
+  /**
+   * Every counter since the server started and the gauges now: connections by namespace and
+   * transport, handshakes and refusals, upgrades, disconnects by reason, packets, bytes, broadcasts,
+   * acks, recovery, slow consumers, buffered bytes, and what cluster adapters report. Plain JSON.
+   */
+  metrics(): MetricsSnapshot {
+    return collectMetrics({
+      counters: this._counters,
+      engine: this.eio,
+      namespaces: () => this._nsps.values(),
     });
   }
 
   /** The path the server answers under. */
-  path(): string {
-    return this.clientPath;
+  path(): string;
+  /**
+   * Sets the path (before `attach()`/`listen()`; as socket.io, a trailing "/" is dropped).
+   * @throws Error once attached; TypeError once `io.engine` was used.
+   */
+  path(v: string): this;
+  path(v?: string): string | this {
+    if (v === undefined) return this.clientPath;
+    const path = normalisePath(v);
+    if (path === this.clientPath) return this;
+    if (this.attachment) throw new Error("path() cannot change once attached: give it to attach()/listen()");
+    this.checkEngineReplaceable("path()");
+    this.useEngine(this.buildEngine(this.engineOptions, path));
+    this.clientPath = path;
+    if (this.bundle) this.bundle = new ClientBundle(path);
+    return this;
+  }
+
+  /** Whether the browser client is served at `<path>/socket.io.js` & co. */
+  serveClient(): boolean;
+  /** Serves the browser client, or stops; takes effect at once, attached or not. */
+  serveClient(v: boolean): this;
+  serveClient(v?: boolean): boolean | this {
+    if (v === undefined) return this.bundle !== undefined;
+    if (v && !this.bundle) this.bundle = new ClientBundle(this.clientPath);
+    if (!v) this.bundle = undefined;
+    return this;
+  }
+
+  /** Milliseconds a new connection may take to join a namespace before it is closed. */
+  connectTimeout(): number;
+  /** Sets it for connections opened from now on. @throws TypeError unless a positive finite number. */
+  connectTimeout(v: number): this;
+  connectTimeout(v?: number): number | this {
+    if (v === undefined) return this._connectTimeout;
+    this._connectTimeout = positive("connectTimeout", v, this._connectTimeout);
+    return this;
+  }
+
+  /** The adapter class of the namespaces. */
+  adapter(): AdapterConstructor;
+  /**
+   * Sets the adapter class: every namespace gets a new instance at once (as socket.io; the previous
+   * ones are closed, their rooms forgotten), so set it before clients connect.
+   */
+  adapter(v: AdapterConstructor): this;
+  adapter(v?: AdapterConstructor): AdapterConstructor | this {
+    if (v === undefined) return this._adapterConstructor;
+    if (typeof v !== "function") throw new TypeError("adapter() takes an adapter class");
+    this._adapterConstructor = v;
+    for (const nsp of this._nsps.values()) {
+      const previous = nsp.adapter;
+      nsp._initAdapter();
+      try {
+        const closing = previous.close();
+        if (closing instanceof Promise) closing.catch((err) => this._reportError(err));
+      } catch (err) {
+        this._reportError(err);
+      }
+    }
+    return this;
+  }
+
+  /** The namespaces alive now (static ones and dynamic children), read-only: for tools such as an admin view. */
+  namespaces(): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>[] {
+    return [...this._nsps.values()];
   }
 
   /**
@@ -317,37 +449,12 @@ export class Server<
       reason?: string,
     ) => void,
   ): void {
-    const matchers = [...this.parentNsps.keys()];
-    let i = 0;
-    const next = (): void => {
-      if (i === matchers.length) {
-        done(false);
-        return;
-      }
-      const match = matchers[i++]!;
-      let answered = false;
-      const answer = (err: Error | null, allow: boolean) => {
-        if (answered) return;
-        answered = true;
-        if (err || !allow) {
-          next();
-          return;
-        }
-        const existing = this._nsps.get(name);
-        if (existing) return done(existing);
-        const refusal = this._childNamespaces.refusal();
-        if (refusal) return done(false, refusal);
-        done(this.parentNsps.get(match)!._createChild(name));
-      };
-      try {
-        match(name, auth, answer);
-      } catch (err) {
-        // A bug in the matcher: reported, and the name is not served by it.
-        this._reportError(err);
-        answer(err as Error, false);
-      }
-    };
-    next();
+    matchDynamicNamespace(this.parentNsps, name, auth, {
+      existing: (n) => this._nsps.get(n),
+      refusal: () => this._childNamespaces.refusal(),
+      report: (err) => this._reportError(err),
+      done,
+    });
   }
 
   /** Adds a middleware to the main namespace. */
@@ -369,14 +476,17 @@ export class Server<
   }
 
   /** Emits to every socket of the main namespace. */
-  override emit<Ev extends EventNames<EmitEvents>>(ev: Ev, ...args: EventParams<EmitEvents, Ev>): boolean {
+  override emit<Ev extends BroadcastEventNames<EmitEvents, false>>(
+    ev: Ev,
+    ...args: EventParams<EmitEvents, Ev>
+  ): boolean {
     return this.sockets.emit(ev, ...args);
   }
 
-  emitWithAck<Ev extends EventNames<EmitEvents>>(
+  emitWithAck<Ev extends BroadcastAckEventNames<EmitEvents, false>>(
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<unknown> {
+  ): Promise<AckResult<EmitEvents, Ev>> {
     return this.sockets.emitWithAck(ev, ...args);
   }
 
@@ -417,7 +527,7 @@ export class Server<
 
   timeout(
     ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData> {
+  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData, true> {
     return this.sockets.timeout(ms);
   }
 
@@ -456,7 +566,10 @@ export class Server<
   close(optsOrFn?: CloseOptions | ((err?: Error) => void), maybeFn?: (err?: Error) => void): Promise<void> {
     const fn = typeof optsOrFn === "function" ? optsOrFn : maybeFn;
     const graceful = typeof optsOrFn === "object" ? optsOrFn.graceful : undefined;
-    if (!this.closing) this.closing = this.doClose(graceful || undefined);
+    if (!this.closing)
+      this.closing = this.doClose(graceful || undefined).finally(() => {
+        this.closed = true;
+      });
     if (fn) this.closing.then(() => fn(), fn);
     return this.closing;
   }
@@ -483,27 +596,25 @@ export class Server<
       }
     }
     await Promise.allSettled(adapters);
-    await this.engine.close();
-    const srv = this.httpServer as HttpServer | undefined;
-    if (!srv?.listening) return;
-    if (!this.ownHttpServer) {
-      // The application's server may hold its own long requests: close it, do not wait for them.
-      srv.close();
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      srv.close(() => resolve());
-      srv.closeAllConnections();
-    });
+    await this.eio.close();
+    const attachment = this.attachment;
+    this.attachment = undefined;
+    await attachment?.close(this.ownHttpServer);
+    this.closed = true;
   }
 
   protected override onListenerRejection(err: unknown): void {
     this._reportError(err);
   }
 
-  /** @internal Encodes a packet once and prepares each chunk for every transport. */
-  _prepare(packet: Packet): PreparedBroadcast {
+  /**
+   * @internal Encodes a packet once and prepares each chunk for every transport; `compress` is the
+   * broadcast's flag (deflated once for all unless false, when the server shares compression).
+   */
+  _prepare(packet: Packet, compress?: boolean): PreparedBroadcast {
+    const deflate = this.sharedCompression && compress !== false;
     const chunks = this._encoder.encode(packet);
+    this._counters.broadcasts++;
     const packets: PreparedPacket[] = [];
     let bytes = 0;
     for (const chunk of chunks) {
@@ -514,7 +625,7 @@ export class Server<
             ? chunk
             : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       bytes += data.length;
-      packets.push(this.engine.prepare(data));
+      packets.push(this.eio.prepare(data, deflate));
     }
     return { packets, bytes };
   }
@@ -550,39 +661,4 @@ function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
-function isHttpServer(value: object): boolean {
-  return (
-    typeof (value as { listen?: unknown }).listen === "function" &&
-    typeof (value as { on?: unknown }).on === "function"
-  );
-}
-
-function normalisePath(path: string): string {
-  if (typeof path !== "string" || !path.startsWith("/"))
-    throw new TypeError(`option path must start with "/" (got ${JSON.stringify(path)})`);
-  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`option ${name} must be a positive finite number (got ${String(value)})`);
-  }
-  return value;
-}
-
-function resolveRecovery(
-  opt: ConnectionStateRecoveryOptions | boolean | undefined,
-): RecoverySettings | undefined {
-  if (!opt) return undefined;
-  const o = opt === true ? {} : opt;
-  return {
-    maxDisconnectionDuration: positive("maxDisconnectionDuration", o.maxDisconnectionDuration, 120_000),
-    skipMiddlewares: o.skipMiddlewares ?? true,
-    maxPackets: positive("maxPackets", o.maxPackets, 10_000),
-    maxBytes: positive("maxBytes", o.maxBytes, 16 * 1024 * 1024),
-    now: o.now ?? Date.now,
-  };
-}
-
-export type { ExtendedError };
+export type { AttachOptions, ConnectionStateRecoveryOptions, ExtendedError, RecoverySettings, ServerOptions };

@@ -19,6 +19,7 @@ import {
   type EventsMap,
   StrictEventEmitter,
 } from "./typed-events.js";
+import { debug } from "./debug.js";
 
 /** Events a socket emits itself. */
 export interface SocketReservedEvents {
@@ -27,8 +28,12 @@ export interface SocketReservedEvents {
   error: (err: Error) => void;
 }
 
+/** An incoming event as `socket.use` middlewares see it: `[eventName, ...args]` (socket.io's `Event`). */
+// biome-ignore lint/suspicious/noExplicitAny: the arguments are whatever the client sent
+export type Event = [eventName: string, ...args: any[]];
+
 /** `socket.use` middleware: sees `[event, ...args]` of every incoming event before the listeners. */
-export type SocketMiddleware = (event: unknown[], next: (err?: Error) => void) => void;
+export type SocketMiddleware = (event: Event, next: (err?: Error) => void) => void;
 
 // biome-ignore lint/suspicious/noExplicitAny: catch-all listeners take anything
 type AnyListener = (...args: any[]) => void;
@@ -65,6 +70,12 @@ export class Socket<
   readonly recovered: boolean;
   /** Whether the socket is currently connected. */
   connected = false;
+  /**
+   * Left its namespace (disconnected, or refused by a middleware): it joins no room any more. After a
+   * disconnection with recovery on, its emits are still logged for the client to get on its return.
+   */
+  private ended = false;
+  private everConnected = false;
   /** @internal Private session id, sent only to this client, used to restore its state. */
   readonly _pid: string | undefined;
   /** @internal Recovery log position when the socket connected. */
@@ -105,7 +116,7 @@ export class Socket<
       this.dataStore = previous.data as SocketData;
       this.previous = previous;
     } else {
-      this.id = nsp.server._generateId();
+      this.id = nsp.adapter.socketId() ?? nsp.server._generateId();
       this._pid = recovery ? nsp.server._generateId() : undefined;
       this.recovered = false;
     }
@@ -181,8 +192,9 @@ export class Socket<
       packet.id = id;
     }
     // Before CONNECT (an emit from a namespace middleware) the socket is in no room yet: written
-    // directly (socket.io-client buffers it until connected), not logged.
-    if (this.nsp.server._recovery && this.connected && packet.id === undefined && !flags?.volatile) {
+    // directly (socket.io-client buffers it until connected), not logged. While disconnected it is
+    // logged all the same: a client that comes back with its session gets it in the replay.
+    if (this.nsp.server._recovery && this.everConnected && packet.id === undefined && !flags?.volatile) {
       // Through the adapter so the packet gets an offset and is logged for recovery. One recipient:
       // no frame to share, so it is deflated like any single emit unless `compress(false)`.
       const compress = flags?.compress ?? true;
@@ -280,8 +292,9 @@ export class Socket<
     return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
   }
 
-  /** Joins one or more rooms. */
+  /** Joins one or more rooms; does nothing once the socket has left its namespace. */
   join(rooms: Room | Room[]): Promise<void> | void {
+    if (this.ended) return;
     return this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
@@ -367,6 +380,7 @@ export class Socket<
 
   /** @internal Registers an acknowledgement (also used by broadcasts with acks). */
   _registerAck(id: number, fn: AnyListener): void {
+    this.nsp.server._counters.acksRequested++;
     if (!this.acks) this.acks = new Map();
     this.acks.set(id, fn);
   }
@@ -380,6 +394,7 @@ export class Socket<
     const timer = clock.setTimeout(
       () => {
         this.acks?.delete(id);
+        this.nsp.server._counters.acksTimedOut++;
         fn.call(this, new Error("operation has timed out"));
       },
       timeout,
@@ -394,6 +409,7 @@ export class Socket<
   /** @internal Joins its rooms, answers CONNECT, replays what a restored client missed. */
   _onconnect(): void {
     this.connected = true;
+    this.everConnected = true;
     const previous = this.previous;
     this.previous = undefined;
     const rooms = new Set<Room>([this.id]);
@@ -418,10 +434,19 @@ export class Socket<
     }
   }
 
+  /** @internal The join ended without a connection (refused, or the client left): rooms joined meanwhile go. */
+  _discard(): void {
+    if (this.ended || this.connected) return;
+    this.ended = true;
+    this.nsp.adapter.delAll(this.id);
+  }
+
   /** @internal Refuses the connection (middleware error). */
   _connectError(err: Error & { data?: unknown }): void {
     const data: Record<string, unknown> = { message: err.message };
     if (err.data !== undefined) data.data = err.data;
+    this.nsp.server._counters.connectRefused("middleware");
+    if (debug.enabled) debug.log("CONNECT to %s refused by a middleware: %s", this.nsp.name, err.message);
     this.client._writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, false, undefined);
   }
 
@@ -489,7 +514,7 @@ export class Socket<
         this.onUserError(e);
       };
       try {
-        const result: unknown = fn(args, once);
+        const result: unknown = fn(args as Event, once);
         if (result instanceof Promise) result.catch(fail);
       } catch (e) {
         fail(e);
@@ -549,12 +574,15 @@ export class Socket<
     const fn = this.acks?.get(packet.id!);
     if (!fn) return;
     this.acks!.delete(packet.id!);
+    this.nsp.server._counters.acksReceived++;
     this.call(fn, packet.data as unknown[]);
   }
 
   /** @internal Leaves the namespace: "disconnecting", rooms left, "disconnect". */
   _onclose(reason: DisconnectReason, description?: unknown): void {
     if (!this.connected) return;
+    this.nsp.server._counters.disconnected(reason);
+    if (debug.enabled) debug.log("socket %s left %s: %s", this.id, this.nsp.name, reason);
     this.call(emitLocal, ["disconnecting", reason, description]);
     const adapter = this.nsp.adapter;
     if (this._pid && RECOVERABLE_REASONS.has(reason)) {
@@ -568,6 +596,7 @@ export class Socket<
       });
       if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
     }
+    this.ended = true;
     adapter.delAll(this.id);
     this.nsp._remove(this);
     this.client._remove(this);

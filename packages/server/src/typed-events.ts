@@ -40,6 +40,38 @@ export type FirstArg<T> = T extends (...args: infer P) => any
     : unknown
   : unknown;
 
+// Whether an event's listener ends with an acknowledgement callback: "ack", "none", or "any" for the
+// untyped default maps (anything goes there, as with socket.io's DefaultEventsMap).
+type AckKind<F> =
+  IsAny<F> extends true
+    ? "any"
+    : F extends (...args: infer P) => unknown
+      ? IsOpenArray<P> extends true
+        ? "any"
+        : P extends [...unknown[], infer L]
+          ? IsAny<L> extends true
+            ? "any"
+            : L extends Fn
+              ? "ack"
+              : "none"
+          : "none"
+      : "any";
+
+/** Events whose listener takes no acknowledgement callback (all events of an untyped map). */
+export type EventNamesWithoutAck<Map extends EventsMap> = {
+  [K in EventNames<Map>]: AckKind<Map[K]> extends "ack" ? never : K;
+}[EventNames<Map>];
+
+/** Events whose listener ends with an acknowledgement callback (all events of an untyped map). */
+export type EventNamesWithAck<Map extends EventsMap> = {
+  [K in EventNames<Map>]: AckKind<Map[K]> extends "none" ? never : K;
+}[EventNames<Map>];
+
+/** Events of an untyped map only: a typed map gives `never`. */
+export type UntypedEventNames<Map extends EventsMap> = {
+  [K in EventNames<Map>]: AckKind<Map[K]> extends "any" ? K : never;
+}[EventNames<Map>];
+
 /** Arguments of an event without its trailing acknowledgement callback. */
 export type EventParamsWithoutAck<Map extends EventsMap, Ev extends EventNames<Map>> = AllButLast<
   EventParams<Map, Ev>

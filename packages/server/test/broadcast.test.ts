@@ -4,16 +4,21 @@ import { after, before, describe, test } from "node:test";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { RemoteSocket, Socket } from "volley";
 import { type Harness, next, setup } from "./helpers.js";
+import { ManualClock } from "./manual-clock.js";
 
 describe("rooms and broadcasts", () => {
   let h: Harness;
+  // Ack deadlines run on this clock: a test moves time only once the answers it expects are in.
+  const clock = new ManualClock();
   const byId = new Map<string, Socket>();
   const clients: ClientSocket[] = [];
 
   before(async () => {
-    h = await setup({}, "websocket");
+    h = await setup({ clock }, "websocket");
     h.io.on("connection", (socket: Socket) => {
       byId.set(socket.id, socket);
+      // Sent by a client after its acknowledgement: packets of one connection arrive in order.
+      socket.on("answered", () => socket.emit("seen-answered"));
       socket.on("join", (room: string, done: () => void) => {
         socket.join(room);
         done();
@@ -118,19 +123,34 @@ describe("rooms and broadcasts", () => {
   });
 
   test("broadcast ack with a timeout reports what came back", async () => {
-    const fn = (cb: (r: string) => void) => cb("fast");
+    const fn = (cb: (r: string) => void) => {
+      cb("fast");
+      clients[0]!.emit("answered");
+    };
     clients[0]!.on("slow?", fn);
-    // clients 1..3 never answer
-    await assert.rejects(h.io.timeout(50).emitWithAck("slow?"), (err: Error & { responses?: unknown }) => {
-      assert.match(err.message, /operation has timed out/);
-      assert.deepEqual(err.responses, ["fast"]);
-      return true;
-    });
-    const result = await new Promise<[Error | null, unknown[]]>((resolve) => {
+    // clients 1..3 never answer; the deadline passes once client 0's answer has reached the server.
+    const answered = () => next(clients[0]!, "seen-answered");
+    let seen = answered();
+    const rejected = assert.rejects(
+      h.io.timeout(50).emitWithAck("slow?"),
+      (err: Error & { responses?: unknown }) => {
+        assert.match(err.message, /operation has timed out/);
+        assert.deepEqual(err.responses, ["fast"]);
+        return true;
+      },
+    );
+    await seen;
+    clock.advance(50);
+    await rejected;
+    seen = answered();
+    const result = new Promise<[Error | null, unknown[]]>((resolve) => {
       h.io.timeout(50).emit("slow?", (err: Error | null, responses: unknown[]) => resolve([err, responses]));
     });
-    assert.match(String(result[0]?.message), /timed out/);
-    assert.deepEqual(result[1], ["fast"]);
+    await seen;
+    clock.advance(50);
+    const [err, responses] = await result;
+    assert.match(String(err?.message), /timed out/);
+    assert.deepEqual(responses, ["fast"]);
     clients[0]!.off("slow?", fn);
   });
 

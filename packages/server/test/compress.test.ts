@@ -96,6 +96,34 @@ describe("compress flag", () => {
     );
   });
 
+  test("serverNoContextTakeover: broadcasts deflated once for all (unset or compress(true)), not with compress(false)", async () => {
+    await withServer(
+      { perMessageDeflate: { serverNoContextTakeover: true }, connectionStateRecovery: true },
+      async (io, socket, client) => {
+        assert.match(client.extensions, /server_no_context_takeover/);
+        const [shared, text] = await frameOf(client, () => io.emit("m", BIG));
+        assert.equal(shared, true);
+        assert.match(text, /^42\["m","a+","[^"]+"\]$/);
+        assert.equal((await frameOf(client, () => io.compress(true).emit("m", BIG)))[0], true);
+        assert.equal((await frameOf(client, () => io.compress(false).emit("m", BIG)))[0], false);
+        assert.equal((await frameOf(client, () => io.to(socket.id).emit("m", BIG)))[0], true);
+        assert.equal((await frameOf(client, () => socket.emit("m", BIG)))[0], true);
+        assert.equal((await frameOf(client, () => io.emit("m", "small")))[0], false);
+        // Shared frames and the connection's own deflated messages interleave without corrupting either.
+        for (let i = 0; i < 3; i++) {
+          assert.match(
+            (await frameOf(client, () => io.emit("m", `${i}${BIG}`)))[1],
+            new RegExp(`^42\\["m","${i}a+"`),
+          );
+          assert.match(
+            (await frameOf(client, () => socket.emit("m", `${i}${BIG}`)))[1],
+            new RegExp(`^42\\["m","${i}a+"`),
+          );
+        }
+      },
+    );
+  });
+
   test("without permessage-deflate nothing is compressed", async () => {
     await withServer({}, async (io, socket, client) => {
       assert.equal(client.extensions, "");

@@ -199,3 +199,29 @@ describe("server construction", () => {
     );
   });
 });
+
+test("io.namespaces() lists the live namespaces, dynamic children included, as a copy", async () => {
+  const h = await setup();
+  try {
+    h.io.of("/static");
+    h.io.of(/^\/child-\d+$/);
+    const client = h.client("/child-7");
+    await next(client, "connect");
+    const names = h.io.namespaces().map((nsp) => nsp.name);
+    assert.deepEqual(names, ["/", "/static", "/child-7"]);
+    // A copy: changing it changes nothing in the server.
+    h.io.namespaces().length = 0;
+    assert.equal(h.io.namespaces().length, 3);
+    // When the child's last socket has left on the server side, the child is no longer listed.
+    const child = h.io.namespaces().find((nsp) => nsp.name === "/child-7")!;
+    const gone = once([...child.sockets.values()][0]!, "disconnect");
+    client.disconnect();
+    await gone;
+    assert.deepEqual(
+      h.io.namespaces().map((nsp) => nsp.name),
+      ["/", "/static"],
+    );
+  } finally {
+    await h.cleanup();
+  }
+});

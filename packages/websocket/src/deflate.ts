@@ -3,6 +3,7 @@ import { CloseCode } from "./close-codes.js";
 import { messageTooBig, WebSocketError } from "./errors.js";
 import type { Inflater } from "./frame-reader.js";
 import type { ExtensionOffer } from "./handshake.js";
+import { type SharedDeflateSetup, sharedDeflateSetup } from "./shared-deflate.js";
 import { DEFAULT_CONCURRENCY_LIMIT, type ZlibJob, type ZlibLimiter } from "./zlib-limiter.js";
 
 /** RFC 7692 §7: the extension's registered name. */
@@ -232,6 +233,11 @@ export class PerMessageDeflate implements Inflater {
    * peer might not decode, so every message then goes uncompressed (RSV1 clear is always legal).
    */
   readonly canCompress: boolean;
+  /**
+   * Server side with server_no_context_takeover (every message deflated from an empty context): how a
+   * broadcast compressed once (`prepareMessage(..., { compress: true })`) is valid here; otherwise null.
+   */
+  readonly sharedSetup: SharedDeflateSetup | null;
   private readonly windowBits: number;
   private readonly resetDeflate: boolean;
   private readonly maxPayload: number;
@@ -270,6 +276,10 @@ export class PerMessageDeflate implements Inflater {
     this.windowBits = isServer ? params.serverMaxWindowBits : params.clientMaxWindowBits;
     this.canCompress = this.windowBits > 8;
     this.resetDeflate = isServer ? params.serverNoContextTakeover : params.clientNoContextTakeover;
+    this.sharedSetup =
+      isServer && this.resetDeflate && this.canCompress
+        ? sharedDeflateSetup(options, this.windowBits, this.threshold)
+        : null;
     this.maxPayload = maxPayload;
     this.zlibOptions = options.zlibDeflateOptions;
     this.limiter = limiter;

@@ -25,3 +25,11 @@ export {
   WebSocketServer,
   type WebSocketServerOptions,
 } from "./websocket-server.js";
+export {
+  createDebug,
+  DebugLogger,
+  type DebugOutput,
+  enableDebug,
+  isDebugEnabled,
+  setDebugOutput,
+} from "./debug.js";

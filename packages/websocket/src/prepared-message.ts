@@ -1,5 +1,6 @@
 import { encodeFrame } from "./frame-writer.js";
 import { Opcode } from "./opcode.js";
+import { SharedDeflate } from "./shared-deflate.js";
 
 /** A message framed once, to be written as is to many server-side connections (`sendPrepared`). */
 export interface PreparedMessage {
@@ -11,16 +12,24 @@ export interface PreparedMessage {
   readonly frames: Buffer[];
   /** Total bytes of `frames`. */
   readonly byteLength: number;
+  /**
+   * With `compress`: the message deflated once per compressor set-up, for the connections that
+   * negotiated server_no_context_takeover; null otherwise.
+   */
+  readonly deflated: SharedDeflate | null;
 }
 
 /**
  * Frames a message once for a broadcast: strings become text frames and binary data binary frames
  * unless `binary` says otherwise. The frame is unmasked and uncompressed (RSV1 clear), which is valid on
- * every server-side connection, with or without permessage-deflate.
+ * every server-side connection, with or without permessage-deflate. With `compress`, connections that
+ * negotiated permessage-deflate with server_no_context_takeover get the message deflated once for all
+ * of them (synchronously, at the first such recipient), when it reaches their `threshold`; the others
+ * get the uncompressed frame.
  */
 export function prepareMessage(
   data: string | Buffer | Uint8Array | ArrayBuffer,
-  options?: { binary?: boolean },
+  options?: { binary?: boolean; compress?: boolean },
 ): PreparedMessage {
   const payload =
     typeof data === "string"
@@ -31,7 +40,9 @@ export function prepareMessage(
           ? Buffer.from(data)
           : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const binary = options?.binary ?? typeof data !== "string";
-  const frame = encodeFrame(binary ? Opcode.Binary : Opcode.Text, payload, true, false, false);
+  const opcode = binary ? Opcode.Binary : Opcode.Text;
+  const frame = encodeFrame(opcode, payload, true, false, false);
   const frames = Array.isArray(frame) ? frame : [frame];
-  return { binary, payload, frames, byteLength: frames.reduce((n, b) => n + b.length, 0) };
+  const deflated = options?.compress === true ? new SharedDeflate(opcode, payload) : null;
+  return { binary, payload, frames, byteLength: frames.reduce((n, b) => n + b.length, 0), deflated };
 }

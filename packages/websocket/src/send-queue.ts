@@ -1,8 +1,9 @@
 // The send side of a connection: frames leave in the order they were sent, corked per tick, waiting
-// behind a message that zlib is still compressing.
+// behind a message that zlib is still compressing or a Blob still being read.
 import type { Duplex } from "node:stream";
 import type { PerMessageDeflate } from "./deflate.js";
 import type { WebSocketError } from "./errors.js";
+import { EMPTY } from "./message-data.js";
 import { encodeFrame, type MaskGenerator } from "./frame-writer.js";
 import type { Opcode } from "./opcode.js";
 
@@ -15,10 +16,12 @@ export interface SendQueueOwner {
   notWritableError(): WebSocketError;
 }
 
-/** A send waiting behind a message that is being compressed, so that frames keep their order. */
+/** A send waiting behind a message that is being compressed or read, so that frames keep their order. */
 interface QueuedFrame {
   opcode: Opcode;
   data: Buffer;
+  /** A Blob still to be read into `data`. */
+  blob: Blob | null;
   compress: boolean;
   /** Frames prepared by `prepareMessage`, written as they are. */
   frames: Buffer[] | null;
@@ -38,7 +41,8 @@ export class SendQueue {
   private readonly deflate: PerMessageDeflate | null;
   private readonly generateMask: MaskGenerator | null;
   private corked = false;
-  private compressing = false;
+  /** The head of the queue is in zlib or being read from a Blob: everything else waits behind it. */
+  private busy = false;
   private queue: QueuedFrame[] = [];
   private queuedBytes = 0;
   /** End the socket once the queue is empty (the closing handshake is done with it). */
@@ -73,19 +77,26 @@ export class SendQueue {
     fin: boolean,
     cb: SendCallback | undefined,
   ): void {
-    if (compress || this.compressing) this.enqueue(opcode, payload, compress, null, cb, fin);
+    if (compress || this.busy) this.enqueue(opcode, payload, compress, null, cb, fin);
     else this.writeFrame(opcode, payload, false, cb, fin);
+  }
+
+  /** A Blob message: read asynchronously, then framed (and compressed when `compress`) in its turn. */
+  sendBlob(opcode: Opcode, blob: Blob, compress: boolean, fin: boolean, cb: SendCallback | undefined): void {
+    this.queue.push({ opcode, data: EMPTY, blob, compress, frames: null, callback: cb, fin });
+    this.queuedBytes += blob.size;
+    if (!this.busy) this.flush();
   }
 
   /** Frames framed once by `prepareMessage`, written as they are. */
   sendFrames(opcode: Opcode, payload: Buffer, frames: Buffer[], cb: SendCallback | undefined): void {
-    if (this.compressing) this.enqueue(opcode, payload, false, frames, cb, true);
+    if (this.busy) this.enqueue(opcode, payload, false, frames, cb, true);
     else this.writeFrames(frames, cb);
   }
 
   /** A control frame (or any frame that must not be compressed), in order with the rest. */
   sendControl(opcode: Opcode, payload: Buffer, cb: SendCallback | undefined): void {
-    if (this.compressing) this.enqueue(opcode, payload, false, null, cb, true);
+    if (this.busy) this.enqueue(opcode, payload, false, null, cb, true);
     else this.writeFrame(opcode, payload, false, cb, true);
   }
 
@@ -94,7 +105,7 @@ export class SendQueue {
    * a message still in zlib and the close frame behind it are written first, never dropped.
    */
   endWhenFlushed(): void {
-    if (!this.compressing && this.queue.length === 0) this.socket.end();
+    if (!this.busy && this.queue.length === 0) this.socket.end();
     else this.endPending = true;
   }
 
@@ -103,7 +114,7 @@ export class SendQueue {
     const queue = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    this.compressing = false;
+    this.busy = false;
     this.endPending = false;
     for (const item of queue) if (item.callback !== undefined) item.callback(error);
   }
@@ -161,17 +172,22 @@ export class SendQueue {
     callback: SendCallback | undefined,
     fin: boolean,
   ): void {
-    this.queue.push({ opcode, data, compress, frames, callback, fin });
+    this.queue.push({ opcode, data, blob: null, compress, frames, callback, fin });
     this.queuedBytes += data.length;
-    if (!this.compressing) this.flush();
+    if (!this.busy) this.flush();
   }
 
   /** Writes queued frames in order until one needs compressing, then waits for zlib. */
   private flush(): void {
     while (this.queue.length > 0) {
       const item = this.queue[0]!;
+      if (item.blob !== null) {
+        this.busy = true;
+        this.readBlob(item, item.blob);
+        return;
+      }
       if (item.compress && this.deflate !== null) {
-        this.compressing = true;
+        this.busy = true;
         this.deflate.compress(item.data, this.onCompressed);
         return;
       }
@@ -186,9 +202,31 @@ export class SendQueue {
     }
   }
 
+  private readBlob(item: QueuedFrame, blob: Blob): void {
+    blob.arrayBuffer().then(
+      (bytes) => {
+        if (this.queue[0] !== item) return; // the socket closed meanwhile
+        this.busy = false;
+        item.blob = null;
+        item.data = Buffer.from(bytes);
+        this.queuedBytes += item.data.length - blob.size;
+        this.flush();
+      },
+      (error: unknown) => {
+        if (this.queue[0] !== item) return;
+        this.busy = false;
+        this.queue.shift();
+        this.queuedBytes -= blob.size;
+        // The message is skipped; its callback says why (a Blob whose backing file vanished, say).
+        item.callback?.(error instanceof Error ? error : new Error(String(error)));
+        this.flush();
+      },
+    );
+  }
+
   private onCompressed(_error: WebSocketError | null, compressed: Buffer | null): void {
-    if (!this.compressing) return; // the socket closed meanwhile
-    this.compressing = false;
+    if (!this.busy) return; // the socket closed meanwhile
+    this.busy = false;
     const item = this.queue.shift();
     if (item === undefined) return;
     this.queuedBytes -= item.data.length;

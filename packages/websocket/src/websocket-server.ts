@@ -27,6 +27,7 @@ import {
 } from "./limits.js";
 import { DEFAULT_CLOSE_TIMEOUT, WebSocket } from "./websocket.js";
 import { ZlibLimiter } from "./zlib-limiter.js";
+import { debug } from "./debug-loggers.js";
 
 /** What `verifyClient` is given. */
 export interface VerifyClientInfo {
@@ -307,6 +308,7 @@ export class WebSocketServer extends EventEmitter {
       abortHandshake(socket, { status: 503, message: "Server is closing" });
       return;
     }
+    if (debug.enabled) debug.log("handshake accepted: %s from %s", req.url, req.socket.remoteAddress);
     const headers = [
       "HTTP/1.1 101 Switching Protocols",
       "Upgrade: websocket",
@@ -392,6 +394,7 @@ function destroySocket(this: Duplex): void {
 
 /** Answers a rejected handshake with a short plain-text reason and destroys the socket. */
 function abortHandshake(socket: Duplex, rejection: HandshakeRejection): void {
+  if (debug.enabled) debug.log("handshake refused: %d %s", rejection.status, rejection.message);
   if (!socket.writable || socket.destroyed) {
     socket.destroy();
     return;

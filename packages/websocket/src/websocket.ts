@@ -17,33 +17,28 @@ import { notOpen, WebSocketError } from "./errors.js";
 import type { CloseEvent, ErrorEvent, EventListenerLike, MessageEvent, WebSocketEvent } from "./events.js";
 import { FrameReader } from "./frame-reader.js";
 import type { MaskGenerator } from "./frame-writer.js";
+import {
+  type BinaryType,
+  byteSize,
+  deliverBinary,
+  EMPTY,
+  isBinaryType,
+  isBlob,
+  type SendData,
+  toBuffer,
+} from "./message-data.js";
 import { MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import type { PreparedMessage } from "./prepared-message.js";
 import { type SendCallback, SendQueue, type SendQueueOwner } from "./send-queue.js";
 import { attachSocket, type ReaderHandler, ReaderSink, type SocketHandler } from "./socket-glue.js";
+import { debug } from "./debug-loggers.js";
 
 export { DEFAULT_MAX_PAYLOAD } from "./limits.js";
+export type { BinaryType, SendData } from "./message-data.js";
 export type { SendCallback } from "./send-queue.js";
 
 /** Default `closeTimeout`: how long to wait for the close handshake before destroying the socket. */
 export const DEFAULT_CLOSE_TIMEOUT = 30_000;
-
-/** How received binary data is handed to listeners. */
-export type BinaryType = "nodebuffer" | "arraybuffer" | "fragments";
-
-/**
- * What `send` accepts: strings (and numbers, sent as their decimal text, as `ws` does) go as text,
- * everything else as binary unless `binary` says otherwise; `undefined`/`null` send an empty message.
- */
-export type SendData =
-  | string
-  | number
-  | Buffer
-  | Uint8Array
-  | ArrayBuffer
-  | ArrayBufferView
-  | null
-  | undefined;
 
 export interface SendOptions {
   /** Send as a binary frame (true) or a text frame (false). Default: false for strings, true otherwise. */
@@ -70,21 +65,6 @@ export interface ConnectionSetup {
   deflate: PerMessageDeflate | null;
   /** Client side: fills each frame's masking key instead of the default random one. */
   generateMask?: MaskGenerator | null;
-}
-
-const EMPTY: Buffer = Buffer.alloc(0);
-
-function toBuffer(data: SendData): Buffer {
-  if (typeof data === "string") return Buffer.from(data);
-  if (typeof data === "number") return Buffer.from(String(data));
-  if (data === undefined || data === null) return EMPTY;
-  if (Buffer.isBuffer(data)) return data;
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  throw new WebSocketError(
-    "INVALID_ARGUMENT",
-    "data must be a string, Buffer, ArrayBuffer or ArrayBufferView",
-  );
 }
 
 /**
@@ -216,13 +196,13 @@ export class WebSocket
     if (!this.readerPaused) this.socket.resume();
   }
 
-  /** How binary messages are delivered: "nodebuffer" (default), "arraybuffer" or "fragments". */
+  /** How binary messages are delivered: "nodebuffer" (default), "arraybuffer", "fragments" or "blob". */
   get binaryType(): BinaryType {
     return this.binaryTypeValue;
   }
 
   set binaryType(type: BinaryType) {
-    if (type === "nodebuffer" || type === "arraybuffer" || type === "fragments") this.binaryTypeValue = type;
+    if (isBinaryType(type)) this.binaryTypeValue = type;
   }
 
   // ---------------------------------------------------------------- sending
@@ -245,26 +225,41 @@ export class WebSocket
     const isText = typeof data === "string" || typeof data === "number";
     let opcode: Opcode = isText ? Opcode.Text : Opcode.Binary;
     if (options?.binary !== undefined) opcode = options.binary ? Opcode.Binary : Opcode.Text;
-    const payload = toBuffer(data);
     const fin = options?.fin !== false;
+    if (isBlob(data)) {
+      const compress = this.shouldCompress(data.size, options, fin);
+      if (this.fragmenting) opcode = Opcode.Continuation;
+      this.fragmenting = !fin;
+      sender.sendBlob(opcode, data, compress, fin, cb);
+      return;
+    }
+    const payload = toBuffer(data);
     if (!fin || this.fragmenting) {
       if (this.fragmenting) opcode = Opcode.Continuation;
       this.fragmenting = !fin;
       sender.sendData(opcode, payload, false, fin, cb);
       return;
     }
+    sender.sendData(opcode, payload, this.shouldCompress(payload.length, options, true), true, cb);
+  }
+
+  /** Whether a message of `size` bytes goes compressed (never a fragment: fragmented messages go plain). */
+  private shouldCompress(size: number, options: SendOptions | undefined, fin: boolean): boolean {
     const deflate = this.deflate;
-    const compress =
+    return (
+      fin &&
+      !this.fragmenting &&
       deflate !== null &&
       options?.compress !== false &&
       deflate.canCompress &&
-      payload.length >= deflate.threshold;
-    sender.sendData(opcode, payload, compress, true, cb);
+      size >= deflate.threshold
+    );
   }
 
   /**
    * Writes a message framed once by `prepareMessage` (broadcasts). Server side the frame bytes are
-   * written as they are; a client, which must mask, frames the prepared payload itself.
+   * written as they are (deflated once for all, when prepared with `compress` and this connection
+   * negotiated server_no_context_takeover); a client, which must mask, frames the prepared payload itself.
    */
   sendPrepared(prepared: PreparedMessage, cb?: SendCallback): void {
     const sender = this.sender;
@@ -273,8 +268,13 @@ export class WebSocket
       return;
     }
     const opcode = prepared.binary ? Opcode.Binary : Opcode.Text;
-    if (!this.isServer) sender.sendData(opcode, prepared.payload, false, true, cb);
-    else sender.sendFrames(opcode, prepared.payload, prepared.frames, cb);
+    if (!this.isServer) {
+      sender.sendData(opcode, prepared.payload, false, true, cb);
+      return;
+    }
+    const shared = this.deflate?.sharedSetup;
+    const deflated = shared && prepared.deflated?.framesFor(shared);
+    sender.sendFrames(opcode, prepared.payload, deflated || prepared.frames, cb);
   }
 
   /** Sends a ping (payload ≤ 125 bytes). A `mask` boolean argument is accepted for `ws` compatibility. */
@@ -304,7 +304,7 @@ export class WebSocket
 
   private rejectSend(cb: SendCallback | undefined, data?: SendData): void {
     if (this.state === WebSocket.CONNECTING) throw notOpen(this.state);
-    if (this.socket === null && data !== undefined) this.bytesAfterClose += toBuffer(data).length;
+    if (this.socket === null && data !== undefined) this.bytesAfterClose += byteSize(data);
     if (cb !== undefined) process.nextTick(cb, notOpen(this.state));
   }
 
@@ -428,14 +428,9 @@ export class WebSocket
 
   /** @internal */
   onReaderMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
-    const type = this.binaryTypeValue;
-    if (type === "fragments") {
-      this.emit("message", fragments.slice(), isBinary);
-      return;
-    }
-    const data = fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments, length);
-    if (type === "nodebuffer") this.emit("message", data, isBinary);
-    else this.emit("message", toArrayBuffer(data), isBinary);
+    // As in ws, `binaryType` shapes binary messages only: text arrives as one Buffer.
+    const type = isBinary ? this.binaryTypeValue : "nodebuffer";
+    this.emit("message", deliverBinary(type, fragments, length), isBinary);
   }
 
   /** @internal The peer's close frame. */
@@ -454,6 +449,7 @@ export class WebSocket
 
   /** @internal RFC 6455 §7.1.7: send a close frame with the error's code, stop reading, close the socket. */
   onReaderError(error: WebSocketError): void {
+    if (debug.enabled) debug.log("protocol violation, closing with %d: %s", error.closeCode, error.message);
     if (!this.closing.frameSent && this.state === WebSocket.OPEN) {
       const reason = Buffer.from(error.message.slice(0, MAX_CLOSE_REASON));
       this.sendCloseFrame(error.closeCode, reason.length <= MAX_CLOSE_REASON ? reason : EMPTY);
@@ -499,6 +495,8 @@ export class WebSocket
 
   /** @internal */
   onSocketClose(): void {
+    if (debug.enabled)
+      debug.log("closed: code %d, reason %d bytes", this.closing.code, this.closing.reason.length);
     this.state = WebSocket.CLOSED;
     this.closing.clearTimer();
     this.reader?.stop();
@@ -585,12 +583,6 @@ export class WebSocket
   removeEventListener(type: string, listener: EventListenerLike<any>): void {
     this.browserEvents?.remove(type, listener);
   }
-}
-
-function toArrayBuffer(data: Buffer): ArrayBuffer {
-  const buffer = data.buffer as ArrayBuffer;
-  if (data.byteOffset === 0 && data.byteLength === buffer.byteLength) return buffer;
-  return buffer.slice(data.byteOffset, data.byteOffset + data.byteLength);
 }
 
 /** The request that created a server-side connection, as `connection` gives it. */

@@ -12,6 +12,7 @@ import { chooseEncoding, compress } from "../http-compression.js";
 import type { Clock } from "../clock.js";
 import type { Outgoing } from "../outgoing.js";
 import { PreparedPacket } from "../prepared-packet.js";
+import { type RelayDetector, RelayedRequests } from "./relayed-requests.js";
 import type { Transport, TransportHandler } from "./transport.js";
 
 /** Limits of the polling transport (from the server options). */
@@ -24,10 +25,13 @@ export interface PollingConfig {
   /** Milliseconds an oversized POST may take to finish uploading before its 413 is written. */
   discardTimeout: number;
   clock: Clock;
+  /** Tells requests relayed by another server of a cluster (their breaking does not end the session). */
+  sessionRouter?: RelayDetector | undefined;
 }
 
 const CLOSE_PAYLOAD = encodePacket({ type: "close" }, false) as string;
 const NOOP_PAYLOAD = encodePacket({ type: "noop" }, false) as string;
+const TEXT_PLAIN = "text/plain; charset=UTF-8";
 
 /**
  * HTTP long-polling: the client holds one GET open to receive (answered with every packet queued, joined by
@@ -40,11 +44,13 @@ export class PollingTransport implements Transport {
   }
 
   handler: TransportHandler;
-  private readonly config: PollingConfig;
-  private pollReq: IncomingMessage | undefined;
-  private pollRes: ServerResponse | undefined;
+  protected readonly config: PollingConfig;
+  protected pollReq: IncomingMessage | undefined;
+  protected pollRes: ServerResponse | undefined;
   private dataReq: IncomingMessage | undefined;
   private ended = false;
+  /** Created at the first relayed request (a cluster without sticky sessions). */
+  private relayed: RelayedRequests | undefined;
 
   constructor(handler: TransportHandler, config: PollingConfig) {
     this.handler = handler;
@@ -67,12 +73,26 @@ export class PollingTransport implements Transport {
   }
 
   private onPollRequest(req: IncomingMessage, res: ServerResponse): void {
+    const repeated = this.relayed?.repeatedPoll(req);
+    if (repeated !== undefined) {
+      // The answer to this very request was lost with the server that relayed it: the same again.
+      this.writePayload(req, res, repeated.body, undefined, repeated.contentType);
+      return;
+    }
     if (this.ended) {
       writeErrorResponse(
         res,
         new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "TRANSPORT_CLOSED" }),
       );
       return;
+    }
+    if (this.pollRes !== undefined && this.isRelayed(this.pollReq!)) {
+      // The relayed poll's server may be gone without this server having seen it yet: the new one
+      // replaces it (nothing was written to it).
+      const stale = this.pollRes;
+      this.pollRes = undefined;
+      this.pollReq = undefined;
+      stale.destroy();
     }
     if (this.pollRes !== undefined) {
       // Two GETs at once: refuse the second, and the protocol closes the session (the first gets "1").
@@ -86,12 +106,27 @@ export class PollingTransport implements Transport {
       if (this.pollRes !== res) return;
       this.pollReq = undefined;
       this.pollRes = undefined;
+      // A relayed poll breaks when the relaying server dies: the client polls again through another
+      // one (or, gone for good, misses its pong and the heartbeat ends the session).
+      if (this.isRelayed(req)) return;
       this.handler.onTransportError(this, "poll connection closed prematurely");
     });
     this.handler.onTransportWritable(this);
   }
 
   private onDataRequest(req: IncomingMessage, res: ServerResponse): void {
+    if (this.dataReq !== undefined && this.isRelayed(this.dataReq)) {
+      // A relayed POST still being read when the same or the next one arrives: its server died.
+      const stale = this.dataReq;
+      this.dataReq = undefined;
+      stale.destroy();
+    }
+    if (this.relayed?.repeatedPost(req)) {
+      // Applied already: its "ok" was lost with the server that relayed it.
+      req.once("end", () => answerOk(res));
+      req.resume();
+      return;
+    }
     if (this.dataReq !== undefined) {
       writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "DATA_OVERLAP" }));
       this.handler.onTransportError(this, "overlapping POST requests");
@@ -125,17 +160,23 @@ export class PollingTransport implements Transport {
     const onEnd = (): void => {
       cleanup();
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      this.onBody(body.toString("utf8"), res);
+      if (this.isRelayed(req)) this.relayedRequests().applied(req);
+      this.onBody(body, req, res);
     };
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("close", cleanup);
   }
 
-  private onBody(body: string, res: ServerResponse): void {
+  /** Decodes a POST body into packets (protocol 4: text, packets joined by the record separator). */
+  protected decodeBody(body: Buffer, _req: IncomingMessage): Packet[] {
+    return decodePayload(body.toString("utf8"), { maxPackets: this.config.maxPacketsPerPayload });
+  }
+
+  private onBody(body: Buffer, req: IncomingMessage, res: ServerResponse): void {
     let packets: Packet[];
     try {
-      packets = decodePayload(body, { maxPackets: this.config.maxPacketsPerPayload });
+      packets = this.decodeBody(body, req);
     } catch (err) {
       const description = err instanceof EngineParseError ? err.message : String(err);
       writeErrorResponse(res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { description }));
@@ -143,8 +184,7 @@ export class PollingTransport implements Transport {
       return;
     }
     // Answer before dispatching: a handler that closes the session must not leave this request hanging.
-    res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2, "Cache-Control": "no-store" });
-    res.end("ok");
+    answerOk(res);
     for (let i = 0; i < packets.length; i++) {
       if (this.ended) break;
       this.handler.onTransportPacket(this, packets[i]!);
@@ -179,14 +219,24 @@ export class PollingTransport implements Transport {
   close(): void {
     if (this.ended) return;
     this.ended = true;
-    this.releasePoll(CLOSE_PAYLOAD);
+    this.releasePoll(this.closePayload);
   }
 
   /** After an upgrade: a waiting GET is answered with a noop so the client's poll loop can stop. */
   discard(): void {
     if (this.ended) return;
     this.ended = true;
-    this.releasePoll(NOOP_PAYLOAD);
+    this.releasePoll(this.noopPayload);
+  }
+
+  /** The body answering a waiting GET when the transport ends: a close packet. */
+  protected get closePayload(): string {
+    return CLOSE_PAYLOAD;
+  }
+
+  /** The body answering a waiting GET after an upgrade: a noop packet. */
+  protected get noopPayload(): string {
+    return NOOP_PAYLOAD;
   }
 
   private releasePoll(payload: string): void {
@@ -197,12 +247,24 @@ export class PollingTransport implements Transport {
     if (res !== undefined && req !== undefined) this.writePayload(req, res, payload, undefined);
   }
 
-  private writePayload(
+  private isRelayed(req: IncomingMessage): boolean {
+    return RelayedRequests.isRelayed(this.config.sessionRouter, req);
+  }
+
+  private relayedRequests(): RelayedRequests {
+    this.relayed ??= new RelayedRequests();
+    return this.relayed;
+  }
+
+  /** Answers a GET with `body`, compressed when worth it; `callbacks` run once it is written. */
+  protected writePayload(
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
+    body: string | Buffer,
     callbacks: Array<() => void> | undefined,
+    contentType = TEXT_PLAIN,
   ): void {
+    if (this.isRelayed(req)) this.relayedRequests().answered(req, body, contentType);
     const done = (): void => {
       if (callbacks !== undefined) for (const cb of callbacks) cb();
       this.handler.onTransportDrain(this);
@@ -210,21 +272,21 @@ export class PollingTransport implements Transport {
     const encoding = chooseEncoding(req, body.length, this.config.httpCompressionThreshold);
     if (encoding === undefined) {
       res.writeHead(200, {
-        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Type": contentType,
         "Content-Length": Buffer.byteLength(body),
         "Cache-Control": "no-store",
       });
       res.end(body, done);
       return;
     }
-    compress(encoding, Buffer.from(body, "utf8"), (err, compressed) => {
+    compress(encoding, typeof body === "string" ? Buffer.from(body, "utf8") : body, (err, compressed) => {
       if (res.destroyed) return;
       if (err) {
         res.writeHead(500).end();
         return;
       }
       res.writeHead(200, {
-        "Content-Type": "text/plain; charset=UTF-8",
+        "Content-Type": contentType,
         "Content-Encoding": encoding,
         "Content-Length": compressed.length,
         "Cache-Control": "no-store",
@@ -233,6 +295,11 @@ export class PollingTransport implements Transport {
       res.end(compressed, done);
     });
   }
+}
+
+function answerOk(res: ServerResponse): void {
+  res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2, "Cache-Control": "no-store" });
+  res.end("ok");
 }
 
 /**

@@ -48,5 +48,11 @@ export type WebSocketServerConstructor = new (
   options: WebSocketServerConstructorOptions,
 ) => WebSocketServerLike;
 
-/** Frames a message once for many sockets: `prepareMessage` of `@volley/websocket`. */
-export type PrepareFrame = (data: string | Buffer, options: { binary: boolean }) => unknown;
+/**
+ * Frames a message once for many sockets: `prepareMessage` of `@volley/websocket`. With `compress`, the
+ * frame is also deflated once for the connections that negotiated server_no_context_takeover.
+ */
+export type PrepareFrame = (
+  data: string | Buffer,
+  options: { binary: boolean; compress: boolean },
+) => unknown;

@@ -5,20 +5,20 @@ import type { Transport, TransportHandler } from "./transport.js";
 import type { WebSocketLike, WebSocketSendOptions } from "./websocket-like.js";
 
 // Shared option objects: no allocation per message.
-const TEXT: WebSocketSendOptions = { binary: false };
-const BINARY: WebSocketSendOptions = { binary: true };
+export const TEXT: WebSocketSendOptions = { binary: false };
+export const BINARY: WebSocketSendOptions = { binary: true };
 const TEXT_COMPRESS: WebSocketSendOptions = { binary: false, compress: true };
 const BINARY_COMPRESS: WebSocketSendOptions = { binary: true, compress: true };
 const TEXT_NO_COMPRESS: WebSocketSendOptions = { binary: false, compress: false };
 const BINARY_NO_COMPRESS: WebSocketSendOptions = { binary: true, compress: false };
 
-function sendOptions(binary: boolean, compress: boolean | undefined): WebSocketSendOptions {
+export function sendOptions(binary: boolean, compress: boolean | undefined): WebSocketSendOptions {
   if (compress === undefined) return binary ? BINARY : TEXT;
   if (compress) return binary ? BINARY_COMPRESS : TEXT_COMPRESS;
   return binary ? BINARY_NO_COMPRESS : TEXT_NO_COMPRESS;
 }
 
-function toBuffer(data: Uint8Array): Buffer {
+export function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
@@ -34,7 +34,7 @@ export class WebSocketTransport implements Transport {
 
   handler!: TransportHandler;
   readonly socket: WebSocketLike;
-  private ended = false;
+  protected ended = false;
 
   constructor(socket: WebSocketLike) {
     this.socket = socket;

@@ -1,6 +1,7 @@
 // Which other nodes are alive: signs of life (any request or heartbeat they send), their silence
 // beyond `heartbeatTimeout`, and — every `livenessInterval` — what the transport knows (Redis: who is
 // still subscribed). A node declared gone is no longer counted nor waited for, at once.
+import { debugCluster } from "../debug.js";
 import { NodeDepartures } from "./departures.js";
 import { ClusterNodes } from "./nodes.js";
 import type { ResolvedClusterOptions } from "./options.js";
@@ -51,7 +52,7 @@ export class Liveness {
 
   /** A sign of life from `uid`. */
   seen(uid: string): void {
-    this.nodes.seen(uid);
+    if (this.nodes.seen(uid) && debugCluster.enabled) debugCluster.log("node %s joined", uid);
   }
 
   /** `uid` said goodbye (or is known gone). */
@@ -106,6 +107,7 @@ export class Liveness {
   }
 
   private declareGone(uid: string): void {
+    if (debugCluster.enabled) debugCluster.log("node %s gone", uid);
     this.departures.gone(uid);
     this.hooks.gone(uid);
   }

@@ -14,6 +14,8 @@ export class OutageBuffer {
   private bytes = 0;
   /** Broadcasts dropped since the last `take()`. */
   lost = 0;
+  /** Broadcasts dropped since the buffer was made (for metrics). */
+  lostTotal = 0;
   private overflowReported = false;
   private readonly maxPackets: number;
   private readonly maxBytes: number;
@@ -34,6 +36,7 @@ export class OutageBuffer {
       return undefined;
     }
     this.lost++;
+    this.lostTotal++;
     if (this.overflowReported) return undefined;
     this.overflowReported = true;
     return new ClusterAdapterError(

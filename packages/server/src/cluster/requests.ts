@@ -3,6 +3,8 @@
 // declared gone, and gives up after a deadline.
 import { ClusterAdapterError, toClusterAdapterError } from "./errors.js";
 import type { Message } from "./messages.js";
+import type { ClusterStats } from "./stats.js";
+import { debugCluster } from "../debug.js";
 
 /** What a pending request does with an answer, a server's departure, and the adapter's closing. */
 export interface PendingRequest {
@@ -16,8 +18,11 @@ export class ClusterRequests {
   private readonly prefix: string;
   private count = 0;
 
-  constructor(uid: string) {
+  private readonly stats: ClusterStats | undefined;
+
+  constructor(uid: string, stats?: ClusterStats) {
     this.prefix = `${uid}.`;
+    this.stats = stats;
   }
 
   /** A request id unique in the cluster (the adapter's uid, then a counter). */
@@ -63,8 +68,12 @@ export class ClusterRequests {
     if (waiting.size === 0) return Promise.resolve(undefined);
     const requestId = this.nextId();
     const total = waiting.size;
+    const started = performance.now();
     return new Promise<ClusterAdapterError | undefined>((resolve) => {
       const done = (err?: ClusterAdapterError) => {
+        const seconds = (performance.now() - started) / 1000;
+        this.stats?.request(seconds, err !== undefined);
+        if (debugCluster.enabled) logRequest(requestId, total, waiting.size, seconds, err);
         clearTimeout(timer);
         this.pending.delete(requestId);
         resolve(err);
@@ -99,4 +108,16 @@ export class ClusterRequests {
       }
     });
   }
+}
+
+function logRequest(
+  requestId: string,
+  total: number,
+  missing: number,
+  seconds: number,
+  err: ClusterAdapterError | undefined,
+): void {
+  const outcome = err === undefined ? "done" : `ended: ${err.code}`;
+  const ms = (seconds * 1000).toFixed(1);
+  debugCluster.log("request %s %s in %s ms (%d of %d nodes silent)", requestId, outcome, ms, missing, total);
 }
