@@ -64,6 +64,8 @@ export interface LoggedEntry {
 export interface RestoreReply {
   session: IpcBytes;
   entries: LoggedEntry[];
+  /** The log's head when the primary answered: live broadcasts after it are not in `entries`. */
+  head: string;
 }
 
 /** Primary → worker. */

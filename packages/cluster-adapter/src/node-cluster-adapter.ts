@@ -50,6 +50,8 @@ export class NodeClusterAdapter extends ClusterAdapter implements ChannelMember 
   private lastOffset: string | undefined;
   private readonly connectOffsets = new Map<SocketId, string | undefined>();
   private readonly restores = new Map<SocketId, PendingRestore>();
+  /** Logged broadcasts heard while a restore request is in flight (its rooms are not known yet). */
+  private readonly inFlight = new Set<Array<[number, WireOptions, unknown[]]>>();
   private readonly snapshots: SessionSnapshots | undefined;
 
   constructor(nsp: Namespace, opts: NodeClusterAdapterOptions = {}) {
@@ -232,6 +234,10 @@ export class NodeClusterAdapter extends ClusterAdapter implements ChannelMember 
 
   protected override onLoggedBroadcast(offset: string, opts: WireOptions, data: unknown[]): void {
     this.lastOffset = offset;
+    for (const heard of this.inFlight) {
+      // Bounded: a restore that hears this many while waiting gives up (the client starts fresh).
+      if (heard.length <= MAX_HEARD_WHILE_RESTORING) heard.push([seqOf(offset), opts, data]);
+    }
     for (const pending of this.restores.values()) {
       if (reaches(opts, pending.joined)) pending.missed.push(data);
     }
@@ -260,11 +266,26 @@ export class NodeClusterAdapter extends ClusterAdapter implements ChannelMember 
   ): Promise<RestoredSession | null> {
     if (!this.recovery || this.closed) return null;
     await this.ready;
-    const reply = await this.channel.request(
-      { t: "volley:restore", key: this.key, nsp: this.nspName, pid, ...(offset !== undefined && { offset }) },
-      this.clusterOptions.requestsTimeout,
-    );
+    // Broadcasts the primary sends after its answer may be handled before this continuation runs.
+    const heard: Array<[number, WireOptions, unknown[]]> = [];
+    this.inFlight.add(heard);
+    let reply: Awaited<ReturnType<WorkerChannel["request"]>>;
+    try {
+      reply = await this.channel.request(
+        {
+          t: "volley:restore",
+          key: this.key,
+          nsp: this.nspName,
+          pid,
+          ...(offset !== undefined && { offset }),
+        },
+        this.clusterOptions.requestsTimeout,
+      );
+    } finally {
+      this.inFlight.delete(heard);
+    }
     if (reply?.t !== "volley:reply" || !reply.restored) return null;
+    if (heard.length > MAX_HEARD_WHILE_RESTORING) return null;
     let session: StoredSession;
     let missed: unknown[][];
     try {
@@ -274,6 +295,10 @@ export class NodeClusterAdapter extends ClusterAdapter implements ChannelMember 
       this.report(err);
       return null;
     }
+    const head = seqOf(reply.restored.head);
+    const rooms = new Set<Room>(session.rooms);
+    rooms.add(session.sid);
+    for (const [seq, opts, data] of heard) if (seq > head && reaches(opts, rooms)) missed.push(data);
     if (this.restores.has(session.sid) || this.host.sockets.has(session.sid)) return null;
     // Broadcasts the primary sent after its answer may be handled before the socket joins its rooms.
     const joined = new Set<Room>(session.rooms);
@@ -327,6 +352,14 @@ export class NodeClusterAdapter extends ClusterAdapter implements ChannelMember 
       session: { sid: id, rooms, data: socket.data ?? null, offset: this.connectOffsets.get(id) },
     };
   }
+}
+
+/** Most logged broadcasts one restore keeps while its request is in flight. */
+const MAX_HEARD_WHILE_RESTORING = 10_000;
+
+/** The sequence number of an offset (`<epoch>-<n>`); NaN when it is not one. */
+function seqOf(offset: string): number {
+  return Number(offset.slice(offset.lastIndexOf("-") + 1));
 }
 
 /** Checks a session read back from the primary. @throws TypeError when it is not one. */

@@ -295,7 +295,7 @@ export class PrimaryRelay extends EventEmitter<PrimaryRelayEvents> {
       answer({
         t: "volley:reply",
         rid: msg.rid,
-        restored: entries ? { session: taken.frame, entries } : null,
+        restored: entries ? { session: taken.frame, entries, head: group.log.head() } : null,
       });
       return true;
     };
