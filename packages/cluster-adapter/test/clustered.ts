@@ -41,7 +41,13 @@ export class ClusteredApp {
     });
     const app = new ClusteredApp(child);
     const listening: Report[] = [];
-    for (let i = 0; i < workers; i++) listening.push(await app.next((r) => r.event === "listening"));
+    const exited = once(child, "exit").then(([code, signal]) => {
+      throw new Error(`the primary exited (${code ?? signal}) before its workers listened`);
+    });
+    for (let i = 0; i < workers; i++) {
+      listening.push(await Promise.race([app.next((r) => r.event === "listening"), exited]));
+    }
+    exited.catch(() => {});
     const ports = new Set(listening.map((r) => r.port));
     if (ports.size !== 1) throw new Error(`workers listen on different ports: ${[...ports]}`);
     return { app, port: listening[0]!.port as number };
