@@ -44,9 +44,8 @@ export class ClusteredApp {
     const exited = once(child, "exit").then(([code, signal]) => {
       throw new Error(`the primary exited (${code ?? signal}) before its workers listened`);
     });
-    for (let i = 0; i < workers; i++) {
-      listening.push(await Promise.race([app.next((r) => r.event === "listening"), exited]));
-    }
+    // One waiter for all: reports that arrive together are handed over in one turn.
+    await Promise.race([app.next((r) => r.event === "listening" && listening.push(r) === workers), exited]);
     exited.catch(() => {});
     const ports = new Set(listening.map((r) => r.port));
     if (ports.size !== 1) throw new Error(`workers listen on different ports: ${[...ports]}`);
