@@ -1,5 +1,5 @@
 // Volley benchmarks: Volley beside ws and socket.io, same load generator, alternating runs, one table.
-// node --conditions=volley-source --import tsx bench/run.ts [--quick] [--only websocket|socketio|memory|bundle]
+// node --conditions=volley-source --import tsx bench/run.ts [--quick] [--only websocket|socketio|cluster|workers|memory|bundle]
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem, type } from "node:os";
@@ -16,6 +16,7 @@ import {
   throughputTable,
 } from "./lib/report.js";
 import { updateReadme } from "./lib/readme.js";
+import { workersTable } from "./lib/workers-report.js";
 import { runMemoryRows, runThroughputRows } from "./suites/alternate.js";
 import { runBundle } from "./suites/bundle.js";
 import type { Env } from "./suites/measure.js";
@@ -23,6 +24,7 @@ import { clusterRows, memoryRows, socketioRows, type ThroughputRow, websocketRow
 import { runTrioRows } from "./suites/trio.js";
 import { TRIO_SUITES, type TrioSuite, trioRows } from "./suites/trio-rows.js";
 import { trioTable } from "./lib/trio-report.js";
+import { runWorkersRows, workersRows } from "./suites/workers.js";
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 const README = fileURLToPath(new URL("./README.md", import.meta.url));
@@ -60,7 +62,7 @@ function readResults(path: string): Results {
   if (!existsSync(path)) return out;
   try {
     const old = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    for (const key of ["websocket", "socketio", "cluster", "memory", "bundle"] as const) {
+    for (const key of ["websocket", "socketio", "cluster", "workers", "memory", "bundle"] as const) {
       const run = old[key] as SuiteRun<never> | undefined;
       // Only suites in the current format (with `data`) are kept.
       if (run && typeof run === "object" && "data" in run && "machine" in run) out[key] = run;
@@ -134,7 +136,11 @@ async function main(): Promise<number> {
       results.socketio = await suite(name, () => throughputRows(socketioRows(config)));
     else if (name === "cluster")
       results.cluster = await suite(name, () => throughputRows(clusterRows(config), clusterTable));
-    else if (name === "memory") {
+    else if (name === "workers") {
+      results.workers = await suite(name, () =>
+        runWorkersRows(env, filterRows(workersRows(config.quick), config), (row) => log(workersTable([row]))),
+      );
+    } else if (name === "memory") {
       results.memory = await suite(name, () =>
         runMemoryRows(env, filterRows(memoryRows(config), config), Date.now() + config.suiteBudgetMs, (row) =>
           log(memoryTable([row])),

@@ -4,6 +4,7 @@ export const SUITES = [
   "websocket",
   "socketio",
   "cluster",
+  "workers",
   "memory",
   "bundle",
   // Three servers side by side (volley, socket.io, the bare-ws floor): suites/trio-rows.ts.

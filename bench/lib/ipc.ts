@@ -98,6 +98,11 @@ export class Child {
     return new Child(proc, options.label);
   }
 
+  /** The child's process id (the node process: the fd-limit wrapper `exec`s it). */
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+
   /** Sends `cmd` and resolves with the child's result, or rejects after `timeoutMs`. */
   request<T>(cmd: string, args: unknown, timeoutMs: number): Promise<T> {
     if (this.exitError) return Promise.reject(this.exitError);

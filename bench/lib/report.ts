@@ -2,12 +2,14 @@
 import type { RowResult } from "../suites/alternate.js";
 import type { BundleResult } from "../suites/bundle.js";
 import type { MemorySample, ThroughputSample } from "../suites/measure.js";
+import type { WorkersResult } from "../suites/workers.js";
 import type { Config } from "./config.js";
 import { median } from "./stats.js";
 import { fmt, fmtInt, fmtRatio, markdownTable, ratio } from "./table.js";
 import { projectionTable, trioTable } from "./trio-report.js";
 import type { TrioRowResult } from "../suites/trio.js";
 import type { TrioSuite } from "../suites/trio-rows.js";
+import { workersNotes, workersSection } from "./workers-report.js";
 
 export interface Machine {
   date: string;
@@ -33,6 +35,7 @@ export interface Results {
   websocket?: SuiteRun<RowResult<ThroughputSample>[]>;
   socketio?: SuiteRun<RowResult<ThroughputSample>[]>;
   cluster?: SuiteRun<RowResult<ThroughputSample>[]>;
+  workers?: SuiteRun<WorkersResult[]>;
   memory?: SuiteRun<RowResult<MemorySample>[]>;
   bundle?: SuiteRun<BundleResult>;
   scale?: SuiteRun<TrioRowResult[]>;
@@ -290,6 +293,7 @@ export function renderMarkdown(res: Results): string {
     res.websocket ??
     res.socketio ??
     res.cluster ??
+    res.workers ??
     res.memory ??
     res.bundle ??
     res.scale ??
@@ -347,6 +351,10 @@ export function renderMarkdown(res: Results): string {
     );
     out.push(clusterTable(res.cluster.data));
     notes.push(...errorNotes(res.cluster.data));
+  }
+  if (res.workers) {
+    out.push(...workersSection(res.workers.data, measuredLine(res.workers)));
+    notes.push(...workersNotes(res.workers.data));
   }
   if (res.memory) {
     out.push("", "## Server memory per idle connection (after GC)", "", measuredLine(res.memory), "");

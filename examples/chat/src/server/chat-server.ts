@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { DEFAULT_LIMITS } from "../shared/events.js";
 import { attachChat } from "./chat.js";
 import { paths } from "./paths.js";
-import { type ChatIo, Server } from "./realtime.js";
+import { type AdapterConstructor, type ChatIo, Server, type ServerOptions } from "./realtime.js";
 import { staticFiles } from "./static-files.js";
 
 export interface ChatServerOptions {
@@ -23,6 +23,10 @@ export interface ChatServerOptions {
   dedupeWindow?: number;
   /** Where `a user connected` / `user disconnected` lines go. Default `console.log`. */
   log?: (line: string) => void;
+  /** The realtime server's adapter (`--workers`: the node:cluster one). Default: in memory. */
+  adapter?: AdapterConstructor;
+  /** Makes the engine's `sessionRouter` for the http server (`--workers`: polling on any worker). Default: none. */
+  sessionRouter?: (httpServer: HttpServer) => Promise<NonNullable<ServerOptions["sessionRouter"]>>;
 }
 
 export interface ChatServer {
@@ -55,6 +59,8 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   );
   const io: ChatIo = new Server(httpServer, {
     transports: options.transports ?? ["polling", "websocket"],
+    ...(options.adapter && { adapter: options.adapter }),
+    ...(options.sessionRouter && { sessionRouter: await options.sessionRouter(httpServer) }),
   });
   attachChat(io, {
     maxMessageLength: options.maxMessageLength ?? DEFAULT_LIMITS.maxMessageLength,

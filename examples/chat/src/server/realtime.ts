@@ -1,5 +1,5 @@
 // The one place the demo names its realtime server package.
-import { Server, type Socket } from "volley";
+import { type AdapterConstructor, Server, type ServerOptions, type Socket } from "volley";
 import type {
   ClientToServerEvents,
   InterServerEvents,
@@ -7,7 +7,7 @@ import type {
   SocketData,
 } from "../shared/events.js";
 
-export { Server };
+export { type AdapterConstructor, Server, type ServerOptions };
 
 /** The demo's server, typed by its event maps. */
 export type ChatIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
