@@ -21,6 +21,7 @@ export const ENTRY_POINTS = [
   "@volley/protocol",
   "@volley/redis-adapter",
   "@volley/admin",
+  "@volley/cluster-adapter",
 ] as const;
 
 /** tsc, the client bundles and the CommonJS build, each only when stale (scripts/build-packages.mjs). */
@@ -98,6 +99,12 @@ export function assertScenario(result: ConsumerResult, redis: Redis | undefined)
   }
   assert.ok(result.exports.volley!.names.includes("Server"));
   assert.ok(result.exports["@volley/client"]!.names.includes("io"));
+  for (const name of ["createAdapter", "setupPrimary", "runClustered"]) {
+    assert.ok(
+      result.exports["@volley/cluster-adapter"]!.names.includes(name),
+      `cluster-adapter exports ${name}`,
+    );
+  }
   assert.equal(result.bundle.status, 200);
   assert.match(result.bundle.type, /^application\/javascript/);
   assert.ok(result.bundle.bytes > 10_000, `bundle of ${result.bundle.bytes} bytes`);

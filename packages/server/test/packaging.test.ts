@@ -30,7 +30,16 @@ import {
   startRedis,
 } from "./consumer.js";
 
-const WORKSPACES = ["websocket", "engine", "protocol", "server", "client", "redis-adapter", "admin"];
+const WORKSPACES = [
+  "websocket",
+  "engine",
+  "protocol",
+  "server",
+  "client",
+  "redis-adapter",
+  "admin",
+  "cluster-adapter",
+];
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const repoRequire = createRequire(join(repoRoot, "package.json"));
 
@@ -92,6 +101,7 @@ describe("npm pack tarballs in a fresh project", () => {
     assert.deepEqual(packed.map((p) => p.name).sort(), [
       "@volley/admin",
       "@volley/client",
+      "@volley/cluster-adapter",
       "@volley/engine",
       "@volley/protocol",
       "@volley/redis-adapter",
