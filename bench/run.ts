@@ -57,22 +57,6 @@ function formatOutputs(files: string[]): void {
   if (result.status !== 0) process.stderr.write(`biome format of the results failed: ${result.stderr}\n`);
 }
 
-function readResults(path: string): Results {
-  const out: Results = {};
-  if (!existsSync(path)) return out;
-  try {
-    const old = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
-    for (const key of ["websocket", "socketio", "cluster", "workers", "memory", "bundle"] as const) {
-      const run = old[key] as SuiteRun<never> | undefined;
-      // Only suites in the current format (with `data`) are kept.
-      if (run && typeof run === "object" && "data" in run && "machine" in run) out[key] = run;
-    }
-  } catch {
-    // An unreadable file is replaced.
-  }
-  return out;
-}
-
 function filterRows<R extends { name: string }>(rows: R[], config: Config): R[] {
   return config.filter ? rows.filter((r) => r.name.includes(config.filter!)) : rows;
 }
