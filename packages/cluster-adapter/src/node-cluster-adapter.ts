@@ -20,6 +20,7 @@ import {
   type Room,
   reaches,
   type Session,
+  SessionSnapshots,
   type SocketId,
   toWire,
   validateMessage,
@@ -27,7 +28,7 @@ import {
 } from "volley";
 import { fromIpcBytes, type IpcBytes, type RestoreReply, toIpcBytes } from "./ipc-messages.js";
 import { type NodeClusterAdapterOptions, resolveOptions } from "./options.js";
-import { SessionSnapshots, type StoredSession } from "./session-snapshots.js";
+import { primarySnapshotSink, type StoredSession } from "./session-snapshots.js";
 import { type ChannelMember, channelFor, type WorkerChannel } from "./worker-channel.js";
 
 /** A restore between the primary's answer and its socket joining its rooms: live broadcasts are kept for it. */
@@ -52,7 +53,7 @@ export class NodeClusterAdapter extends ClusterAdapter implements ChannelMember 
   private readonly restores = new Map<SocketId, PendingRestore>();
   /** Logged broadcasts heard while a restore request is in flight (its rooms are not known yet). */
   private readonly inFlight = new Set<Array<[number, WireOptions, unknown[]]>>();
-  private readonly snapshots: SessionSnapshots | undefined;
+  private readonly snapshots: SessionSnapshots<StoredSession> | undefined;
 
   constructor(nsp: Namespace, opts: NodeClusterAdapterOptions = {}) {
     super(nsp, opts);
@@ -63,15 +64,20 @@ export class NodeClusterAdapter extends ClusterAdapter implements ChannelMember 
     const recovery = this.host.recovery;
     this.recovery = recovery !== undefined;
     if (recovery) {
-      this.snapshots = new SessionSnapshots(
+      const report = (err: unknown): void => this.report(err);
+      const sink = primarySnapshotSink(
         {
           channel: this.channel,
           key: this.key,
           nsp: this.nspName,
           send: (command) => {
-            this.sender.send(undefined, command).catch((err) => this.report(err));
+            this.sender.send(undefined, command).catch(report);
           },
         },
+        report,
+      );
+      this.snapshots = new SessionSnapshots(
+        sink,
         recovery.maxDisconnectionDuration,
         this.clusterOptions.now,
         (id) => this.liveSession(id),

@@ -21,6 +21,7 @@ import {
   type RestoredSession,
   type Room,
   type Session,
+  SessionSnapshots,
   type SocketId,
   toWire,
   type WireOptions,
@@ -34,7 +35,7 @@ import { compareStreamIds, isStreamId, RecoveryStream, splitLogged } from "./rec
 import { isReady, type RedisClient } from "./redis-client.js";
 import { OwnSocketRooms } from "./own-socket-rooms.js";
 import { RoomSubscriptions } from "./room-subscriptions.js";
-import { SessionSnapshots } from "./session-snapshots.js";
+import { redisSnapshotSink } from "./session-snapshots.js";
 import { isPrivateSessionId, SessionStore, type StoredSession, validateSession } from "./session-store.js";
 import { takeSession } from "./session-takeover.js";
 import { debug } from "./debug.js";
@@ -57,7 +58,7 @@ export class RedisAdapter extends ClusterAdapter {
   private lastOffset = "0-0";
   private readonly connectOffsets = new Map<SocketId, string>();
   private readonly pendingRestores: PendingRestores;
-  private readonly snapshots: SessionSnapshots | undefined;
+  private readonly snapshots: SessionSnapshots<StoredSession> | undefined;
   private readonly reportFn = (err: unknown) => this.report(err);
   private readonly onBroadcast = (raw: Buffer) => {
     let split: ReturnType<typeof splitLogged>;
@@ -125,8 +126,7 @@ export class RedisAdapter extends ClusterAdapter {
       );
       this.sessionStore = new SessionStore(pubClient, this.channels, this.uid);
       this.snapshots = new SessionSnapshots(
-        this.sessionStore,
-        this.sender,
+        redisSnapshotSink(this.sessionStore, this.sender, recovery.maxDisconnectionDuration, this.reportFn),
         recovery.maxDisconnectionDuration,
         this.clusterOptions.now,
         (id) => this.liveSession(id),

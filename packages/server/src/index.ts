@@ -42,6 +42,11 @@ export {
 export type { ClusterAdapterOptions } from "./cluster/options.js";
 export { resolveClusterOptions } from "./cluster/options.js";
 export { OrderedSender } from "./cluster/ordered-sender.js";
+export {
+  type SessionSource,
+  SessionSnapshots,
+  type SnapshotSink,
+} from "./cluster/session-snapshots.js";
 export { fromWire, reaches, toWire } from "./cluster/wire.js";
 export type { Delivery, Membership } from "./fan-out.js";
 export type { Client } from "./client.js";
