@@ -2,31 +2,31 @@ import { EventEmitter } from "node:events";
 import { type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { Admission } from "./admission.js";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
+import { type AttachOptions, attachToHttpServer } from "./http-attach.js";
 import { EngineCounters, type EngineMetricsSnapshot, refusalReason } from "./metrics.js";
 import { debug } from "./debug.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
-import {
-  type EngineServerOptions,
-  type ResolvedOptions,
-  resolveOptions,
-  type TransportName,
-} from "./options.js";
+import { type EngineServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { PreparedPacket } from "./prepared-packet.js";
+import { type EngineMiddleware, middlewareFailure, runMiddlewares } from "./middleware.js";
+import { checkAllowRequest, protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
 import { pathnameOf, queryOf } from "./request-query.js";
-import { type EngineProtocol, EngineSocket, type SessionHost } from "./session.js";
+import { addHeaderLines, applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
+import type { EngineProtocol, EngineSocket, SessionHost } from "./session.js";
 import { generateSessionId } from "./session-id.js";
+import { SessionRegistry } from "./session-registry.js";
 import { TimerList } from "./timer-list.js";
-import { DefaultWebSocketServer, defaultPrepareFrame } from "./transports/default-websocket.js";
+import { defaultPrepareFrame } from "./transports/default-websocket.js";
 import { PollingTransport } from "./transports/polling.js";
 import { PollingTransportV3 } from "./transports/polling-v3.js";
 import { WebSocketTransport } from "./transports/websocket.js";
 import { WebSocketTransportV3 } from "./transports/websocket-v3.js";
-import type { PrepareFrame, WebSocketLike, WebSocketServerLike } from "./transports/websocket-like.js";
+import type { PrepareFrame, WebSocketLike } from "./transports/websocket-like.js";
+import { WebSocketServerSlot } from "./websocket-server-slot.js";
 
 /** A refused request, as `connection_error` listeners receive it. */
 export interface EngineConnectionError {
@@ -35,9 +35,6 @@ export interface EngineConnectionError {
   message: string;
   context: Record<string, unknown>;
 }
-
-/** Response headers a listener may add to or change (`Set-Cookie` may be a list). */
-export type ResponseHeaders = Record<string, string | string[]>;
 
 /** Events of an {@link EngineServer}. */
 export interface EngineServerEvents {
@@ -49,20 +46,9 @@ export interface EngineServerEvents {
   headers: [headers: ResponseHeaders, req: IncomingMessage];
 }
 
-/** Options of {@link EngineServer.attach}. */
-export interface AttachOptions {
-  /** Destroy upgrade requests outside the engine's path that nobody answered (engine.io's). Default: true. */
-  destroyUpgrade?: boolean;
-  /** Milliseconds before destroying an upgrade request nobody else handled. Default: 1000. */
-  destroyUpgradeTimeout?: number;
-}
-
-/** A middleware of {@link EngineServer.use}: Connect's shape; `next(err)` refuses the request (400). */
-export type EngineMiddleware = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: (err?: unknown) => void,
-) => void;
+export type { AttachOptions } from "./http-attach.js";
+export type { ResponseHeaders } from "./response-headers.js";
+export type { EngineMiddleware } from "./middleware.js";
 
 /**
  * An Engine.IO 4 server: handshakes, polling and websocket transports, upgrades, heartbeats.
@@ -72,7 +58,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** The options with defaults filled in. */
   readonly options: ResolvedOptions;
   /** Open sessions by id. */
-  readonly sessions = new Map<string, EngineSocket>();
+  readonly sessions: Map<string, EngineSocket>;
   /** @internal Sessions waiting to send their next ping: one shared timer for all of them. */
   readonly pingTimers: TimerList<EngineSocket>;
   /** @internal Sessions waiting for a pong. */
@@ -82,13 +68,13 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** @internal Protocol 3 sessions waiting for the client's ping (`allowEIO3`). */
   readonly clientPingTimers: TimerList<EngineSocket>;
   private readonly flushQueue = new FlushQueue();
-  /** Connection caps and handshake rates, checked before `allowRequest`. */
-  private readonly admission: Admission;
-  private wss: WebSocketServerLike | undefined;
+  /** Open sessions, ids of handshakes in progress, connection caps and handshake rates. */
+  private readonly registry: SessionRegistry;
+  private readonly webSocketServer: WebSocketServerSlot;
   private readonly prepareFrame: PrepareFrame | undefined;
   private closed = false;
-  /** Session ids chosen before a websocket handshake completes, so its 101 can carry the cookie. */
-  private readonly pendingIds = new WeakMap<IncomingMessage, string>();
+  /** What the request checks see of this server. */
+  private readonly requestContext: RequestContext;
 
   /** @throws TypeError when an option has an invalid value (the message names it). */
   constructor(options: EngineServerOptions = {}) {
@@ -101,7 +87,19 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       session.onPongOverdue(),
     );
     this.prepareFrame = this.options.wsEngine === undefined ? defaultPrepareFrame : undefined;
-    this.admission = new Admission(this.options);
+    this.registry = new SessionRegistry(this.options, this.counters);
+    this.sessions = this.registry.sessions;
+    this.webSocketServer = new WebSocketServerSlot(this.options, (lines, req) =>
+      this.onWebSocketHeaders(lines, req),
+    );
+    const server = this;
+    this.requestContext = {
+      options: this.options,
+      get closed() {
+        return server.closed;
+      },
+      lookupSession: (sid, req) => this.lookupSession(sid, req),
+    };
   }
 
   /** The HTTP server of the last {@link attach}, if any (engine.io's `httpServer`). */
@@ -144,35 +142,18 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
    * the server had before, every other upgrade to the other `upgrade` listeners.
    */
   attach(server: HttpServer, options: AttachOptions = {}): this {
-    const destroyUpgrade = options.destroyUpgrade ?? true;
-    const destroyUpgradeTimeout = options.destroyUpgradeTimeout ?? 1000;
     this.httpServer = server;
-    const previous = server.listeners("request").slice() as Array<
-      (req: IncomingMessage, res: ServerResponse) => void
-    >;
-    server.removeAllListeners("request");
-    server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-      if (this.matches(req)) {
-        this.handleRequest(req, res);
-        return;
-      }
-      for (const listener of previous) listener.call(server, req, res);
-    });
-    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (this.matches(req)) {
-        this.handleUpgrade(req, socket, head);
-        return;
-      }
-      if (!destroyUpgrade) return;
-      // Nobody else may want it: do not leave the socket open forever.
-      setTimeout(() => {
-        if (socket.writable && (socket as { bytesWritten?: number }).bytesWritten === 0) socket.destroy();
-      }, destroyUpgradeTimeout).unref();
-    });
-    // The HTTP server closing ends the sessions, not the engine: listen() again and it serves again.
-    server.on("close", () => {
-      void this.closeSessions();
-    });
+    attachToHttpServer(
+      server,
+      {
+        matches: (req) => this.matches(req),
+        handleRequest: (req, res) => this.handleRequest(req, res),
+        handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
+        // The HTTP server closing ends the sessions, not the engine: listen() again and it serves again.
+        onHttpClose: () => void this.closeSessions(),
+      },
+      options,
+    );
     return this;
   }
 
@@ -190,7 +171,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** Handles one HTTP request of the polling transport (or a CORS preflight). Never throws. */
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.middlewares.length > 0) {
-      this.runMiddlewares(req, res, (err) => {
+      runMiddlewares(this.middlewares, req, res, (err) => {
         if (err !== undefined) this.refuse(req, res, middlewareFailure(err));
         else this.dispatchRequest(req, res);
       });
@@ -222,7 +203,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         socket.end();
       };
       res.once("finish", endSocket);
-      this.runMiddlewares(req, res, (err) => {
+      runMiddlewares(this.middlewares, req, res, (err) => {
         if (res.headersSent || res.writableEnded) return;
         res.off("finish", endSocket);
         res.detachSocket(socket as Socket);
@@ -237,7 +218,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   private dispatchUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     try {
       const query = queryOf(req);
-      const error = this.verify(req, query, true);
+      const error = verifyRequest(this.requestContext, req, query, true);
       if (error !== undefined) {
         const router = this.options.sessionRouter;
         const refuse = () => this.refuseUpgrade(req, socket, error);
@@ -276,18 +257,22 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.acceptWebSocket(req, socket, head, sid);
         return;
       }
-      const limited = this.admission.check(req, this.sessions.size);
+      const limited = this.registry.admit(req);
       if (limited !== undefined) {
         this.refuseUpgrade(req, socket, limited);
         return;
       }
-      this.checkAllowRequest(req, (refusal) => {
+      checkAllowRequest(this.options.allowRequest, req, (refusal) => {
         if (refusal !== undefined) this.refuseUpgrade(req, socket, refusal);
         else
-          this.newSessionId(req, (failure) => {
-            if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
-            else this.acceptWebSocket(req, socket, head, null);
-          });
+          this.registry.reserveId(
+            req,
+            (r) => this.generateId(r),
+            (failure) => {
+              if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
+              else this.acceptWebSocket(req, socket, head, null);
+            },
+          );
       });
     } catch (err) {
       if (thrownByListener(err)) throw err;
@@ -314,9 +299,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** Closes every session and the WebSocket server (made again on the next upgrade); the engine stays usable. */
   private async closeSessions(): Promise<void> {
     for (const session of [...this.sessions.values()]) session.shutdown("server shutting down");
-    const wss = this.wss;
-    this.wss = undefined;
-    if (wss?.close !== undefined) await new Promise<void>((resolve) => wss.close!(() => resolve()));
+    await this.webSocketServer.close();
   }
 
   /**
@@ -344,15 +327,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   /** @internal */
   onSessionClose(session: EngineSocket): void {
-    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
-    this.admission.closed(session);
+    this.registry.remove(session);
   }
 
   // ---- requests ----
 
   private onHttpRequest(req: IncomingMessage, res: ServerResponse): void {
     const query = queryOf(req);
-    const error = this.verify(req, query, false);
+    const error = verifyRequest(this.requestContext, req, query, false);
     if (error !== undefined) {
       const router = this.options.sessionRouter;
       const refuse = () => this.refuse(req, res, error);
@@ -365,112 +347,27 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     const sid = query.get("sid");
     if (sid !== null) {
       const session = this.lookupSession(sid, req)!;
-      this.applyHeaderListeners(req, res, false);
+      applyHeaderListeners(this, req, res, false);
       (session.transport as PollingTransport).onRequest(req, res);
       return;
     }
-    const limited = this.admission.check(req, this.sessions.size);
+    const limited = this.registry.admit(req);
     if (limited !== undefined) {
       this.refuse(req, res, limited);
       return;
     }
-    this.checkAllowRequest(req, (refusal) => {
+    checkAllowRequest(this.options.allowRequest, req, (refusal) => {
       if (refusal !== undefined) this.refuse(req, res, refusal);
       else
-        this.newSessionId(req, (failure) => {
-          if (failure !== undefined) this.refuse(req, res, failure);
-          else this.openPollingSession(req, res, query);
-        });
+        this.registry.reserveId(
+          req,
+          (r) => this.generateId(r),
+          (failure) => {
+            if (failure !== undefined) this.refuse(req, res, failure);
+            else this.openPollingSession(req, res, query);
+          },
+        );
     });
-  }
-
-  /** Checks what every request must satisfy; the refusal, or undefined when the request may proceed. */
-  private verify(
-    req: IncomingMessage,
-    query: URLSearchParams,
-    upgrade: boolean,
-  ): EngineRequestError | undefined {
-    const transport = query.get("transport");
-    if (transport === null || !this.options.transports.includes(transport as TransportName)) {
-      return new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
-    }
-    const sid = query.get("sid");
-    // A request that cannot be of its transport: engine.io's names (with a sid, checked below).
-    const mismatch = (transport === "websocket") !== upgrade;
-    if (mismatch && sid === null) {
-      const context =
-        transport === "websocket"
-          ? { name: "TRANSPORT_HANDSHAKE_ERROR" }
-          : { name: "TRANSPORT_MISMATCH", transport };
-      return new EngineRequestError(EngineErrorCode.BAD_REQUEST, context);
-    }
-    const protocol = query.get("EIO");
-    if (protocol !== "4" && (protocol !== "3" || !this.options.allowEIO3)) {
-      // A number when it is one, as engine.io reports it.
-      const revision = protocol !== null && /^\d+$/.test(protocol) ? Number(protocol) : protocol;
-      return new EngineRequestError(EngineErrorCode.UNSUPPORTED_PROTOCOL_VERSION, { protocol: revision });
-    }
-    // JSONP (`j`, protocol 3 clients' fallback) would answer as a script any site may include: it bypasses
-    // CORS and the origin check, so it is refused rather than answered in a form the client misreads.
-    if (protocol === "3" && query.get("j") !== null) {
-      return new EngineRequestError(
-        EngineErrorCode.BAD_REQUEST,
-        { name: "JSONP_UNSUPPORTED" },
-        "JSONP polling is not supported",
-      );
-    }
-    if (this.closed) return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" });
-    if (sid !== null) {
-      const session = this.lookupSession(sid, req);
-      if (session === undefined) return new EngineRequestError(EngineErrorCode.UNKNOWN_SID, { sid });
-      if (mismatch || (!upgrade && session.transport.name !== "polling")) {
-        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, {
-          name: "TRANSPORT_MISMATCH",
-          transport,
-          previousTransport: session.transport.name,
-        });
-      }
-      // A websocket for a session already on websocket is accepted and then closed (as engine.io does):
-      // a refusal here would make the `ws` client throw.
-      if (
-        upgrade &&
-        session.transport.name !== "websocket" &&
-        (!this.options.allowUpgrades ||
-          session.readyState !== "open" ||
-          session.upgrading ||
-          session.transport.name !== "polling")
-      ) {
-        return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "UPGRADE_REFUSED", sid });
-      }
-      return undefined;
-    }
-    if (!upgrade && req.method !== "GET") {
-      return new EngineRequestError(EngineErrorCode.BAD_HANDSHAKE_METHOD, { method: req.method });
-    }
-    return undefined;
-  }
-
-  /** Runs the `use()` middlewares in order; `done(err)` after the last one or the first failure. */
-  private runMiddlewares(req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void): void {
-    const middlewares = this.middlewares;
-    let index = 0;
-    const next = (err?: unknown): void => {
-      if (err !== undefined && err !== null) {
-        done(err);
-        return;
-      }
-      const middleware = middlewares[index++];
-      if (middleware === undefined) {
-        done();
-        return;
-      }
-      try {
-        middleware(req, res, next);
-      } catch (thrown) {
-        done(thrown);
-      }
-    };
-    next();
   }
 
   /** `connection` listeners run outside the request's error handling: what they throw reaches the caller. */
@@ -480,35 +377,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     } catch (err) {
       if (typeof err === "object" && err !== null) listenerErrors.add(err);
       throw err;
-    }
-  }
-
-  /** Runs `allowRequest` (once, errors caught) and calls back with a refusal or undefined. */
-  private checkAllowRequest(
-    req: IncomingMessage,
-    next: (refusal: EngineRequestError | undefined) => void,
-  ): void {
-    const allowRequest = this.options.allowRequest;
-    if (allowRequest === undefined) {
-      next(undefined);
-      return;
-    }
-    let answered = false;
-    const answer = (err: string | null | undefined, success: boolean): void => {
-      if (answered) return;
-      answered = true;
-      if (success) next(undefined);
-      else {
-        const message = typeof err === "string" && err.length > 0 ? err : undefined;
-        // engine.io's context: what allowRequest answered.
-        next(new EngineRequestError(EngineErrorCode.FORBIDDEN, { message: err }, message));
-      }
-    };
-    try {
-      allowRequest(req, answer);
-    } catch (err) {
-      answered = false;
-      answer(err instanceof Error ? err.message : String(err), false);
     }
   }
 
@@ -522,7 +390,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         : new PollingTransport(undefined as never, options);
     const session = this.createSession(req, transport, protocol);
     if (options.cookie) res.setHeader("Set-Cookie", serializeCookie(options.cookie, session.id));
-    this.applyHeaderListeners(req, res, true);
+    applyHeaderListeners(this, req, res, true);
     session.open(this.upgrades("polling"));
     this.emitConnection(session);
     session.releaseRequest();
@@ -531,7 +399,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   }
 
   private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, sid: string | null): void {
-    const wss = this.webSocketServer();
+    const wss = this.closed ? undefined : this.webSocketServer.get();
     if (wss === undefined) {
       this.refuseUpgrade(
         req,
@@ -563,92 +431,21 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     });
   }
 
-  /** Runs `generateId` (awaiting a promise) and keeps the id for the session about to open. */
-  private newSessionId(req: IncomingMessage, next: (failure?: EngineRequestError) => void): void {
-    const fail = (error: unknown): void =>
-      next(new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "ID_GENERATION_ERROR", error }));
-    let id: string | Promise<string>;
-    try {
-      id = this.generateId(req);
-    } catch (err) {
-      fail(err);
-      return;
-    }
-    if (typeof id === "string") {
-      this.pendingIds.set(req, id);
-      next();
-      return;
-    }
-    Promise.resolve(id).then((value) => {
-      if (typeof value === "string") this.pendingIds.set(req, value);
-      next();
-    }, fail);
-  }
-
   private createSession(
     req: IncomingMessage,
     transport: PollingTransport | WebSocketTransport,
     protocol: EngineProtocol,
   ): EngineSocket {
-    let id = this.pendingIds.get(req);
-    this.pendingIds.delete(req);
-    // 120 random bits do not collide; a custom generateId might.
-    while (id === undefined || id === "" || this.sessions.has(id)) id = generateSessionId();
-    const session = new EngineSocket(this, id, req, transport, protocol);
-    this.sessions.set(id, session);
-    this.admission.opened(session, req);
-    if (transport.name === "polling") this.counters.handshakesPolling++;
-    else this.counters.handshakesWebsocket++;
-    if (debug.enabled) debug.log("handshake %s on %s from %s", id, transport.name, session.remoteAddress);
-    return session;
-  }
-
-  private webSocketServer(): WebSocketServerLike | undefined {
-    if (this.wss === undefined && !this.closed) {
-      const WebSocketServer = this.options.wsEngine ?? DefaultWebSocketServer;
-      if (WebSocketServer === undefined) return undefined;
-      const wss = new WebSocketServer({
-        noServer: true,
-        clientTracking: false,
-        maxPayload: this.options.maxHttpBufferSize,
-        perMessageDeflate: this.options.perMessageDeflate,
-      });
-      wss.on?.("headers", (lines: string[], req: IncomingMessage) => this.onWebSocketHeaders(lines, req));
-      this.wss = wss;
-    }
-    return this.wss;
+    return this.registry.create(this, req, transport, protocol);
   }
 
   /** The 101 answer of a websocket handshake: cookie and `initial_headers`/`headers` listeners. */
   private onWebSocketHeaders(lines: string[], req: IncomingMessage): void {
-    const id = this.pendingIds.get(req);
+    const id = this.registry.reservedId(req);
     const initial = id !== undefined;
     const cookie = this.options.cookie;
     if (initial && cookie) lines.push(`Set-Cookie: ${serializeCookie(cookie, id)}`);
-    if (!this.hasHeaderListeners(initial)) return;
-    const headers: ResponseHeaders = {};
-    if (initial) this.emit("initial_headers", headers, req);
-    this.emit("headers", headers, req);
-    for (const name of Object.keys(headers)) {
-      const value = headers[name]!;
-      if (typeof value === "string") lines.push(`${name}: ${value}`);
-      else for (const v of value) lines.push(`${name}: ${v}`);
-    }
-  }
-
-  private hasHeaderListeners(initial: boolean): boolean {
-    return this.listenerCount("headers") > 0 || (initial && this.listenerCount("initial_headers") > 0);
-  }
-
-  /** Lets `initial_headers`/`headers` listeners edit a polling response's headers. */
-  private applyHeaderListeners(req: IncomingMessage, res: ServerResponse, initial: boolean): void {
-    if (!this.hasHeaderListeners(initial)) return;
-    const headers: ResponseHeaders = {};
-    const cookie = res.getHeader("Set-Cookie");
-    if (typeof cookie === "string") headers["Set-Cookie"] = cookie;
-    if (initial) this.emit("initial_headers", headers, req);
-    this.emit("headers", headers, req);
-    for (const name of Object.keys(headers)) res.setHeader(name, headers[name]!);
+    addHeaderLines(this, lines, req, initial);
   }
 
   private refuse(req: IncomingMessage, res: ServerResponse, err: EngineRequestError): void {
@@ -679,13 +476,4 @@ function thrownByListener(err: unknown): boolean {
 function logRefusal(req: IncomingMessage, err: EngineRequestError): void {
   const reason = refusalReason(err.code, err.context.name);
   debug.log("refused %s %s: %s (%s)", req.method, req.url, err.message, reason);
-}
-
-/** The protocol of a request that passed `verify`: 3 only with `allowEIO3`. */
-function protocolOf(query: URLSearchParams): EngineProtocol {
-  return query.get("EIO") === "3" ? 3 : 4;
-}
-
-function middlewareFailure(err: unknown): EngineRequestError {
-  return new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "MIDDLEWARE_FAILURE", error: err });
 }

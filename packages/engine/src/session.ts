@@ -1,56 +1,21 @@
-import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
-import { type Packet, PROTOCOL_VERSION, toUint8Array } from "./parser/index.js";
+import { type Packet, PROTOCOL_VERSION } from "./parser/index.js";
 import { PROTOCOL_V3 } from "./parser/v3.js";
 import type { CloseReason } from "./errors.js";
-import type { Flushable } from "./flush-queue.js";
 import { HandshakeRequest } from "./handshake-request.js";
 import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
-import type { EngineCounters } from "./metrics.js";
-import type { ResolvedOptions } from "./options.js";
-import type { Outgoing, OutgoingPacket } from "./outgoing.js";
-import type { PreparedPacket } from "./prepared-packet.js";
-import type { TimerEntry, TimerList } from "./timer-list.js";
+import type { OutgoingPacket } from "./outgoing.js";
+import { type MessageData, type SessionHost, SessionOutbox } from "./session-outbox.js";
+import type { TimerEntry } from "./timer-list.js";
 import type { Transport, TransportHandler } from "./transports/transport.js";
 
-/** Data a session sends or receives: text, or bytes (Node hands back Buffers). */
-export type MessageData = string | Buffer;
-
-/** Per-send options. */
-export interface SendOptions {
-  /** permessage-deflate for this message (websocket transport, when negotiated). Default: the transport's. */
-  compress?: boolean;
-}
-
-/** Events of an {@link EngineSocket}. */
-export interface EngineSocketEvents {
-  message: [data: MessageData];
-  close: [reason: CloseReason, description?: unknown];
-  upgrading: [transport: Transport];
-  upgrade: [transport: Transport];
-  drain: [];
-  packet: [packet: Packet];
-  packetCreate: [packet: Packet];
-  heartbeat: [];
-  error: [err: Error];
-}
-
-/** What a session needs from its server. */
-export interface SessionHost {
-  readonly options: ResolvedOptions;
-  /** Sessions waiting to send their next ping (`pingInterval`). */
-  readonly pingTimers: TimerList<EngineSocket>;
-  /** Sessions waiting for the pong to their ping (`pingTimeout`). */
-  readonly pongTimers: TimerList<EngineSocket>;
-  /** Counters the session adds to (messages, bytes, upgrades, closes). */
-  readonly counters: EngineCounters;
-  /** Protocol 3 sessions waiting for the client's next ping (`pingInterval + pingTimeout`). */
-  readonly clientPingTimers: TimerList<EngineSocket>;
-  scheduleFlush(session: Flushable): void;
-  onSessionClose(session: EngineSocket): void;
-}
-
-export type ReadyState = "opening" | "open" | "closing" | "closed";
+export type {
+  EngineSocketEvents,
+  MessageData,
+  ReadyState,
+  SendOptions,
+  SessionHost,
+} from "./session-outbox.js";
 
 /** Engine.IO protocol revisions a session may speak: 4, or 3 with `allowEIO3`. */
 export type EngineProtocol = 3 | 4;
@@ -76,8 +41,7 @@ const NOOP: OutgoingPacket = { type: "noop" };
 const CLOSE: OutgoingPacket = { type: "close" };
 const PING: OutgoingPacket = { type: "ping" };
 
-// Bits of `EngineSocket.flags`: one field instead of one per boolean (idle sessions are counted in thousands).
-const FLUSH_SCHEDULED = 1;
+// Bits of `flags` (bit 1 is the outbox's): one field instead of one per boolean.
 /** Pinged; in `pongTimers` (otherwise, while open, in `pingTimers`). */
 const AWAITING_PONG = 2;
 const UPGRADED = 4;
@@ -85,20 +49,16 @@ const UPGRADED = 4;
 const EIO3 = 8;
 
 /**
- * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the heartbeat, and the
- * queue of packets waiting for the next write. Kept small: an idle session holds no timer object (heartbeats
- * are two shared {@link TimerList}s of the server), no empty queue and no request stream.
+ * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the upgrade, the
+ * heartbeat and its closing; the queue of packets waiting for the next write is the {@link SessionOutbox} it
+ * extends. Kept small: an idle session holds no timer object (heartbeats are two shared `TimerList`s of the
+ * server), no empty queue and no request stream.
  */
-export class EngineSocket
-  extends EventEmitter<EngineSocketEvents>
-  implements TransportHandler, Flushable, TimerEntry
-{
+export class EngineSocket extends SessionOutbox implements TransportHandler, TimerEntry {
   /** The session id (`sid`): 120 random bits, base64url. */
   readonly id: string;
   /** What the session keeps of its handshake request: headers, url, method, socket, remote address. */
   readonly handshake: HandshakeRequest;
-  transport: Transport;
-  readyState: ReadyState = "opening";
 
   /** @internal TimerList links (heartbeat). */
   timerPrev: TimerEntry | undefined = undefined;
@@ -107,13 +67,8 @@ export class EngineSocket
   /** @internal */
   timerDeadline = 0;
 
-  private readonly host: SessionHost;
   /** The handshake's IncomingMessage until the `connection` event is over, then one rebuilt on demand. */
   private requestMessage: IncomingMessage | undefined;
-  /** Allocated when something is queued, handed to the transport at the flush. */
-  private writeBuffer: Outgoing[] | undefined = undefined;
-  private queuedBytes = 0;
-  private flags = 0;
   /** The upgrade in progress, if any (protocol "Upgrade"): see {@link PendingUpgrade}. */
   private pendingUpgrade: PendingUpgrade | undefined = undefined;
   private closeReason: CloseReason | undefined = undefined;
@@ -128,13 +83,11 @@ export class EngineSocket
     transport: Transport,
     protocol: EngineProtocol = PROTOCOL_VERSION,
   ) {
-    super();
-    if (protocol === PROTOCOL_V3) this.flags = EIO3;
-    this.host = host;
+    super(host, transport);
+    if (protocol === PROTOCOL_V3) this.flags |= EIO3;
     this.id = id;
     this.handshake = new HandshakeRequest(request);
     this.requestMessage = request;
-    this.transport = transport;
     transport.handler = this;
   }
 
@@ -168,23 +121,6 @@ export class EngineSocket
     return this.pendingUpgrade !== undefined;
   }
 
-  /** Bytes queued for this client and not yet written to the network (text counted in UTF-16 units). */
-  get bufferedBytes(): number {
-    return this.queuedBytes + this.transport.bufferedAmount;
-  }
-
-  /**
-   * False when a write cannot go out now (polling: no GET waiting) or the client is behind by more than
-   * `writableHighWaterMark`: the layer above drops volatile packets then.
-   */
-  get writable(): boolean {
-    return (
-      this.readyState === "open" &&
-      this.transport.writable &&
-      this.queuedBytes + this.transport.bufferedAmount < this.host.options.writableHighWaterMark
-    );
-  }
-
   /** @internal Sends the open packet and starts the heartbeat. */
   open(upgrades: string[]): void {
     const options = this.host.options;
@@ -216,67 +152,6 @@ export class EngineSocket
     if (this.requestMessage === undefined) return;
     this.handshake.keepExtras(this.requestMessage);
     this.requestMessage = undefined;
-  }
-
-  /**
-   * Queues a message; everything queued in one turn of the event loop leaves in one write.
-   * Ignored once the session is closing. `cb` runs when the message has been handed to the network.
-   */
-  send(
-    data: MessageData | Uint8Array | ArrayBuffer | ArrayBufferView,
-    options?: SendOptions | (() => void),
-    cb?: () => void,
-  ): this {
-    if (this.readyState !== "open") return this;
-    // engine.io's `send(data, cb)`.
-    if (typeof options === "function") {
-      cb = options;
-      options = undefined;
-    }
-    // A message packet without data ("4", which decodes to no data) echoed back is sent empty, as engine.io does.
-    const payload: string | Uint8Array =
-      typeof data === "string" || data instanceof Uint8Array ? data : data == null ? "" : toUint8Array(data);
-    const packet: OutgoingPacket = { type: "message", data: payload };
-    if (options?.compress !== undefined) packet.compress = options.compress;
-    if (cb !== undefined) packet.cb = cb;
-    const size = typeof payload === "string" ? payload.length : payload.byteLength;
-    this.host.counters.messagesSent++;
-    this.host.counters.bytesSent += size;
-    this.queue(packet, typeof payload === "string" ? size + 1 : size);
-    return this;
-  }
-
-  /**
-   * Queues a noop packet carrying `data` (`6<data>`): a hint for clients that understand it (Volley's
-   * reads `{"reconnectAfter":ms}`); Engine.IO clients ignore noop packets and their payload.
-   */
-  sendNoop(data: string): this {
-    if (this.readyState !== "open") return this;
-    this.queue({ type: "noop", data }, data.length + 1);
-    return this;
-  }
-
-  /** Alias of {@link send}. */
-  write(
-    data: MessageData | Uint8Array | ArrayBuffer | ArrayBufferView,
-    options?: SendOptions | (() => void),
-    cb?: () => void,
-  ): this {
-    return this.send(data, options, cb);
-  }
-
-  /** Queues a packet encoded once for many sessions (see `EngineServer.prepare`). */
-  sendPrepared(prepared: PreparedPacket): this {
-    if (this.readyState !== "open") return this;
-    if (this.writeBuffer === undefined) this.writeBuffer = [prepared];
-    else this.writeBuffer.push(prepared);
-    this.queuedBytes += prepared.byteLength;
-    this.host.counters.messagesSent++;
-    this.host.counters.bytesSent += prepared.byteLength;
-    if (this.listenerCount("packetCreate") > 0)
-      this.emit("packetCreate", { type: "message", data: prepared.data });
-    this.afterQueue();
-    return this;
   }
 
   /**
@@ -395,12 +270,6 @@ export class EngineSocket
     if (transport === this.transport && this.readyState === "open") this.emit("drain");
   }
 
-  /** @internal Called by the server's flush queue at the end of the turn. */
-  runScheduledFlush(): void {
-    this.flags &= ~FLUSH_SCHEDULED;
-    this.flush();
-  }
-
   /** @internal `pingInterval` passed since the open or the last pong: ping, and wait `pingTimeout`. */
   onPingDue(): void {
     if (this.readyState !== "open") return;
@@ -438,27 +307,8 @@ export class EngineSocket
 
   // ---- internals ----
 
-  private queue(packet: OutgoingPacket, size: number): void {
-    if (this.writeBuffer === undefined) this.writeBuffer = [packet];
-    else this.writeBuffer.push(packet);
-    this.queuedBytes += size;
-    if (this.listenerCount("packetCreate") > 0) this.emit("packetCreate", packet);
-    this.afterQueue();
-  }
-
-  private afterQueue(): void {
-    if (this.queuedBytes + this.transport.bufferedAmount > this.host.options.maxBufferedBytes) {
-      this.onClose("slow consumer", { maxBufferedBytes: this.host.options.maxBufferedBytes });
-      return;
-    }
-    if ((this.flags & FLUSH_SCHEDULED) === 0) {
-      this.flags |= FLUSH_SCHEDULED;
-      this.host.scheduleFlush(this);
-    }
-  }
-
   /** Writes the queue if the transport can take it; while closing, ends with the close packet (polling). */
-  private flush(): void {
+  protected flush(): void {
     if (this.readyState === "closed") return;
     const transport = this.transport;
     const closing = this.readyState === "closing";
@@ -466,10 +316,8 @@ export class EngineSocket
     // noop when nothing is queued, until the upgrade packet or its cancellation. A poll held here would keep
     // the client from pausing polling, and the upgrade would stall until upgradeTimeout.
     const releasePoll = this.pendingUpgrade?.probed === true;
-    if (!transport.writable || (this.writeBuffer === undefined && !releasePoll && !closing)) return;
-    let batch = this.writeBuffer;
-    this.writeBuffer = undefined;
-    this.queuedBytes = 0;
+    if (!transport.writable || (this.queueEmpty && !releasePoll && !closing)) return;
+    let batch = this.takeQueued();
     if (closing && transport.name === "polling") {
       if (batch === undefined) batch = [CLOSE];
       else batch.push(CLOSE);
@@ -481,9 +329,7 @@ export class EngineSocket
       this.onClose(this.closeReason!);
       return;
     }
-    if (transport.bufferedAmount > this.host.options.maxBufferedBytes) {
-      this.onClose("slow consumer", { maxBufferedBytes: this.host.options.maxBufferedBytes });
-    }
+    this.closeIfOverBuffered();
   }
 
   private beginClose(reason: CloseReason, waitForPoll: boolean): void {
@@ -508,7 +354,7 @@ export class EngineSocket
     } else this.onClose(reason);
   }
 
-  private onClose(reason: CloseReason, description?: unknown): void {
+  protected onClose(reason: CloseReason, description?: unknown): void {
     if (this.readyState === "closed") return;
     this.readyState = "closed";
     this.host.counters.closed(reason);
@@ -519,8 +365,7 @@ export class EngineSocket
     this.clearStateTimer();
     this.cancelUpgrade();
     this.transport.close(reason === "slow consumer" || reason === "ping timeout");
-    this.writeBuffer = undefined;
-    this.queuedBytes = 0;
+    this.takeQueued();
     this.host.onSessionClose(this);
     this.emit("close", reason, description);
   }
