@@ -4,7 +4,8 @@
 import type { Packet } from "@volley/protocol";
 import type { PrivateSessionId, SocketId } from "./adapter.js";
 import type { Namespace } from "./namespace.js";
-import type { PreparedBroadcast, RecoverySettings } from "./server.js";
+import type { PreparedBroadcast } from "./server-engine.js";
+import type { RecoverySettings } from "./server-options.js";
 import type { Socket } from "./socket.js";
 
 /** Connection-state recovery settings of the server, as an adapter needs them. */

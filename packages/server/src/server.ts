@@ -2,13 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { Http2SecureServer } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
-import {
-  type Clock,
-  EngineServer,
-  type EngineServerOptions,
-  type HttpHardeningOptions,
-  hardenHttpServer,
-} from "@volley/engine";
+import { type Clock, type EngineServer, type HttpHardeningOptions, hardenHttpServer } from "@volley/engine";
 import {
   type DecoderOptions,
   Encoder,
@@ -17,24 +11,22 @@ import {
   type Parser,
   parser,
 } from "@volley/protocol";
-import { Adapter, type AdapterConstructor, type Room, type SocketId } from "./adapter.js";
-import type {
-  BroadcastAckEventNames,
-  BroadcastEventNames,
-  BroadcastOperator,
-  RemoteSocket,
-} from "./broadcast-operator.js";
+import { Adapter, type AdapterConstructor } from "./adapter.js";
+import { type AttachOptions, engineOptionsOf, resolveAttachOptions } from "./attach-options.js";
 import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
-import type { EngineSession, PreparedPacket } from "./engine-contract.js";
+import type { EngineSession } from "./engine-contract.js";
+import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from "./graceful-close.js";
+import { HttpAttachment } from "./http-attachment.js";
+import { MainNamespaceShortcuts, type ServerReservedEvents } from "./main-namespace-shortcuts.js";
 import { collectMetrics, ServerCounters } from "./metrics.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
-import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
-import { type ExtendedError, Namespace, type NamespaceMiddleware } from "./namespace.js";
+import { type ExtendedError, Namespace } from "./namespace.js";
 import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
-import { type EventRateLimitOptions, type EventRateSettings, resolveEventRate } from "./rate-limiter.js";
-import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from "./graceful-close.js";
-import { type AttachOptions, engineOptionsOf, resolveAttachOptions } from "./attach-options.js";
+import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
+import type { EventRateSettings } from "./rate-limiter.js";
+import { ClientBundle } from "./serve-client.js";
+import { type PerConnectionCompress, type PreparedBroadcast, ServerEngine } from "./server-engine.js";
 import {
   type ConnectionStateRecoveryOptions,
   isHttpServer,
@@ -44,36 +36,10 @@ import {
   resolveRecovery,
   type ServerOptions,
 } from "./server-options.js";
-import { HttpAttachment } from "./http-attachment.js";
-import { ClientBundle } from "./serve-client.js";
 import type { Socket } from "./socket.js";
-import type {
-  AckResult,
-  DecorateAcknowledgementsWithMultipleResponses,
-  DefaultEventsMap,
-  EventNames,
-  EventParams,
-  EventParamsWithoutAck,
-  EventsMap,
-} from "./typed-events.js";
-import { StrictEventEmitter } from "./typed-events.js";
-
-export interface ServerReservedEvents<L extends EventsMap, E extends EventsMap, S extends EventsMap, D> {
-  connect: (socket: Socket<L, E, S, D>) => void;
-  connection: (socket: Socket<L, E, S, D>) => void;
-  // biome-ignore lint/suspicious/noExplicitAny: any typing
-  new_namespace: (nsp: Namespace<any, any, any, any>) => void;
-  /** An exception thrown by application code (a listener or middleware); never thrown into the engine. */
-  error: (err: unknown) => void;
-}
+import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
 
 type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
-
-/** A broadcast encoded once: the engine's prepared packets and their total size. @internal */
-export interface PreparedBroadcast {
-  packets: PreparedPacket[];
-  bytes: number;
-}
 
 /**
  * The Socket.IO-compatible server. `new Server(httpServer, opts)`, `new Server(port, opts)` or
@@ -85,10 +51,7 @@ export class Server<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // biome-ignore lint/suspicious/noExplicitAny: socket.io's default
   SocketData = any,
-> extends StrictEventEmitter<
-  ServerSideEvents,
-  ServerReservedEvents<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
-> {
+> extends MainNamespaceShortcuts<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   /** The main namespace, "/". */
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The http server this server was last attached to, if any. */
@@ -107,24 +70,10 @@ export class Server<
   readonly _recovery: RecoverySettings | undefined;
   /** @internal */
   _connectTimeout: number;
-  /** @internal The clock of every server-side timer: the engine's (`clock` option). */
-  _clock!: Clock;
-  /** @internal Per-socket incoming event rate; undefined when off. */
-  _eventRate: EventRateSettings | undefined;
   /** @internal What the server layer counts (see {@link metrics}). */
   readonly _counters = new ServerCounters();
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
-  /**
-   * @internal Whether a broadcast flagged `compress(true)` / `compress(false)` must be sent to a
-   * websocket connection on its own instead of as the shared frame. With permessage-deflate and
-   * `serverNoContextTakeover` the default WebSocket layer deflates a broadcast once for every recipient
-   * (`_sharedCompression`), so neither needs it; otherwise its shared frames are never deflated, so
-   * `true` needs it; a custom `wsEngine` may deflate what it is given, so there `false` needs it too.
-   */
-  _perConnectionCompress!: { readonly on: boolean; readonly off: boolean };
-  /** @internal Broadcasts are deflated once for all recipients unless flagged `compress(false)`. */
-  private sharedCompression = false;
   private readonly parentNsps: Map<
     ParentNspNameMatchFn,
     ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
@@ -137,15 +86,9 @@ export class Server<
   private httpLimits: HttpHardeningOptions | undefined;
   private refusingConnections = false;
   private readonly metricsPath: string | undefined;
-  private eio!: EngineServer;
-  /** The application has held `io.engine` (or bound its own): it is not replaced behind its back. */
-  private engineShared = false;
-  /** The engine's options (without `path`), kept to build the engine again (attach options, restart). */
-  private engineOptions: EngineServerOptions;
-  private eventRateOption: EventRateLimitOptions | false | undefined;
+  private readonly eio: ServerEngine;
   private upgradeOptions: { destroyUpgrade?: boolean; destroyUpgradeTimeout?: number };
   private attachment: HttpAttachment | undefined;
-  private readonly onEngineConnection = (session: EngineSession): void => this.onconnection(session);
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -158,8 +101,6 @@ export class Server<
     const path = normalisePath(opts.path ?? "/socket.io");
     this.clientPath = path;
     this._connectTimeout = positive("connectTimeout", opts.connectTimeout, 45_000);
-    this.engineOptions = engineOptionsOf(opts);
-    this.eventRateOption = opts.eventRateLimit;
     this.upgradeOptions = {
       destroyUpgrade: opts.destroyUpgrade,
       destroyUpgradeTimeout: opts.destroyUpgradeTimeout,
@@ -173,7 +114,9 @@ export class Server<
       cleanup: opts.cleanupEmptyChildNamespaces !== false,
       max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
     });
-    this.useEngine(this.buildEngine(this.engineOptions, path));
+    this.eio = new ServerEngine(engineOptionsOf(opts), path, opts.eventRateLimit, (session) =>
+      this.onconnection(session),
+    );
     this.httpLimits = opts.httpLimits;
     this.metricsPath = resolveMetricsPath(opts.metrics);
     this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
@@ -186,8 +129,22 @@ export class Server<
    * server is attached: use `io.engine` after those calls (a TypeError says so otherwise).
    */
   get engine(): EngineServer {
-    this.engineShared = true;
-    return this.eio;
+    return this.eio.share();
+  }
+
+  /** @internal The clock of every server-side timer: the engine's (`clock` option). */
+  get _clock(): Clock {
+    return this.eio.clock;
+  }
+
+  /** @internal Per-socket incoming event rate; undefined when off. */
+  get _eventRate(): EventRateSettings | undefined {
+    return this.eio.eventRate;
+  }
+
+  /** @internal See {@link ServerEngine.perConnectionCompress}. */
+  get _perConnectionCompress(): PerConnectionCompress {
+    return this.eio.perConnectionCompress;
   }
 
   /**
@@ -204,17 +161,17 @@ export class Server<
     const settings = resolveAttachOptions(opts);
     const restart = this.closed;
     const path = settings.path === undefined ? this.clientPath : normalisePath(settings.path);
-    const engineOptions = { ...this.engineOptions, ...settings.engine };
+    const engineOptions = { ...this.eio.options, ...settings.engine };
     const rebuild = restart || path !== this.clientPath || Object.keys(settings.engine).length > 0;
-    if (rebuild && !restart) this.checkEngineReplaceable("attach()/listen() options for the engine");
+    if (rebuild && !restart) this.eio.checkReplaceable("attach()/listen() options for the engine");
     const connectTimeout = positive("connectTimeout", settings.connectTimeout, this._connectTimeout);
     // Everything that may throw is done; now the settings take effect.
     if (rebuild) {
-      this.useEngine(this.buildEngine(engineOptions, path, settings.eventRateLimit));
-      this.engineOptions = engineOptions;
+      this.eio.use(this.eio.build(engineOptions, path, settings.eventRateLimit));
+      this.eio.options = engineOptions;
       this.clientPath = path;
     }
-    if (settings.eventRateLimit !== undefined) this.eventRateOption = settings.eventRateLimit;
+    if (settings.eventRateLimit !== undefined) this.eio.eventRateOption = settings.eventRateLimit;
     this._connectTimeout = connectTimeout;
     if (settings.serveClient !== undefined) this.serveClient(settings.serveClient);
     else if (rebuild && this.bundle) this.bundle = new ClientBundle(path);
@@ -262,58 +219,20 @@ export class Server<
       throw new TypeError("bind() takes an EngineServer of @volley/engine");
     }
     if (this.attachment) throw new Error("bind() must come before attach()/listen(): the engine is attached");
-    this.useEngine(engine);
-    this.engineShared = true;
+    this.eio.bind(engine);
     return this;
   }
 
   private attachTo(srv: AttachTarget): void {
     this.httpServer = srv;
-    this.attachment = new HttpAttachment(srv as HttpServer, this.eio, this.upgradeOptions, (req, res) => {
+    const engine = this.eio.current;
+    this.attachment = new HttpAttachment(srv as HttpServer, engine, this.upgradeOptions, (req, res) => {
       if (this.metricsPath !== undefined && serveMetrics(this.metricsPath, () => this.metrics(), req, res)) {
         return true;
       }
       const bundle = this.bundle;
-      return bundle?.handle(req, res, this.eio.options.cors) === true;
+      return bundle?.handle(req, res, engine.options.cors) === true;
     });
-  }
-
-  /** Makes the engine, with the settings that derive from its options (clock, event rate, compression). */
-  private buildEngine(
-    options: EngineServerOptions,
-    path: string,
-    eventRate: EventRateLimitOptions | false | undefined = this.eventRateOption,
-  ): EngineServer {
-    const engine = new EngineServer({ ...options, path: `${path}/` });
-    // Validated now, so that a bad option leaves the server as it was.
-    resolveEventRate(eventRate, engine.options.clock);
-    return engine;
-  }
-
-  private useEngine(engine: EngineServer): void {
-    this.eio?.off("connection", this.onEngineConnection);
-    this.eio = engine;
-    engine.on("connection", this.onEngineConnection);
-    const options = engine.options;
-    this._clock = options.clock;
-    this._eventRate = resolveEventRate(this.eventRateOption, this._clock);
-    const deflate = options.perMessageDeflate !== undefined && options.perMessageDeflate !== false;
-    this.sharedCompression =
-      options.wsEngine === undefined &&
-      typeof options.perMessageDeflate === "object" &&
-      options.perMessageDeflate.serverNoContextTakeover === true;
-    this._perConnectionCompress = {
-      on: deflate && !this.sharedCompression,
-      off: deflate && options.wsEngine !== undefined,
-    };
-  }
-
-  private checkEngineReplaceable(what: string): void {
-    if (this.engineShared) {
-      throw new TypeError(
-        `${what} need a new engine, but io.engine was already used (or bound): give them to new Server(), or use io.engine after attach()/listen()`,
-      );
-    }
   }
 
   /** After `close()`: accept connections again, with fresh adapters (the closed ones are gone). */
@@ -332,7 +251,7 @@ export class Server<
   metrics(): MetricsSnapshot {
     return collectMetrics({
       counters: this._counters,
-      engine: this.eio,
+      engine: this.eio.current,
       namespaces: () => this._nsps.values(),
     });
   }
@@ -349,8 +268,8 @@ export class Server<
     const path = normalisePath(v);
     if (path === this.clientPath) return this;
     if (this.attachment) throw new Error("path() cannot change once attached: give it to attach()/listen()");
-    this.checkEngineReplaceable("path()");
-    this.useEngine(this.buildEngine(this.engineOptions, path));
+    this.eio.checkReplaceable("path()");
+    this.eio.use(this.eio.build(this.eio.options, path));
     this.clientPath = path;
     if (this.bundle) this.bundle = new ClientBundle(path);
     return this;
@@ -457,100 +376,6 @@ export class Server<
     });
   }
 
-  /** Adds a middleware to the main namespace. */
-  use(fn: NamespaceMiddleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>): this {
-    this.sockets.use(fn);
-    return this;
-  }
-
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.to(room);
-  }
-
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.in(room);
-  }
-
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.except(room);
-  }
-
-  /** Emits to every socket of the main namespace. */
-  override emit<Ev extends BroadcastEventNames<EmitEvents, false>>(
-    ev: Ev,
-    ...args: EventParams<EmitEvents, Ev>
-  ): boolean {
-    return this.sockets.emit(ev, ...args);
-  }
-
-  emitWithAck<Ev extends BroadcastAckEventNames<EmitEvents, false>>(
-    ev: Ev,
-    ...args: EventParamsWithoutAck<EmitEvents, Ev>
-  ): Promise<AckResult<EmitEvents, Ev>> {
-    return this.sockets.emitWithAck(ev, ...args);
-  }
-
-  send(...args: EventParams<EmitEvents, "message">): this {
-    this.sockets.send(...args);
-    return this;
-  }
-
-  write(...args: EventParams<EmitEvents, "message">): this {
-    return this.send(...args);
-  }
-
-  serverSideEmit<Ev extends EventNames<ServerSideEvents>>(
-    ev: Ev,
-    ...args: EventParams<ServerSideEvents, Ev>
-  ): true {
-    return this.sockets.serverSideEmit(ev, ...args);
-  }
-
-  serverSideEmitWithAck<Ev extends EventNames<ServerSideEvents>>(
-    ev: Ev,
-    ...args: EventParamsWithoutAck<ServerSideEvents, Ev>
-  ): Promise<unknown[]> {
-    return this.sockets.serverSideEmitWithAck(ev, ...args);
-  }
-
-  compress(compress: boolean): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.compress(compress);
-  }
-
-  get volatile(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.volatile;
-  }
-
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.sockets.local;
-  }
-
-  timeout(
-    ms: number,
-  ): BroadcastOperator<DecorateAcknowledgementsWithMultipleResponses<EmitEvents>, SocketData, true> {
-    return this.sockets.timeout(ms);
-  }
-
-  allSockets(): Promise<Set<SocketId>> {
-    return this.sockets.allSockets();
-  }
-
-  fetchSockets(): Promise<RemoteSocket<EmitEvents, SocketData>[]> {
-    return this.sockets.fetchSockets();
-  }
-
-  socketsJoin(room: Room | Room[]): void {
-    this.sockets.socketsJoin(room);
-  }
-
-  socketsLeave(room: Room | Room[]): void {
-    this.sockets.socketsLeave(room);
-  }
-
-  disconnectSockets(close = false): void {
-    this.sockets.disconnectSockets(close);
-  }
-
   /**
    * Closes the server. Plain `io.close(cb?)` is Socket.IO's: every socket leaves at once with "server
    * shutting down", adapters close, the engine closes its sessions and the http server closes.
@@ -596,7 +421,7 @@ export class Server<
       }
     }
     await Promise.allSettled(adapters);
-    await this.eio.close();
+    await this.eio.current.close();
     const attachment = this.attachment;
     this.attachment = undefined;
     await attachment?.close(this.ownHttpServer);
@@ -612,22 +437,8 @@ export class Server<
    * broadcast's flag (deflated once for all unless false, when the server shares compression).
    */
   _prepare(packet: Packet, compress?: boolean): PreparedBroadcast {
-    const deflate = this.sharedCompression && compress !== false;
-    const chunks = this._encoder.encode(packet);
     this._counters.broadcasts++;
-    const packets: PreparedPacket[] = [];
-    let bytes = 0;
-    for (const chunk of chunks) {
-      const data =
-        typeof chunk === "string"
-          ? chunk
-          : Buffer.isBuffer(chunk)
-            ? chunk
-            : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      bytes += data.length;
-      packets.push(this.eio.prepare(data, deflate));
-    }
-    return { packets, bytes };
+    return this.eio.prepare(this._encoder, packet, compress);
   }
 
   /** @internal Random 20-character ids (120 bits) for sockets and private sessions. */
@@ -661,4 +472,12 @@ function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
-export type { AttachOptions, ConnectionStateRecoveryOptions, ExtendedError, RecoverySettings, ServerOptions };
+export type {
+  AttachOptions,
+  ConnectionStateRecoveryOptions,
+  ExtendedError,
+  PreparedBroadcast,
+  RecoverySettings,
+  ServerOptions,
+  ServerReservedEvents,
+};

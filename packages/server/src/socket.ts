@@ -1,4 +1,3 @@
-import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { EngineSocket } from "@volley/engine";
 import { type Packet, PacketType } from "@volley/protocol";
@@ -10,33 +9,22 @@ import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./d
 import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import {
-  type AckResult,
-  type DecorateAcknowledgements,
-  type DefaultEventsMap,
-  type EventNames,
-  type EventParams,
-  type EventParamsWithoutAck,
-  type EventsMap,
-  StrictEventEmitter,
+  type AnyListener,
+  type Event,
+  type SocketMiddleware,
+  SocketEvents,
+  type SocketReservedEvents,
+} from "./socket-events.js";
+import type {
+  AckResult,
+  DecorateAcknowledgements,
+  DefaultEventsMap,
+  EventNames,
+  EventParams,
+  EventParamsWithoutAck,
+  EventsMap,
 } from "./typed-events.js";
 import { debug } from "./debug.js";
-
-/** Events a socket emits itself. */
-export interface SocketReservedEvents {
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
-  disconnecting: (reason: DisconnectReason, description?: unknown) => void;
-  error: (err: Error) => void;
-}
-
-/** An incoming event as `socket.use` middlewares see it: `[eventName, ...args]` (socket.io's `Event`). */
-// biome-ignore lint/suspicious/noExplicitAny: the arguments are whatever the client sent
-export type Event = [eventName: string, ...args: any[]];
-
-/** `socket.use` middleware: sees `[event, ...args]` of every incoming event before the listeners. */
-export type SocketMiddleware = (event: Event, next: (err?: Error) => void) => void;
-
-// biome-ignore lint/suspicious/noExplicitAny: catch-all listeners take anything
-type AnyListener = (...args: any[]) => void;
 
 /** State a restored socket starts from. */
 export interface PreviousSession {
@@ -49,8 +37,6 @@ export interface PreviousSession {
   logSeq?: number;
 }
 
-const emitLocal = EventEmitter.prototype.emit;
-
 /**
  * One client connected to one namespace. Most state is created on first use, so an idle socket
  * costs little memory.
@@ -61,7 +47,7 @@ export class Socket<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // biome-ignore lint/suspicious/noExplicitAny: socket.io's default
   SocketData = any,
-> extends StrictEventEmitter<ListenEvents, SocketReservedEvents> {
+> extends SocketEvents<ListenEvents> {
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly client: Client;
   /** Public id, shared with the client (CONNECT reply `sid`); also the name of the socket's own room. */
@@ -80,16 +66,12 @@ export class Socket<
   readonly _pid: string | undefined;
   /** @internal Recovery log position when the socket connected. */
   _logSeq: number | undefined;
-  /** @internal Catch-all listeners of outgoing packets; undefined when none. */
-  _anyOutgoing: AnyListener[] | undefined;
   private readonly issued: number;
   private readonly auth: Record<string, unknown>;
   private cachedHandshake: Handshake | undefined;
   private dataStore: SocketData | undefined;
   private acks: Map<number, AnyListener> | undefined;
   private flags: BroadcastFlags | undefined;
-  private fns: SocketMiddleware[] | undefined;
-  private anyIncoming: AnyListener[] | undefined;
   private previous: PreviousSession | undefined;
   /** Incoming event budget (`eventRateLimit`); undefined when the limit is off. */
   private readonly eventBucket: EventBucket | undefined;
@@ -318,61 +300,6 @@ export class Socket<
     return this;
   }
 
-  /** Adds a middleware run on every incoming event before the listeners; `next(err)` drops the event. */
-  use(fn: SocketMiddleware): this {
-    if (!this.fns) this.fns = [];
-    this.fns.push(fn);
-    return this;
-  }
-
-  /** Listener called with `(event, ...args)` for every incoming event. */
-  onAny(listener: AnyListener): this {
-    this.anyIncoming = addListener(this.anyIncoming, listener, false);
-    return this;
-  }
-
-  prependAny(listener: AnyListener): this {
-    this.anyIncoming = addListener(this.anyIncoming, listener, true);
-    return this;
-  }
-
-  /** Removes one catch-all listener, or all of them. */
-  offAny(listener?: AnyListener): this {
-    this.anyIncoming = removeListener(this.anyIncoming, listener);
-    return this;
-  }
-
-  listenersAny(): AnyListener[] {
-    return this.anyIncoming ? [...this.anyIncoming] : [];
-  }
-
-  /** Listener called with `(event, ...args)` for every outgoing event. */
-  onAnyOutgoing(listener: AnyListener): this {
-    this._anyOutgoing = addListener(this._anyOutgoing, listener, false);
-    return this;
-  }
-
-  prependAnyOutgoing(listener: AnyListener): this {
-    this._anyOutgoing = addListener(this._anyOutgoing, listener, true);
-    return this;
-  }
-
-  offAnyOutgoing(listener?: AnyListener): this {
-    this._anyOutgoing = removeListener(this._anyOutgoing, listener);
-    return this;
-  }
-
-  listenersAnyOutgoing(): AnyListener[] {
-    return this._anyOutgoing ? [...this._anyOutgoing] : [];
-  }
-
-  /** @internal */
-  _notifyOutgoing(data: unknown[]): void {
-    const listeners = this._anyOutgoing;
-    if (!listeners) return;
-    for (const listener of [...listeners]) this.call(listener, data);
-  }
-
   /** @internal Acknowledgements this socket still awaits from its client. */
   _pendingAcks(): number {
     return this.acks === undefined ? 0 : this.acks.size;
@@ -452,7 +379,7 @@ export class Socket<
 
   /** @internal A protocol error on the connection, just before it closes. */
   _onerror(err: Error): void {
-    if (this.listenerCount("error") > 0) this.call(emitLocal, ["error", err]);
+    if (this.listenerCount("error") > 0) this.emitOwn(["error", err]);
   }
 
   /** @internal */
@@ -480,79 +407,10 @@ export class Socket<
       return; // dropped: handlers never see it, an ack is never sent
     }
     if (packet.id !== undefined) args.push(this.ack(packet.id));
-    const anyIncoming = this.anyIncoming;
-    if (anyIncoming) for (const listener of [...anyIncoming]) this.call(listener, args);
-    const fns = this.fns;
-    if (fns) this.runMiddlewares(fns, args);
-    else this.dispatch(args);
+    this.deliver(args);
   }
 
-  private runMiddlewares(fns: SocketMiddleware[], args: unknown[]): void {
-    let i = 0;
-    const next = (err?: Error): void => {
-      if (!this.connected) return;
-      if (err) {
-        // A refusal is the middleware's decision; report it only to those who listen.
-        if (this.listenerCount("error") > 0) this.call(emitLocal, ["error", err]);
-        return;
-      }
-      if (i === fns.length) {
-        this.dispatch(args);
-        return;
-      }
-      const fn = fns[i++]!;
-      let called = false;
-      const once = (e?: Error) => {
-        if (called) return;
-        called = true;
-        next(e);
-      };
-      // A throw (or rejection) is a bug, not a decision: the event is dropped and the exception
-      // reported like any other from application code.
-      const fail = (e: unknown) => {
-        called = true;
-        this.onUserError(e);
-      };
-      try {
-        const result: unknown = fn(args as Event, once);
-        if (result instanceof Promise) result.catch(fail);
-      } catch (e) {
-        fail(e);
-      }
-    };
-    next();
-  }
-
-  private dispatch(args: unknown[]): void {
-    this.call(emitLocal, args);
-  }
-
-  /**
-   * Calls application code with `args`; an exception goes to the socket's "error" listeners (or
-   * the server's), never up into the engine. No closure per call: this is the hot path.
-   */
-  private call(fn: (...args: never[]) => unknown, args: readonly unknown[]): void {
-    try {
-      const result = (fn as (...a: unknown[]) => unknown).apply(this, args as unknown[]);
-      if (result instanceof Promise) result.catch((err: unknown) => this.onUserError(err));
-    } catch (err) {
-      this.onUserError(err);
-    }
-  }
-
-  protected override onListenerRejection(err: unknown): void {
-    this.onUserError(err);
-  }
-
-  private onUserError(err: unknown): void {
-    if (this.listenerCount("error") > 0) {
-      try {
-        this.emitReserved("error", err as Error);
-        return;
-      } catch (again) {
-        err = again;
-      }
-    }
+  protected reportUnhandled(err: unknown): void {
     this.nsp.server._reportError(err, this);
   }
 
@@ -583,7 +441,7 @@ export class Socket<
     if (!this.connected) return;
     this.nsp.server._counters.disconnected(reason);
     if (debug.enabled) debug.log("socket %s left %s: %s", this.id, this.nsp.name, reason);
-    this.call(emitLocal, ["disconnecting", reason, description]);
+    this.emitOwn(["disconnecting", reason, description]);
     const adapter = this.nsp.adapter;
     if (this._pid && RECOVERABLE_REASONS.has(reason)) {
       const rooms = [...(adapter.socketRooms(this.id) ?? [])].filter((room) => room !== this.id);
@@ -602,25 +460,8 @@ export class Socket<
     this.client._remove(this);
     this.connected = false;
     this.acks = undefined;
-    this.call(emitLocal, ["disconnect", reason, description]);
+    this.emitOwn(["disconnect", reason, description]);
   }
 }
 
-// Catch-all listener lists are created on first use and dropped when empty: idle sockets carry none.
-function addListener(
-  list: AnyListener[] | undefined,
-  listener: AnyListener,
-  atFront: boolean,
-): AnyListener[] {
-  if (!list) return [listener];
-  if (atFront) list.unshift(listener);
-  else list.push(listener);
-  return list;
-}
-
-function removeListener(list: AnyListener[] | undefined, listener: AnyListener | undefined) {
-  if (!list || !listener) return undefined;
-  const i = list.indexOf(listener);
-  if (i >= 0) list.splice(i, 1);
-  return list.length > 0 ? list : undefined;
-}
+export type { Event, SocketMiddleware, SocketReservedEvents };
