@@ -1,6 +1,6 @@
 // The browser's EventTarget surface over a `ws`-style emitter: `addEventListener`/`removeEventListener`
 // and the `on<event>` handler properties, delivering WHATWG-shaped event objects.
-import type { EventEmitter } from "node:events";
+import { EventEmitter } from "node:events";
 import { CloseEvent, ErrorEvent, type EventListenerLike, MessageEvent, WebSocketEvent } from "./events.js";
 
 /** The connection the events come from. */
@@ -89,4 +89,66 @@ function textOf(data: unknown): string {
   if (Buffer.isBuffer(data)) return data.toString();
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString();
   return Buffer.concat(data as Buffer[]).toString();
+}
+
+/**
+ * The browser-style half of a WebSocket's API over the `ws`-style events its subclass emits:
+ * `onopen`/`onmessage`/`onclose`/`onerror` and `addEventListener`/`removeEventListener`. The listener
+ * tables are created on first use, so a connection that never uses them carries one null field.
+ */
+export abstract class WebSocketEventTarget extends EventEmitter {
+  private browserEvents: BrowserEvents | null = null;
+
+  /** Both close frames were exchanged (`CloseEvent.wasClean`). */
+  protected abstract closedCleanly(): boolean;
+
+  private browser(): BrowserEvents {
+    this.browserEvents ??= new BrowserEvents({ emitter: this, wasClean: () => this.closedCleanly() });
+    return this.browserEvents;
+  }
+
+  private handler(type: string): unknown {
+    return this.browserEvents?.getHandler(type) ?? null;
+  }
+
+  /** Browser-style `open` handler. */
+  get onopen(): ((event: WebSocketEvent) => void) | null {
+    return this.handler("open") as ((event: WebSocketEvent) => void) | null;
+  }
+  set onopen(handler: ((event: WebSocketEvent) => void) | null) {
+    this.browser().setHandler("open", handler);
+  }
+  /** Browser-style `message` handler: `event.data` is a string for text. */
+  get onmessage(): ((event: MessageEvent) => void) | null {
+    return this.handler("message") as ((event: MessageEvent) => void) | null;
+  }
+  set onmessage(handler: ((event: MessageEvent) => void) | null) {
+    this.browser().setHandler("message", handler);
+  }
+  /** Browser-style `close` handler: `{ code, reason, wasClean }`. */
+  get onclose(): ((event: CloseEvent) => void) | null {
+    return this.handler("close") as ((event: CloseEvent) => void) | null;
+  }
+  set onclose(handler: ((event: CloseEvent) => void) | null) {
+    this.browser().setHandler("close", handler);
+  }
+  /** Browser-style `error` handler: `{ error, message }`. */
+  get onerror(): ((event: ErrorEvent) => void) | null {
+    return this.handler("error") as ((event: ErrorEvent) => void) | null;
+  }
+  set onerror(handler: ((event: ErrorEvent) => void) | null) {
+    this.browser().setHandler("error", handler);
+  }
+
+  /** Browser-style listener registration for `open`, `message`, `close` and `error`. */
+  // biome-ignore lint/suspicious/noExplicitAny: listeners receive the event type of their `type`.
+  addEventListener(type: string, listener: EventListenerLike<any>, options?: AddEventListenerOptions): void {
+    this.browser().add(type, listener, options);
+  }
+
+  /** Removes a listener added by `addEventListener`. */
+  // biome-ignore lint/suspicious/noExplicitAny: as addEventListener.
+  removeEventListener(type: string, listener: EventListenerLike<any>): void {
+    this.browserEvents?.remove(type, listener);
+  }
 }

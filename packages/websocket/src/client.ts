@@ -27,7 +27,7 @@ import {
   parseExtensions,
   WEBSOCKET_VERSION,
 } from "./handshake.js";
-import type { ConnectionSetup } from "./websocket.js";
+import type { ConnectionSetup } from "./connection-setup.js";
 import {
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_PAYLOAD,
@@ -87,13 +87,12 @@ export interface ClientOptions {
 export const DEFAULT_HANDSHAKE_TIMEOUT = 30_000;
 const DEFAULT_CLOSE_TIMEOUT = 30_000;
 
-/** What the handshake reports back to the connection object. */
-export interface HandshakeTarget {
-  emitter: EventEmitter;
-  open(socket: Duplex, head: Buffer, setup: ConnectionSetup): void;
-  fail(error: WebSocketError): void;
+/** What the handshake reports back to the connection object, which emits `redirect`, `upgrade` and `unexpected-response`. */
+export interface HandshakeTarget extends EventEmitter {
+  onHandshakeOpen(socket: Duplex, head: Buffer, setup: ConnectionSetup): void;
+  onHandshakeFail(error: WebSocketError): void;
   /** The handshake follows a redirect to `url`. */
-  redirected(url: string): void;
+  onHandshakeRedirect(url: string): void;
 }
 
 const DEFAULT_MAX_REDIRECTS = 10;
@@ -115,7 +114,7 @@ function invalid(message: string): WebSocketError {
 /**
  * Client side of the opening handshake (RFC 6455 §4.1): sends the upgrade request, then checks the
  * response's status, `Upgrade`, `Connection`, `Sec-WebSocket-Accept`, the chosen subprotocol and
- * extensions. Throws for a bad URL or subprotocol list; every later failure goes to `target.fail`.
+ * extensions. Throws for a bad URL or subprotocol list; every later failure goes to `target.onHandshakeFail`.
  */
 export function openClientHandshake(
   target: HandshakeTarget,
@@ -207,7 +206,7 @@ export function openClientHandshake(
     finished = true;
     clearTimer();
     req.destroy();
-    target.fail(error);
+    target.onHandshakeFail(error);
   };
 
   const req: ClientRequest = (secure ? httpsRequest : httpRequest)({
@@ -255,7 +254,7 @@ export function openClientHandshake(
           nextUrl.host === url.host
             ? options
             : { ...options, headers: withoutCredentials(options.headers), auth: undefined };
-        target.emitter.emit("redirect", nextUrl.href, req);
+        target.emit("redirect", nextUrl.href, req);
         settled = true;
         finished = true;
         clearTimer();
@@ -267,14 +266,14 @@ export function openClientHandshake(
         return;
       }
       current.abort = next.abort;
-      target.redirected(next.url);
+      target.onHandshakeRedirect(next.url);
       return;
     }
-    if (target.emitter.listenerCount("unexpected-response") > 0) {
+    if (target.listenerCount("unexpected-response") > 0) {
       // The listener owns the response now; close()/terminate() still end the connection attempt.
       settled = true;
       clearTimer();
-      target.emitter.emit("unexpected-response", req, res);
+      target.emit("unexpected-response", req, res);
       return;
     }
     res.resume();
@@ -321,7 +320,7 @@ export function openClientHandshake(
 
     settled = true;
     clearTimer();
-    target.emitter.emit("upgrade", res);
+    target.emit("upgrade", res);
     // close()/terminate() from an `upgrade` listener aborted the attempt: never open.
     if (finished) {
       socket.destroy();
@@ -329,7 +328,7 @@ export function openClientHandshake(
       return;
     }
     finished = true;
-    target.open(socket, head, {
+    target.onHandshakeOpen(socket, head, {
       isServer: false,
       maxPayload,
       maxFragments,
@@ -342,7 +341,7 @@ export function openClientHandshake(
       deflate,
     });
   });
-  if (options.finishRequest !== undefined) options.finishRequest(req, target.emitter);
+  if (options.finishRequest !== undefined) options.finishRequest(req, target);
   else req.end();
 
   // A redirect replaces the request: `abort` then reaches the newest one.

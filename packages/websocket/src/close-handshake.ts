@@ -2,11 +2,17 @@
 // timer that destroys a socket whose peer never answers.
 import { CloseCode, isValidCloseCode } from "./close-codes.js";
 import { WebSocketError } from "./errors.js";
-import { MAX_CONTROL_PAYLOAD } from "./opcode.js";
+import { MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 
 const EMPTY: Buffer = Buffer.alloc(0);
 /** A close frame's reason leaves room for the 2-byte code. */
 export const MAX_CLOSE_REASON = MAX_CONTROL_PAYLOAD - 2;
+
+/** The send side the handshake writes its close frame to and ends once everything before it is out. */
+export interface CloseFrameSender {
+  sendControl(opcode: Opcode, payload: Buffer, cb: undefined): void;
+  endWhenFlushed(): void;
+}
 
 /** What the timer does when the peer does not complete the handshake in time. */
 export interface CloseTimeoutTarget {
@@ -40,18 +46,52 @@ export function closePayload(code: number | undefined, reason: Buffer): Buffer {
 /** The state of one connection's closing handshake. */
 export class CloseHandshake {
   /** Our close frame was queued. */
-  frameSent = false;
+  private frameSent = false;
   /** The peer's close frame arrived. */
-  frameReceived = false;
+  private frameReceived = false;
   private receivedCode: number = CloseCode.Abnormal;
   private receivedReason: Buffer = EMPTY;
   private timer: NodeJS.Timeout | null = null;
 
-  /** Records the peer's close frame. */
-  received(code: number, reason: Buffer): void {
+  /**
+   * `close()` on an open connection: queues our close frame unless it went already, and ends the socket
+   * after it when the peer's frame came first. Returns whether our frame was queued by this call.
+   */
+  start(sender: CloseFrameSender, code: number | undefined, reason: Buffer): boolean {
+    const first = !this.frameSent;
+    if (first) this.sendFrame(sender, code, reason);
+    if (this.frameReceived) sender.endWhenFlushed();
+    return first;
+  }
+
+  /**
+   * The peer's close frame: echo its status code (RFC 6455 §5.5.1; and, as ws does, the reason) unless
+   * ours went already. Both frames exchanged, the TCP connection may go (§7.1.1, the server first), once
+   * everything queued before our close frame is written.
+   */
+  peerClosed(sender: CloseFrameSender, code: number, reason: Buffer): void {
     this.frameReceived = true;
     this.receivedCode = code;
     this.receivedReason = reason;
+    if (!this.frameSent) this.sendFrame(sender, code === CloseCode.NoStatus ? undefined : code, reason);
+    sender.endWhenFlushed();
+  }
+
+  /**
+   * The peer broke the protocol (RFC 6455 §7.1.7): a close frame with the error's code (when `open` and
+   * none went yet, the message as its reason when short enough), then the socket ends.
+   */
+  failed(sender: CloseFrameSender, error: WebSocketError, open: boolean): void {
+    if (!this.frameSent && open) {
+      const reason = Buffer.from(error.message.slice(0, MAX_CLOSE_REASON));
+      this.sendFrame(sender, error.closeCode, reason.length <= MAX_CLOSE_REASON ? reason : EMPTY);
+    }
+    sender.endWhenFlushed();
+  }
+
+  private sendFrame(sender: CloseFrameSender, code: number | undefined, reason: Buffer): void {
+    this.frameSent = true;
+    sender.sendControl(Opcode.Close, closePayload(code, reason), undefined);
   }
 
   /** Both close frames were exchanged (the browser's `wasClean`). */

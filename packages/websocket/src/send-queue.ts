@@ -3,11 +3,24 @@
 import type { Duplex } from "node:stream";
 import type { PerMessageDeflate } from "./deflate.js";
 import type { WebSocketError } from "./errors.js";
-import { EMPTY } from "./message-data.js";
+import { EMPTY, isBlob, type SendData, toBuffer } from "./message-data.js";
 import { encodeFrame, type MaskGenerator } from "./frame-writer.js";
-import type { Opcode } from "./opcode.js";
+import { Opcode } from "./opcode.js";
+import type { PreparedMessage } from "./prepared-message.js";
 
 export type SendCallback = (error?: Error) => void;
+
+export interface SendOptions {
+  /** Send as a binary frame (true) or a text frame (false). Default: false for strings, true otherwise. */
+  binary?: boolean;
+  /** Compress when permessage-deflate was negotiated and the message reaches the threshold. Default true. */
+  compress?: boolean;
+  /**
+   * False sends this data as a fragment of a message continued by the next `send` calls, the last of
+   * which has `fin: true` (RFC 6455 §5.4). Fragmented messages are sent uncompressed. Default true.
+   */
+  fin?: boolean;
+}
 /** `Writable.write`'s callback type; ours is called the same way. */
 type WriteCallback = ((error: Error | null | undefined) => void) | undefined;
 
@@ -47,6 +60,8 @@ export class SendQueue {
   private queuedBytes = 0;
   /** End the socket once the queue is empty (the closing handshake is done with it). */
   private endPending = false;
+  /** A fragmented send is in progress: the next data frames are continuations. */
+  private fragmenting = false;
 
   constructor(
     socket: Duplex,
@@ -69,8 +84,64 @@ export class SendQueue {
     return this.queuedBytes;
   }
 
+  /**
+   * A message as `WebSocket.send` takes it: a string as a text frame, binary data as a binary frame
+   * (`options.binary` overrides); compressed when negotiated, asked for and over the threshold; a
+   * fragment of a message continued by the next sends when `options.fin` is false.
+   */
+  sendMessage(data: SendData, options: SendOptions | undefined, cb: SendCallback | undefined): void {
+    const isText = typeof data === "string" || typeof data === "number";
+    let opcode: Opcode = isText ? Opcode.Text : Opcode.Binary;
+    if (options?.binary !== undefined) opcode = options.binary ? Opcode.Binary : Opcode.Text;
+    const fin = options?.fin !== false;
+    if (isBlob(data)) {
+      const compress = this.shouldCompress(data.size, options, fin);
+      if (this.fragmenting) opcode = Opcode.Continuation;
+      this.fragmenting = !fin;
+      this.sendBlob(opcode, data, compress, fin, cb);
+      return;
+    }
+    const payload = toBuffer(data);
+    if (!fin || this.fragmenting) {
+      if (this.fragmenting) opcode = Opcode.Continuation;
+      this.fragmenting = !fin;
+      this.sendData(opcode, payload, false, fin, cb);
+      return;
+    }
+    this.sendData(opcode, payload, this.shouldCompress(payload.length, options, true), true, cb);
+  }
+
+  /**
+   * A message framed once by `prepareMessage` (broadcasts). Server side the frame bytes are written as
+   * they are (deflated once for all, when prepared with `compress` and this connection negotiated
+   * server_no_context_takeover); a client, which must mask, frames the prepared payload itself.
+   */
+  sendPrepared(prepared: PreparedMessage, cb: SendCallback | undefined): void {
+    const opcode = prepared.binary ? Opcode.Binary : Opcode.Text;
+    if (this.mask) {
+      this.sendData(opcode, prepared.payload, false, true, cb);
+      return;
+    }
+    const shared = this.deflate?.sharedSetup;
+    const deflated = shared && prepared.deflated?.framesFor(shared);
+    this.sendFrames(opcode, prepared.payload, deflated || prepared.frames, cb);
+  }
+
+  /** Whether a message of `size` bytes goes compressed (never a fragment: fragmented messages go plain). */
+  private shouldCompress(size: number, options: SendOptions | undefined, fin: boolean): boolean {
+    const deflate = this.deflate;
+    return (
+      fin &&
+      !this.fragmenting &&
+      deflate !== null &&
+      options?.compress !== false &&
+      deflate.canCompress &&
+      size >= deflate.threshold
+    );
+  }
+
   /** A data message: compressed when `compress` (the caller checked the extension and threshold). */
-  sendData(
+  private sendData(
     opcode: Opcode,
     payload: Buffer,
     compress: boolean,
@@ -82,7 +153,13 @@ export class SendQueue {
   }
 
   /** A Blob message: read asynchronously, then framed (and compressed when `compress`) in its turn. */
-  sendBlob(opcode: Opcode, blob: Blob, compress: boolean, fin: boolean, cb: SendCallback | undefined): void {
+  private sendBlob(
+    opcode: Opcode,
+    blob: Blob,
+    compress: boolean,
+    fin: boolean,
+    cb: SendCallback | undefined,
+  ): void {
     this.queue.push({ opcode, data: EMPTY, blob, compress, frames: null, callback: cb, fin });
     this.queuedBytes += blob.size;
     if (!this.busy) this.flush();

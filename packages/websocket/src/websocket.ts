@@ -1,71 +1,34 @@
-import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { AddEventListenerOptions } from "./browser-events.js";
-import { BrowserEvents } from "./browser-events.js";
-import { type ClientOptions, openClientHandshake } from "./client.js";
+import { WebSocketEventTarget } from "./browser-events.js";
+import { type ClientOptions, type HandshakeTarget, openClientHandshake } from "./client.js";
 import { CloseCode } from "./close-codes.js";
-import {
-  CloseHandshake,
-  type CloseTimeoutTarget,
-  closePayload,
-  closeReasonBytes,
-  MAX_CLOSE_REASON,
-} from "./close-handshake.js";
+import { CloseHandshake, type CloseTimeoutTarget, closeReasonBytes } from "./close-handshake.js";
+import type { ConnectionSetup } from "./connection-setup.js";
 import type { PerMessageDeflate } from "./deflate.js";
 import { notOpen, WebSocketError } from "./errors.js";
-import type { CloseEvent, ErrorEvent, EventListenerLike, MessageEvent, WebSocketEvent } from "./events.js";
 import { FrameReader } from "./frame-reader.js";
-import type { MaskGenerator } from "./frame-writer.js";
 import {
   type BinaryType,
   byteSize,
   deliverBinary,
   EMPTY,
   isBinaryType,
-  isBlob,
   type SendData,
   toBuffer,
 } from "./message-data.js";
 import { MAX_CONTROL_PAYLOAD, Opcode } from "./opcode.js";
 import type { PreparedMessage } from "./prepared-message.js";
-import { type SendCallback, SendQueue, type SendQueueOwner } from "./send-queue.js";
+import { type SendCallback, type SendOptions, SendQueue, type SendQueueOwner } from "./send-queue.js";
 import { attachSocket, type ReaderHandler, ReaderSink, type SocketHandler } from "./socket-glue.js";
 import { debug } from "./debug-loggers.js";
 
 export { DEFAULT_MAX_PAYLOAD } from "./limits.js";
 export type { BinaryType, SendData } from "./message-data.js";
-export type { SendCallback } from "./send-queue.js";
+export type { SendCallback, SendOptions } from "./send-queue.js";
 
 /** Default `closeTimeout`: how long to wait for the close handshake before destroying the socket. */
 export const DEFAULT_CLOSE_TIMEOUT = 30_000;
-
-export interface SendOptions {
-  /** Send as a binary frame (true) or a text frame (false). Default: false for strings, true otherwise. */
-  binary?: boolean;
-  /** Compress when permessage-deflate was negotiated and the message reaches the threshold. Default true. */
-  compress?: boolean;
-  /**
-   * False sends this data as a fragment of a message continued by the next `send` calls, the last of
-   * which has `fin: true` (RFC 6455 §5.4). Fragmented messages are sent uncompressed. Default true.
-   */
-  fin?: boolean;
-}
-
-/** Settings a connection is set up with, on either side. */
-export interface ConnectionSetup {
-  isServer: boolean;
-  maxPayload: number;
-  maxFragments: number;
-  maxUnparsedBytes: number;
-  closeTimeout: number;
-  autoPong: boolean;
-  protocol: string;
-  extensions: string;
-  deflate: PerMessageDeflate | null;
-  /** Client side: fills each frame's masking key instead of the default random one. */
-  generateMask?: MaskGenerator | null;
-}
 
 /**
  * One WebSocket connection (RFC 6455), server side (from `WebSocketServer`) or client side
@@ -79,8 +42,8 @@ export interface ConnectionSetup {
  * `unexpected-response(req, res)` (client).
  */
 export class WebSocket
-  extends EventEmitter
-  implements SocketHandler, ReaderHandler, SendQueueOwner, CloseTimeoutTarget
+  extends WebSocketEventTarget
+  implements SocketHandler, ReaderHandler, SendQueueOwner, CloseTimeoutTarget, HandshakeTarget
 {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
@@ -100,16 +63,12 @@ export class WebSocket
   private socket: Duplex | null = null;
   private reader: FrameReader | null = null;
   private sender: SendQueue | null = null;
-  private deflate: PerMessageDeflate | null = null;
   private isServer = false;
   private autoPong = true;
   private closeTimeout = DEFAULT_CLOSE_TIMEOUT;
   private readonly closing = new CloseHandshake();
-  /** A fragmented send is in progress: the next data frames are continuations. */
-  private fragmenting = false;
+  private deflate: PerMessageDeflate | null = null;
   private abortHandshake: ((error: WebSocketError) => void) | null = null;
-  // Created on first use: most server-side connections never need it.
-  private browserEvents: BrowserEvents | null = null;
   /** `pause()` was called: the socket stays paused until `resume()`. */
   private userPaused = false;
   /** The frame reader asked for a pause (`maxUnparsedBytes`) and has not drained yet. */
@@ -141,7 +100,7 @@ export class WebSocket
       options = protocols;
       protocols = undefined;
     }
-    const handshake = openClientHandshake(this.handshakeTarget(), address, protocols ?? [], options ?? {});
+    const handshake = openClientHandshake(this, address, protocols ?? [], options ?? {});
     this.urlValue = handshake.url;
     this.abortHandshake = handshake.abort;
   }
@@ -217,43 +176,8 @@ export class WebSocket
       cb = options;
       options = undefined;
     }
-    const sender = this.sender;
-    if (this.state !== WebSocket.OPEN || sender === null) {
-      this.rejectSend(cb, data);
-      return;
-    }
-    const isText = typeof data === "string" || typeof data === "number";
-    let opcode: Opcode = isText ? Opcode.Text : Opcode.Binary;
-    if (options?.binary !== undefined) opcode = options.binary ? Opcode.Binary : Opcode.Text;
-    const fin = options?.fin !== false;
-    if (isBlob(data)) {
-      const compress = this.shouldCompress(data.size, options, fin);
-      if (this.fragmenting) opcode = Opcode.Continuation;
-      this.fragmenting = !fin;
-      sender.sendBlob(opcode, data, compress, fin, cb);
-      return;
-    }
-    const payload = toBuffer(data);
-    if (!fin || this.fragmenting) {
-      if (this.fragmenting) opcode = Opcode.Continuation;
-      this.fragmenting = !fin;
-      sender.sendData(opcode, payload, false, fin, cb);
-      return;
-    }
-    sender.sendData(opcode, payload, this.shouldCompress(payload.length, options, true), true, cb);
-  }
-
-  /** Whether a message of `size` bytes goes compressed (never a fragment: fragmented messages go plain). */
-  private shouldCompress(size: number, options: SendOptions | undefined, fin: boolean): boolean {
-    const deflate = this.deflate;
-    return (
-      fin &&
-      !this.fragmenting &&
-      deflate !== null &&
-      options?.compress !== false &&
-      deflate.canCompress &&
-      size >= deflate.threshold
-    );
+    if (this.state !== WebSocket.OPEN || this.sender === null) this.rejectSend(cb, data);
+    else this.sender.sendMessage(data, options, cb);
   }
 
   /**
@@ -262,19 +186,8 @@ export class WebSocket
    * negotiated server_no_context_takeover); a client, which must mask, frames the prepared payload itself.
    */
   sendPrepared(prepared: PreparedMessage, cb?: SendCallback): void {
-    const sender = this.sender;
-    if (this.state !== WebSocket.OPEN || sender === null) {
-      this.rejectSend(cb);
-      return;
-    }
-    const opcode = prepared.binary ? Opcode.Binary : Opcode.Text;
-    if (!this.isServer) {
-      sender.sendData(opcode, prepared.payload, false, true, cb);
-      return;
-    }
-    const shared = this.deflate?.sharedSetup;
-    const deflated = shared && prepared.deflated?.framesFor(shared);
-    sender.sendFrames(opcode, prepared.payload, deflated || prepared.frames, cb);
+    if (this.state !== WebSocket.OPEN || this.sender === null) this.rejectSend(cb);
+    else this.sender.sendPrepared(prepared, cb);
   }
 
   /** Sends a ping (payload ≤ 125 bytes). A `mask` boolean argument is accepted for `ws` compatibility. */
@@ -330,13 +243,9 @@ export class WebSocket
       this.abortConnecting();
       return;
     }
-    if (this.closing.frameSent) {
-      if (this.closing.frameReceived) this.sender.endWhenFlushed();
-      return;
-    }
+    const status = code ?? (reasonBytes.length > 0 ? CloseCode.Normal : undefined);
+    if (!this.closing.start(this.sender, status, reasonBytes)) return;
     this.state = WebSocket.CLOSING;
-    this.sendCloseFrame(code ?? (reasonBytes.length > 0 ? CloseCode.Normal : undefined), reasonBytes);
-    if (this.closing.frameReceived) this.sender.endWhenFlushed();
     this.startCloseTimer();
   }
 
@@ -357,11 +266,6 @@ export class WebSocket
     if (abort === null) return;
     this.abortHandshake = null;
     abort(new WebSocketError("NOT_OPEN", "WebSocket was closed before the connection was established"));
-  }
-
-  private sendCloseFrame(code: number | undefined, reason: Buffer): void {
-    this.closing.frameSent = true;
-    this.sender?.sendControl(Opcode.Close, closePayload(code, reason), undefined);
   }
 
   /**
@@ -435,27 +339,16 @@ export class WebSocket
 
   /** @internal The peer's close frame. */
   onReaderClose(code: number, reason: Buffer): void {
-    this.closing.received(code, reason);
-    if (!this.closing.frameSent) {
-      this.state = WebSocket.CLOSING;
-      // RFC 6455 §5.5.1: echo the status code (and, as ws does, the reason).
-      this.sendCloseFrame(code === CloseCode.NoStatus ? undefined : code, reason);
-    }
-    // RFC 6455 §7.1.1: both close frames exchanged, the TCP connection may go (the server first),
-    // once everything queued before our close frame is written.
-    this.sender?.endWhenFlushed();
+    if (this.state === WebSocket.OPEN) this.state = WebSocket.CLOSING;
+    if (this.sender !== null) this.closing.peerClosed(this.sender, code, reason);
     this.startCloseTimer();
   }
 
   /** @internal RFC 6455 §7.1.7: send a close frame with the error's code, stop reading, close the socket. */
   onReaderError(error: WebSocketError): void {
     if (debug.enabled) debug.log("protocol violation, closing with %d: %s", error.closeCode, error.message);
-    if (!this.closing.frameSent && this.state === WebSocket.OPEN) {
-      const reason = Buffer.from(error.message.slice(0, MAX_CLOSE_REASON));
-      this.sendCloseFrame(error.closeCode, reason.length <= MAX_CLOSE_REASON ? reason : EMPTY);
-    }
+    if (this.sender !== null) this.closing.failed(this.sender, error, this.state === WebSocket.OPEN);
     this.state = WebSocket.CLOSING;
-    this.sender?.endWhenFlushed();
     this.startCloseTimer();
     this.emitError(error);
   }
@@ -508,28 +401,31 @@ export class WebSocket
 
   // ---------------------------------------------------------------- client handshake hooks
 
-  private handshakeTarget() {
-    return {
-      emitter: this as EventEmitter,
-      open: (socket: Duplex, head: Buffer, setup: ConnectionSetup) => {
-        this.abortHandshake = null;
-        this.setSocket(socket, head, setup);
-        this.emit("open");
-      },
-      redirected: (url: string) => {
-        this.urlValue = url;
-      },
-      fail: (error: WebSocketError) => {
-        this.abortHandshake = null;
-        this.state = WebSocket.CLOSING;
-        // Asynchronously, as browsers do: `close()` while connecting returns before the events fire.
-        process.nextTick(() => {
-          this.emitError(error);
-          this.state = WebSocket.CLOSED;
-          this.emit("close", CloseCode.Abnormal, EMPTY);
-        });
-      },
-    };
+  /** @internal The server accepted the client handshake. */
+  onHandshakeOpen(socket: Duplex, head: Buffer, setup: ConnectionSetup): void {
+    this.abortHandshake = null;
+    this.setSocket(socket, head, setup);
+    this.emit("open");
+  }
+
+  /** @internal The client handshake follows a redirect. */
+  onHandshakeRedirect(url: string): void {
+    this.urlValue = url;
+  }
+
+  /** @internal The client handshake failed. */
+  onHandshakeFail(error: WebSocketError): void {
+    this.abortHandshake = null;
+    this.state = WebSocket.CLOSING;
+    // Asynchronously, as browsers do: `close()` while connecting returns before the events fire.
+    process.nextTick(reportHandshakeFailure, this, error);
+  }
+
+  /** @internal */
+  handshakeFailed(error: WebSocketError): void {
+    this.emitError(error);
+    this.state = WebSocket.CLOSED;
+    this.emit("close", CloseCode.Abnormal, EMPTY);
   }
 
   /** `error` is only emitted when someone listens: a peer's misbehaviour must never crash the process. */
@@ -537,53 +433,15 @@ export class WebSocket
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
-  // ---------------------------------------------------------------- browser-style API
-
-  private browser(): BrowserEvents {
-    this.browserEvents ??= new BrowserEvents({ emitter: this, wasClean: () => this.closing.wasClean });
-    return this.browserEvents;
-  }
-
-  /** Browser-style `open` handler. */
-  get onopen(): ((event: WebSocketEvent) => void) | null {
-    return (this.browserEvents?.getHandler("open") ?? null) as ((event: WebSocketEvent) => void) | null;
-  }
-  set onopen(handler: ((event: WebSocketEvent) => void) | null) {
-    this.browser().setHandler("open", handler);
-  }
-  /** Browser-style `message` handler: `event.data` is a string for text. */
-  get onmessage(): ((event: MessageEvent) => void) | null {
-    return (this.browserEvents?.getHandler("message") ?? null) as ((event: MessageEvent) => void) | null;
-  }
-  set onmessage(handler: ((event: MessageEvent) => void) | null) {
-    this.browser().setHandler("message", handler);
-  }
-  /** Browser-style `close` handler: `{ code, reason, wasClean }`. */
-  get onclose(): ((event: CloseEvent) => void) | null {
-    return (this.browserEvents?.getHandler("close") ?? null) as ((event: CloseEvent) => void) | null;
-  }
-  set onclose(handler: ((event: CloseEvent) => void) | null) {
-    this.browser().setHandler("close", handler);
-  }
-  /** Browser-style `error` handler: `{ error, message }`. */
-  get onerror(): ((event: ErrorEvent) => void) | null {
-    return (this.browserEvents?.getHandler("error") ?? null) as ((event: ErrorEvent) => void) | null;
-  }
-  set onerror(handler: ((event: ErrorEvent) => void) | null) {
-    this.browser().setHandler("error", handler);
-  }
-
-  /** Browser-style listener registration for `open`, `message`, `close` and `error`. */
-  // biome-ignore lint/suspicious/noExplicitAny: listeners receive the event type of their `type`.
-  addEventListener(type: string, listener: EventListenerLike<any>, options?: AddEventListenerOptions): void {
-    this.browser().add(type, listener, options);
-  }
-
-  // biome-ignore lint/suspicious/noExplicitAny: as addEventListener.
-  removeEventListener(type: string, listener: EventListenerLike<any>): void {
-    this.browserEvents?.remove(type, listener);
+  /** @internal Both close frames were exchanged (the browser's `CloseEvent.wasClean`). */
+  protected closedCleanly(): boolean {
+    return this.closing.wasClean;
   }
 }
 
 /** The request that created a server-side connection, as `connection` gives it. */
 export type UpgradeRequest = IncomingMessage;
+
+function reportHandshakeFailure(socket: WebSocket, error: WebSocketError): void {
+  socket.handshakeFailed(error);
+}
