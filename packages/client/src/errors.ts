@@ -1,3 +1,7 @@
+import type { CloseDetails, CloseHint } from "@volley/engine/client";
+
+export type { CloseHint };
+
 /** What went wrong, as a stable code. */
 export type ClientErrorCode =
   /** The server refused the namespace connection (middleware `next(err)`); `data` holds its `data`. */
@@ -38,3 +42,11 @@ export class ClientError extends Error {
     Object.assign(this, { code, data });
   }
 }
+
+/**
+ * The second argument of `disconnect`: for `transport close`, `{ description, context }` (`context`: the
+ * WebSocket's close event, with `code` and `reason`); for `transport error` and `parse error`, the error. When
+ * a Volley server said why it was closing (a close hint), `hint` holds what it said:
+ * `{ reason, message?, reconnectAfter? }`.
+ */
+export type DisconnectDescription = CloseDetails | (Error & { hint?: CloseHint });

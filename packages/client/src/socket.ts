@@ -1,6 +1,6 @@
 import { Emitter, subscribe } from "@volley/engine/client";
 import type { Packet } from "@volley/protocol";
-import { ClientError } from "./errors.js";
+import { ClientError, type DisconnectDescription } from "./errors.js";
 import type { Manager, ManagerReservedEvents } from "./manager.js";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT, CONNECT_ERROR, DISCONNECT, EVENT } from "./packet-type.js";
 import type {
@@ -38,7 +38,8 @@ export interface SocketReservedEvents {
   connect: () => void;
   /** The namespace connection failed: a server middleware refused it (`err.data`), or the engine failed. */
   connect_error: (err: Error & { data?: unknown }) => void;
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  /** `description`: what is known of the cause, with the server's close hint when it sent one. */
+  disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
 }
 
 const RESERVED = /^(connect(_error)?|disconnect(ing)?|newListener|removeListener)$/;
@@ -422,7 +423,7 @@ export class Socket<
     this.#fire("connect");
   }
 
-  #onClose(reason: DisconnectReason, description?: unknown): void {
+  #onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.connected = false;
     this.id = undefined;
     this.#fire("disconnect", reason, description);
