@@ -177,6 +177,19 @@ describe("close hints reach the disconnect description", () => {
   });
 });
 
+test("a plain io.close(): reason server shutting down, no advised delay", async () => {
+  const { server, url } = await volley();
+  const [socket, serverSocket] = await connect(server, url, { transports: ["polling"], reconnection: false });
+  const gone = disconnectOf(socket);
+  // A plain close does not wait for polls: the hint reaches a client whose poll is waiting.
+  await pollWaiting(serverSocket);
+  await server.close();
+  const [reason, description] = await gone;
+  assert.equal(reason, "transport close");
+  assert.deepEqual(description?.hint, { reason: "server shutting down" });
+  assert.equal(socket.io.engine.retryAfter, 0);
+});
+
 describe("what needs no hint", () => {
   test("websocket: too large a message (sent around the emit check) is closed 1009, no hint", async () => {
     const { server, url, close } = await volley({ maxHttpBufferSize: 1000 });

@@ -15,7 +15,7 @@ const CLOSE: OutgoingPacket = { type: "close" };
 export interface CloseHint {
   /**
    * Why the server closes: the disconnect reason its own sockets see — `"slow consumer"`, `"event rate
-   * exceeded"`, `"server shutting down"`, `"parse error"`, `"forced close"`.
+   * exceeded"`, `"server shutting down"`, `"parse error"`.
    */
   reason: string;
   /** The same in words, naming the limit and its value (`outgoing buffer exceeds maxBufferedBytes (…)`). */

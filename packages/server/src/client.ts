@@ -128,7 +128,6 @@ export class Client {
   private breach(): void {
     if (this.closed || this.failReason) return;
     this.failReason = "forced close";
-    this._advise({ reason: "forced close", message: "Socket.IO protocol violation" });
     this.conn.close();
   }
 

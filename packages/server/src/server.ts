@@ -400,17 +400,19 @@ export class Server<
   }
 
   private async doClose(graceful: GracefulCloseOptions | true | undefined): Promise<void> {
+    const clients = new Set<Client>();
+    for (const nsp of this._nsps.values())
+      for (const socket of nsp.sockets.values()) clients.add(socket.client);
     if (graceful) {
       this.refusingConnections = true;
-      const clients = new Set<Client>();
-      for (const nsp of this._nsps.values())
-        for (const socket of nsp.sockets.values()) clients.add(socket.client);
       try {
         await closeGracefully([...clients], graceful, this._clock);
       } catch (err) {
         this._reportError(err);
       }
     }
+    // A plain close tells each client why too (a close hint; those closed gracefully were told already).
+    for (const client of clients) client._advise({ reason: "server shutting down" });
     const adapters: Array<Promise<void> | void> = [];
     for (const nsp of this._nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");

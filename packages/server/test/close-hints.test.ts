@@ -29,7 +29,6 @@ const ALL_HINTS = [
   { reason: "slow consumer", message: "outgoing buffer exceeds maxBufferedBytes (10000 bytes)" },
   { reason: "server shutting down", reconnectAfter: 1234 },
   { reason: "parse error", message: 'invalid payload: "quoted" ✓ \u2028' },
-  { reason: "forced close", message: "Socket.IO protocol violation" },
 ];
 
 /** Raw close code and reason of a `ws` connection. */
@@ -107,16 +106,28 @@ describe("close hints on the wire", () => {
     assert.equal((await closed)[0], 1005);
   });
 
-  test("a protocol violation (a second CONNECT to the same namespace): reason forced close", async () => {
+  test("a protocol violation (a second CONNECT to the same namespace): no hint, as socket.io answers", async () => {
     h = await setup();
     const [raw, socket] = await rawSocket(h);
     const reason = next<[string]>(socket, "disconnect");
+    const closed = closeOf(raw);
     raw.ws.send("40");
-    assert.equal(
-      await raw.wait((m) => m.startsWith("6")),
-      '6{"reason":"forced close","message":"Socket.IO protocol violation"}',
-    );
     assert.equal((await reason)[0], "forced close");
+    await closed;
+    assert.deepEqual(
+      raw.received.filter((m) => m.startsWith("6")),
+      [],
+      "the wire stays socket.io's (socket-lifecycle-parity.test.ts): only a broken client gets here",
+    );
+  });
+
+  test("a plain io.close(): reason server shutting down, before the close frame", async () => {
+    h = await setup();
+    const [raw] = await rawSocket(h);
+    const closed = closeOf(raw);
+    await h.io.close();
+    assert.equal(await raw.wait((m) => m.startsWith("6")), '6{"reason":"server shutting down"}');
+    assert.equal((await closed)[0], 1005);
   });
 
   test("websocket slow consumer that kept up: the hint, then close 1008 'slow consumer'", async () => {
