@@ -237,9 +237,8 @@ export class EngineClient extends Emitter<EngineClientEvents> {
     } else if (type === "noop")
       try {
         // A bare noop (upgrade) is not JSON: nothing to keep.
-        const hint: CloseHint = JSON.parse(data as string);
-        this.retryAfter = hint.reconnectAfter! | 0;
-        this.hint = hint;
+        // biome-ignore lint/suspicious/noAssignInExpressions: the shortest form (browser bundle budget).
+        this.retryAfter = (this.hint = JSON.parse(data as string) as CloseHint).reconnectAfter! | 0;
       } catch {}
     // pong (only as a probe answer, handled by the probe), upgrade: nothing to do.
   }
