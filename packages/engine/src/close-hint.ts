@@ -29,10 +29,13 @@ export interface HintTarget {
   sendNoop(data: string): unknown;
 }
 
-/** The noop's payload: the hint as JSON, its fields in a fixed order. */
+/** Longest `message` sent, in UTF-16 units: an error's text (a custom parser's, say) may be anything. */
+export const MAX_HINT_MESSAGE = 256;
+
+/** The noop's payload: the hint as JSON, its fields in a fixed order, the message cut to its bound. */
 export function encodeCloseHint(hint: CloseHint): string {
   const { reason, message, reconnectAfter } = hint;
-  return JSON.stringify({ reason, message, reconnectAfter });
+  return JSON.stringify({ reason, message: message?.slice(0, MAX_HINT_MESSAGE), reconnectAfter });
 }
 
 /** Queues `hint` on `session` (sent with what is queued, ahead of the close that follows). */

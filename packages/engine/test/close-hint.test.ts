@@ -15,6 +15,11 @@ describe("encodeCloseHint", () => {
     // Whatever the message holds stays one JSON string (a noop packet has no framing of its own).
     const message = 'a "quoted" \u2028 line\nbreak ✓';
     assert.deepEqual(JSON.parse(encodeCloseHint({ reason: "x", message })), { reason: "x", message });
+    // Bounded: whatever error text it carries, a hint stays small.
+    assert.equal(
+      JSON.parse(encodeCloseHint({ reason: "x", message: "m".repeat(100_000) })).message,
+      "m".repeat(256),
+    );
   });
 });
 
