@@ -415,6 +415,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       );
       return;
     }
+    // The 101 answer and what the session sends at once (its open packet) leave in one write.
+    socket.cork();
     wss.handleUpgrade(req, socket, head, (ws: WebSocketLike) => {
       if (sid === null) {
         const transport = protocol === 3 ? new WebSocketTransportV3(ws) : new WebSocketTransport(ws);
@@ -435,6 +437,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       if (session === undefined) transport.close();
       else session.maybeUpgrade(transport);
     });
+    socket.uncork();
   }
 
   private createSession(
