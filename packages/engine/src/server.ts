@@ -67,7 +67,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   readonly counters = new EngineCounters();
   /** @internal Protocol 3 sessions waiting for the client's ping (`allowEIO3`). */
   readonly clientPingTimers: TimerList<EngineSocket>;
-  private readonly flushQueue = new FlushQueue();
+  private readonly flushQueue: FlushQueue;
   /** Open sessions, ids of handshakes in progress, connection caps and handshake rates. */
   private readonly registry: SessionRegistry;
   private readonly webSocketServer: WebSocketServerSlot;
@@ -80,6 +80,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   constructor(options: EngineServerOptions = {}) {
     super();
     this.options = resolveOptions(options);
+    this.flushQueue = new FlushQueue({ sliceMs: this.options.flushSliceMs });
     const { pingInterval, pingTimeout, clock } = this.options;
     this.pingTimers = new TimerList(pingInterval, clock, (session) => session.onPingDue());
     this.pongTimers = new TimerList(pingTimeout, clock, (session) => session.onPongOverdue());
