@@ -194,6 +194,8 @@ export async function measureFlow(
       p50: result.p50,
       p99: result.p99,
       stallMs: report.maxStallMs,
+      stallRunMs: report.stall.maxRunMs,
+      stallWaitMs: report.stall.waitMs,
     };
     if (bytesBefore && bytesAfter && "received" in result) {
       sample.bytesPerDelivery = (bytesAfter.bytes - bytesBefore.bytes) / result.received;
@@ -236,6 +238,8 @@ export async function measureHandshake(
       rate: result.connected / (result.elapsedMs / 1000),
       cpuUs: report.cpuUs / result.connected,
       stallMs: report.maxStallMs,
+      stallRunMs: report.stall.maxRunMs,
+      stallWaitMs: report.stall.waitMs,
       p50: result.p50,
       p99: result.p99,
     };
