@@ -33,6 +33,9 @@ export class FlushQueue {
   private limit = 0;
   private scheduled = false;
   private sliceEnd = 0;
+  /** When the current turn's first {@link runNowOrQueue} ran (reset at the end of the turn). */
+  private turnStart = 0;
+  private turnStarted = false;
   private readonly sliceMs: number;
   private readonly chunk: number;
   private readonly now: () => number;
@@ -43,6 +46,22 @@ export class FlushQueue {
     this.now = options.now ?? (() => performance.now());
   }
 
+  /**
+   * Runs `target` now, unless this turn of the event loop has already been busy for `sliceMs` since the
+   * first such call (a burst: hundreds of handshakes read in one turn): then it waits its turn in the queue,
+   * with timers and I/O before it.
+   */
+  runNowOrQueue(target: Flushable): void {
+    const now = this.now();
+    if (!this.turnStarted) {
+      this.turnStarted = true;
+      this.turnStart = now;
+      setImmediate(this.endTurn);
+    }
+    if (now - this.turnStart < this.sliceMs) target.runScheduledFlush();
+    else this.add(target);
+  }
+
   add(target: Flushable): void {
     this.pending.push(target);
     if (!this.scheduled) {
@@ -50,6 +69,10 @@ export class FlushQueue {
       setImmediate(this.startSlice);
     }
   }
+
+  private readonly endTurn = (): void => {
+    this.turnStarted = false;
+  };
 
   private readonly startSlice = (): void => {
     this.sliceEnd = this.now() + this.sliceMs;

@@ -17,6 +17,7 @@ export {
   type EngineProtocol,
 } from "./session.js";
 export { PreparedPacket } from "./prepared-packet.js";
+export { generateSessionId } from "./session-id.js";
 export { HandshakeRequest } from "./handshake-request.js";
 export type { Clock } from "./clock.js";
 export { hardenHttpServer, HTTP_HARDENING_DEFAULTS, type HttpHardeningOptions } from "./harden-http.js";

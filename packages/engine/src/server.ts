@@ -271,7 +271,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
             (r) => this.generateId(r),
             (failure) => {
               if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
-              else this.acceptWebSocket(req, socket, head, null, protocolOf(query));
+              else {
+                const protocol = protocolOf(query);
+                this.queueHandshake(() => this.acceptWebSocket(req, socket, head, null, protocol));
+              }
             },
           );
       });
@@ -365,9 +368,24 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
           (r) => this.generateId(r),
           (failure) => {
             if (failure !== undefined) this.refuse(req, res, failure);
-            else this.openPollingSession(req, res, query);
+            else this.queueHandshake(() => this.openPollingSession(req, res, query));
           },
         );
+    });
+  }
+
+  /**
+   * Opens a new session now, or, when this turn of the event loop has been busy for `flushSliceMs` already
+   * (a storm of handshakes read together), in the flush queue's next slices, with timers and I/O between
+   * them: a storm is not opened in one run of the event loop.
+   */
+  private queueHandshake(open: () => void): void {
+    this.registry.queuedHandshakes++;
+    this.flushQueue.runNowOrQueue({
+      runScheduledFlush: () => {
+        this.registry.queuedHandshakes--;
+        open();
+      },
     });
   }
 
@@ -383,6 +401,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   private openPollingSession(req: IncomingMessage, res: ServerResponse, query: EngineQuery): void {
     if (res.destroyed) return;
+    // Closed while the handshake waited for its turn.
+    if (this.closed) {
+      this.refuse(req, res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" }));
+      return;
+    }
     const options = this.options;
     const protocol = protocolOf(query);
     const transport =

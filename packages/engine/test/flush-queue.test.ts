@@ -107,3 +107,18 @@ test("a flush that throws does not stop the others", async (t) => {
   assert.equal(errors.length, 1);
   assert.match(String(errors[0]), /listener failed/);
 });
+
+test("runNowOrQueue runs at once until the turn has been busy for sliceMs, then queues", async () => {
+  const clock = fakeClock();
+  const log: number[] = [];
+  const queue = new FlushQueue({ sliceMs: 10, chunk: 1, now: clock.now });
+  // Each handshake takes 3 ms: the 4th starts 9 ms into the turn, the 5th at 12 ms waits.
+  for (let i = 0; i < 8; i++) queue.runNowOrQueue(target(log, i, () => (clock.t += 3)));
+  assert.deepEqual(log, [0, 1, 2, 3]);
+  await nextTurn();
+  // The queued four go out in the next turn (one slice of 10 ms holds them).
+  assert.deepEqual(log, [0, 1, 2, 3, 4, 5, 6, 7]);
+  // A new turn: at once again.
+  queue.runNowOrQueue(target(log, 8));
+  assert.deepEqual(log.at(-1), 8);
+});
