@@ -96,9 +96,8 @@ serveIpc({
   report: async (): Promise<ServerReport> => {
     const cpu = process.cpuUsage(cpuMark);
     const windowMs = performance.now() - timeMark;
-    if (profilePath) await stopProfile(profilePath);
-    profilePath = undefined;
-    return {
+    // Taken before the profile is written: writing it blocks the loop for a while.
+    const report: ServerReport = {
       cpuUs: cpu.user + cpu.system,
       userUs: cpu.user,
       systemUs: cpu.system,
@@ -109,6 +108,9 @@ serveIpc({
       maxStallMs: loopDelay.max / 1e6,
       stall: stallProbe.take(),
     };
+    if (profilePath) await stopProfile(profilePath);
+    profilePath = undefined;
+    return report;
   },
   memory: async (): Promise<ServerMemory> => {
     await fullGc();
