@@ -78,6 +78,14 @@ const RATE: Measure = { key: "rate", label: "msgs/s", digits: 0, higherIsBetter:
 const P50: Measure = { key: "p50", label: "p50 ms", digits: 2 };
 const P99: Measure = { key: "p99", label: "p99 ms", digits: 2 };
 const STALL_MAX: Measure = { key: "stallMs", label: "max event-loop stall ms", digits: 1 };
+/** The server's own part of a stall: the most its main thread ran between two ticks of a 10 ms timer. */
+const STALL_RUN: Measure = { key: "stallRunMs", label: "longest run between timer ticks ms", digits: 1 };
+/** The longest gap's time waiting for a core (other processes on a loaded machine). */
+const STALL_WAIT: Measure = {
+  key: "stallWaitMs",
+  label: "of the longest gap, waiting for a core ms",
+  digits: 1,
+};
 
 export function scaleRows(c: Config): ScaleRow[] {
   const counts = c.quick ? [250, 500, 1000, 2000] : [1000, 5000, 10_000, 19_000];
@@ -133,6 +141,8 @@ export function handshakeRows(c: Config): HandshakeRow[] {
     },
     { key: "cpuUs", label: "CPU µs/connect", digits: 1 },
     { ...STALL_MAX, budget: STALL },
+    STALL_RUN,
+    STALL_WAIT,
     { key: "p50", label: "p50 ms to first ack", digits: 1 },
     { key: "p99", label: "p99 ms to first ack", digits: 1 },
   ];
@@ -169,6 +179,8 @@ export function broadcastRows(c: Config): FlowRow[] {
         { ...P50, label: "p50 ms to last" },
         { ...P99, label: "p99 ms to last" },
         { ...STALL_MAX, budget: STALL },
+        STALL_RUN,
+        STALL_WAIT,
       ],
     },
   ];

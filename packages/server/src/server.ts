@@ -1,8 +1,13 @@
-import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { Http2SecureServer } from "node:http2";
 import type { Server as HttpsServer } from "node:https";
-import { type Clock, type EngineServer, type HttpHardeningOptions, hardenHttpServer } from "@volley/engine";
+import {
+  type Clock,
+  type EngineServer,
+  generateSessionId,
+  type HttpHardeningOptions,
+  hardenHttpServer,
+} from "@volley/engine";
 import {
   type DecoderOptions,
   Encoder,
@@ -445,7 +450,8 @@ export class Server<
 
   /** @internal Random 20-character ids (120 bits) for sockets and private sessions. */
   _generateId(): string {
-    return randomBytes(15).toString("base64url");
+    // The engine's: 120 bits from random bytes drawn in batches (a connect storm makes one per socket).
+    return generateSessionId();
   }
 
   /** @internal An exception from application code: to "error" listeners, else a process warning. */
