@@ -5,7 +5,9 @@ import type { EchoResult } from "../load/echo.js";
 import type { HandshakeResult } from "../load/handshake.js";
 import type { ServerMemory, ServerReport } from "../server/main.js";
 import type { Impl, Scenario } from "../server/types.js";
-import type { Env } from "./measure.js";
+import { mkdirSync } from "node:fs";
+import { slug } from "./alternate.js";
+import { type Env, PROFILE_DIR } from "./measure.js";
 import type { FlowRow, HandshakeRow, ScaleRow, TrioRow } from "./trio-rows.js";
 
 /** The figures of one run, keyed as the row's measures. */
@@ -120,6 +122,21 @@ export async function measureScale(env: Env, row: ScaleRow, impl: Impl): Promise
   }
 }
 
+const profileRuns = new Map<string, number>();
+
+/**
+ * With `--profile`: where this run's CPU profile of the server goes, named as the two-server suites name
+ * theirs (`<row>-<side letter>-<impl>-<run>`), so bench/profile.ts reads them the same way.
+ */
+function profilePath(env: Env, row: TrioRow, impl: Impl, side: number): string | undefined {
+  if (!env.config.profile) return undefined;
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const base = `${slug(row.name)}-${"abc"[side]}-${impl}`;
+  const run = (profileRuns.get(base) ?? 0) + 1;
+  profileRuns.set(base, run);
+  return `${PROFILE_DIR}${base}-${run}.cpuprofile`;
+}
+
 function checkErrors(result: { errors: number; firstError?: string }): void {
   if (result.errors > 0) {
     throw new BenchError(
@@ -151,7 +168,7 @@ export async function measureFlow(
         size: row.size,
         rooms: row.rooms,
         deflate: row.deflate !== undefined,
-        json: row.deflate !== undefined,
+        json: row.deflate !== undefined || row.json === true,
       },
       connectTimeout(row.clients),
     );
@@ -163,7 +180,8 @@ export async function measureFlow(
       { durationMs: config.warmupMs, drainMs: config.drainMs, depth },
       windowTimeout(config.warmupMs),
     );
-    await server.request("mark", {}, 30_000);
+    // Generous deadline: starting a profile takes a while on a busy machine.
+    await server.request("mark", { profilePath: profilePath(env, row, impl, side) }, 30_000);
     const bytesBefore = row.deflate ? await load.request<{ bytes: number }>("bytes", {}, 10_000) : undefined;
     const result = await load.request<EchoResult | FanoutResult>(
       row.kind,
