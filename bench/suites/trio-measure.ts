@@ -198,6 +198,7 @@ export async function measureFlow(
     await server.request("close", {}, 30_000);
     const sample: TrioSample = {
       cpuUs: report.cpuUs / units,
+      sysUs: report.systemUs / units,
       rate: seen / (result.elapsedMs / 1000),
       p50: result.p50,
       p99: result.p99,
