@@ -58,6 +58,10 @@ export class LeaderLink implements HubLink {
     };
     const hub = new Hub(out);
     this.#hub = hub;
+    // Closing the connection as the tab goes (an Engine.IO close, no namespace DISCONNECT) lets the server
+    // keep the session for recovery before the next leader, granted the lock after this tab is gone, asks
+    // for it. Left to the socket's own end, the next leader's CONNECT could overtake it: a fresh session.
+    globalThis.addEventListener("pagehide", () => hub.close());
     // Every tab learns of the new hub and joins it (a previous leader's hub is gone with its tab).
     this.#channel.postMessage({ down: { t: "hello", hub: hub.id } } satisfies ChannelMessage);
     local({ t: "hello", hub: hub.id });
