@@ -7,6 +7,7 @@ import { Manager } from "../manager.js";
 import type { Socket } from "../socket.js";
 import {
   type EmitMessage,
+  type EventMessage,
   type HubMessage,
   type JoinMessage,
   randomId,
@@ -127,7 +128,10 @@ export class Hub {
       // Recovery: as the Socket reads it, the server's offset is the last string argument.
       const last = args.at(-1);
       const offset = socket._pid && args.length > 1 && typeof last === "string" ? last : undefined;
-      this.#out.toTabs(ns.tabs, { t: "event", nsp, args, ack, offset });
+      const msg: EventMessage = { t: "event", nsp, args };
+      if (ack !== undefined) msg.ack = ack;
+      if (offset !== undefined) msg.offset = offset;
+      this.#out.toTabs(ns.tabs, msg);
     };
     socket.onAny(onAny);
     const unsubscribe = subscribe(socket, {
