@@ -75,6 +75,14 @@ describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () =
     for (const tab of tabs.slice(0, 4)) assert.deepEqual(await logOf(tab, 5), [1, 2, 3, 4, 5]);
     assert.deepEqual(await tabs[4]!.evaluate("[socket.connected, log]"), [false, [1, 2, 3, 4]]);
     assert.equal(h.upgrades(), 1);
+
+    // A tab gone without a word (as a crash: its `bye` silenced) leaves too, through its Web Lock: once the
+    // others disconnect, the server's socket goes.
+    await tabs[3]!.evaluate("socket.io.send = () => {}");
+    await tabs[3]!.close();
+    const left = new Promise((resolve) => sockets[0]!.once("disconnect", resolve));
+    for (const tab of tabs.slice(0, 3)) await tab.evaluate("socket.disconnect()");
+    assert.equal(await left, "client namespace disconnect");
     assert.deepEqual(h.errors, []);
   });
 });

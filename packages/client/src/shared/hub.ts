@@ -159,6 +159,8 @@ export class Hub {
       connected: true,
       id: socket.id,
       pid: socket._pid,
+      // A tab that joins late has seen no event: it learns where the session stands from here.
+      offset: socket._lastOffset,
       recovered: socket.recovered,
     };
   }

@@ -4,6 +4,7 @@
 // says `hello`; the tabs join it again and the connection resumes the session (connection-state recovery).
 import { Hub, type HubOutput } from "./hub.js";
 import type { ChannelMessage, HubMessage, TabMessage } from "./messages.js";
+import { holdTabLock, TabWatcher } from "./tab-liveness.js";
 import type { HubLink, LinkHandlers } from "./tab-manager.js";
 
 export class LeaderLink implements HubLink {
@@ -12,6 +13,7 @@ export class LeaderLink implements HubLink {
   readonly #channel: BroadcastChannel;
   /** The hub, while this tab leads. */
   #hub: Hub | undefined;
+  readonly #watcher = new TabWatcher((tab) => this.#hub?.receive({ t: "bye", tab }));
 
   /** @param key the server (origin and path): tabs with the same key share one connection */
   constructor(tab: string, key: string, handlers: LinkHandlers) {
@@ -20,17 +22,23 @@ export class LeaderLink implements HubLink {
     this.#channel = new BroadcastChannel(`volley:${key}`);
     this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
       const msg = event.data;
-      if ("up" in msg) this.#hub?.receive(msg.up);
-      else if (msg.to === undefined || msg.to === tab) handlers.message(msg.down);
+      if ("up" in msg) {
+        if (!this.#hub) return;
+        this.#watcher.see(msg.up.tab);
+        this.#hub.receive(msg.up);
+      } else if (msg.to === undefined || msg.to === tab) handlers.message(msg.down);
     };
-    // Held until the tab goes away: the browser then grants it to the next tab waiting.
-    navigator.locks
-      .request(`volley-leader:${key}`, () => {
-        this.#lead();
-        return new Promise<void>(() => {});
-      })
-      .catch(() => {});
-    this.send({ t: "hi", tab });
+    // The leader watches each tab's lock (a tab gone without `bye` leaves): held before anything is said.
+    holdTabLock(tab, () => {
+      // Held until the tab goes away: the browser then grants it to the next tab waiting.
+      navigator.locks
+        .request(`volley-leader:${key}`, () => {
+          this.#lead();
+          return new Promise<void>(() => {});
+        })
+        .catch(() => {});
+      this.send({ t: "hi", tab });
+    });
   }
 
   /** Sends a message to the hub: this tab's own, or over the channel to the leader's. */

@@ -72,6 +72,8 @@ export interface StateMessage {
   connected: boolean;
   id?: string;
   pid?: string;
+  /** Recovery: the offset of the last event, so that a tab joining late knows it too. */
+  offset?: string;
   recovered: boolean;
   reason?: string;
 }

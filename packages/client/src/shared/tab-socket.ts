@@ -215,6 +215,7 @@ export class SharedSocket<
           if (this.connected || !this.#active) return;
           this.id = msg.id;
           this.#pid = msg.pid;
+          if (msg.offset !== undefined) this.#offset = msg.offset;
           this.recovered = msg.recovered;
           this.connected = true;
           this.#fire("connect");

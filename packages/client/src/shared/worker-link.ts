@@ -3,6 +3,7 @@
 // lock being granted, without polling. The tab then starts a new worker, which the other tabs share too.
 import { hubLockName } from "./hub.js";
 import type { HubMessage, TabMessage } from "./messages.js";
+import { holdTabLock } from "./tab-liveness.js";
 import type { HubLink, LinkHandlers } from "./tab-manager.js";
 
 export class WorkerLink implements HubLink {
@@ -22,7 +23,8 @@ export class WorkerLink implements HubLink {
     this.#url = url;
     this.#name = name;
     this.#handlers = handlers;
-    this.#start();
+    // The worker watches the tab's lock from its `hi` on: held first.
+    holdTabLock(tab, () => this.#start());
   }
 
   /** Sends a message to the hub. */
@@ -32,8 +34,10 @@ export class WorkerLink implements HubLink {
 
   #start(): void {
     const worker = new SharedWorker(this.#url, { name: this.#name });
+    let answered = false;
     // The script could not be loaded or run: the tab falls back (to a leader tab).
     worker.onerror = () => {
+      if (answered) return;
       this.#port = undefined;
       this.#handlers.failed();
     };
@@ -41,6 +45,7 @@ export class WorkerLink implements HubLink {
     this.#port = port;
     port.onmessage = (event: MessageEvent<HubMessage>) => {
       const msg = event.data;
+      answered = true;
       if (msg.t === "hello") this.#watch(msg.hub);
       this.#handlers.message(msg);
     };

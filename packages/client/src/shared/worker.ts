@@ -2,6 +2,7 @@
 // that names this worker. Each tab is a MessagePort; the hub's messages go to the ports of their tabs.
 import { Hub, hubLockName } from "./hub.js";
 import type { HubMessage, TabMessage } from "./messages.js";
+import { TabWatcher } from "./tab-liveness.js";
 
 // The worker's global scope (the DOM library types `globalThis` as a Window).
 const scope = globalThis as unknown as {
@@ -21,8 +22,17 @@ const hub = new Hub({
 /** Messages that came before the hub held its lock: a tab must not watch a lock not yet taken. */
 let early: Array<[MessagePort, TabMessage]> | undefined = [];
 
+// A tab gone without `bye` (crashed, killed) still leaves its namespaces.
+const watcher = new TabWatcher((tab) => {
+  const port = ports.get(tab);
+  if (port) receive(port, { t: "bye", tab });
+});
+
 function receive(port: MessagePort, msg: TabMessage): void {
-  if (msg.t === "hi") ports.set(msg.tab, port);
+  if (msg.t === "hi") {
+    ports.set(msg.tab, port);
+    watcher.see(msg.tab);
+  }
   hub.receive(msg);
   if (msg.t === "bye") ports.delete(msg.tab);
 }
