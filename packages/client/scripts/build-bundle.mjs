@@ -79,6 +79,25 @@ const outputs = [
   { file: "volley.esm.min.js", format: "esm", minify: true, entry: esmEntry },
 ];
 
+// Shared connection (src/shared/, `@volley/client/shared`): a tab bundle (the global `io` plus `sharedIo`)
+// and the SharedWorker script served beside it. Separate files: the main bundle carries none of it.
+const sharedEntry = `
+import { io, protocol } from "./src/index.ts";
+import { sharedIo } from "./src/shared/index.ts";
+io.protocol = protocol;
+globalThis.io = io;
+globalThis.sharedIo = sharedIo;
+`;
+outputs.push(
+  { file: "volley.shared.min.js", format: "iife", minify: true, entry: sharedEntry },
+  {
+    file: "volley.shared-worker.min.js",
+    format: "iife",
+    minify: true,
+    entry: 'import "./src/shared/worker.ts";',
+  },
+);
+
 const sizes = {};
 for (const out of outputs) {
   const result = await build({

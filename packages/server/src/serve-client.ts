@@ -23,6 +23,9 @@ const FILES: Record<string, string> = {
   "socket.io.min.js.map": "volley.min.js.map",
   "socket.io.esm.min.js.map": "volley.esm.min.js.map",
 };
+// Shared connection (`@volley/client/shared`): the tab bundle and the SharedWorker script beside it.
+FILES["socket.io.shared.min.js"] = "volley.shared.min.js";
+FILES["socket.io.shared-worker.js"] = "volley.shared-worker.min.js";
 
 const COMPRESS: Record<Coding, (body: Buffer) => Promise<Buffer>> = {
   br: (body) =>
