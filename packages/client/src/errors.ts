@@ -22,7 +22,13 @@ export type ClientErrorCode =
    * An emit is larger than the server's `maxPayload` (from its handshake) and was not sent; `data` is
    * `{ size, maxPayload }` in bytes.
    */
-  | "PAYLOAD_TOO_LARGE";
+  | "PAYLOAD_TOO_LARGE"
+  /**
+   * `@volley/client/exactly-once`: an acknowledged emit was sent, the connection was lost, and the server did
+   * not continue the session's exactly-once record on reconnection (session not recovered, or recovered on
+   * a server without the record). The emit may or may not have been processed; it is not sent again.
+   */
+  | "NOT_RECOVERED";
 
 /**
  * An error of the Socket.IO client. `message` is socket.io-client's for the same case where it has one

@@ -286,6 +286,19 @@ export class Client {
     this.close();
   }
 
+  /**
+   * @internal The client came back on another connection, naming this one's exactly-once session, while
+   * this one still looks open (a polling client, or a silent network loss): it is gone for the client.
+   * Its sockets leave now with "transport close", so their sessions are kept and can be recovered.
+   */
+  _supersede(): void {
+    if (this.closed || this.failReason) return;
+    this.failReason = "transport close";
+    for (const socket of this.socketList()) socket._onclose("transport close");
+    this.sockets = undefined;
+    this.conn.close();
+  }
+
   /** Closes the session; its sockets see "forced server close". */
   private close(): void {
     if (this.closed) return;

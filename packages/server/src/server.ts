@@ -28,6 +28,7 @@ import { collectMetrics, ServerCounters } from "./metrics.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
 import { type ExtendedError, Namespace } from "./namespace.js";
 import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import { type ExactlyOnceLimits, resolveExactlyOnce } from "./processed-acks.js";
 import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
 import type { EventRateSettings } from "./rate-limiter.js";
 import { ClientBundle } from "./serve-client.js";
@@ -73,6 +74,8 @@ export class Server<
   _adapterConstructor: AdapterConstructor;
   /** @internal */
   readonly _recovery: RecoverySettings | undefined;
+  /** @internal Bounds of exactly-once sessions; undefined when off (or recovery is). */
+  readonly _exactlyOnce: ExactlyOnceLimits | undefined;
   /** @internal */
   _connectTimeout: number;
   /** @internal What the server layer counts (see {@link metrics}). */
@@ -115,6 +118,8 @@ export class Server<
     this._decoderOptions = opts.decoder;
     this._adapterConstructor = opts.adapter ?? Adapter;
     this._recovery = resolveRecovery(opts.connectionStateRecovery);
+    const exactlyOnce = resolveExactlyOnce(opts.exactlyOnce, positive);
+    this._exactlyOnce = this._recovery && exactlyOnce;
     this._childNamespaces = new ChildNamespaceRegistry({
       cleanup: opts.cleanupEmptyChildNamespaces !== false,
       max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),

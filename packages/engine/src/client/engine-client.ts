@@ -310,12 +310,13 @@ export class EngineClient extends Emitter<EngineClientEvents> {
       !this.#inFlight &&
       buffer.length
     ) {
-      // Polling bodies stay within the server's maxPayload: the rest waits for the next request.
+      // Polling bodies stay within the server's maxPayload and its default maxPacketsPerPayload (1000): the
+      // rest waits for the next request.
       let count = 1;
-      if (this.maxPayload && transport.name === "polling")
-        for (let size = encodedByteLength(buffer[0]!.data); count < buffer.length; count++) {
+      if (transport.name === "polling")
+        for (let size = encodedByteLength(buffer[0]!.data); count < buffer.length && count < 1000; count++) {
           size += 1 + encodedByteLength(buffer[count]!.data);
-          if (size > this.maxPayload) break;
+          if (this.maxPayload && size > this.maxPayload) break;
         }
       else count = buffer.length;
       this.#inFlight = count;
