@@ -53,8 +53,9 @@ function whenDone(done: () => boolean): { promise: Promise<void>; check: () => v
 }
 
 describe("exactly-once across network cuts", () => {
-  for (const transport of ["websocket", "polling"] as const) {
-    test(`${COUNT} acked emits each way, three cuts mid-stream (${transport})`, {
+  for (const mode of ["websocket", "polling", "polling with upgrade"] as const) {
+    const transports = mode === "polling with upgrade" ? ["polling", "websocket"] : [mode];
+    test(`${COUNT} acked emits each way, three cuts mid-stream (${mode})`, {
       timeout: 120_000,
     }, async () => {
       const volley = await startVolley();
@@ -99,7 +100,7 @@ describe("exactly-once across network cuts", () => {
         });
 
         // Client.
-        const socket = connect(proxy.url, { transports: [transport] });
+        const socket = connect(proxy.url, { transports });
         const state = exactlyOnce(socket, { storage: false });
         const received: number[] = [];
         socket.on("s2c", (n: number, ack: (v: number) => void) => {
