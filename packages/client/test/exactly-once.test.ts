@@ -53,8 +53,9 @@ function whenDone(done: () => boolean): { promise: Promise<void>; check: () => v
 }
 
 describe("exactly-once across network cuts", () => {
-  for (const transport of ["websocket", "polling"] as const) {
-    test(`${COUNT} acked emits each way, three cuts mid-stream (${transport})`, {
+  for (const mode of ["websocket", "polling", "polling with upgrade"] as const) {
+    const transports = mode === "polling with upgrade" ? ["polling", "websocket"] : [mode];
+    test(`${COUNT} acked emits each way, three cuts mid-stream (${mode})`, {
       timeout: 120_000,
     }, async () => {
       const volley = await startVolley();
@@ -99,7 +100,7 @@ describe("exactly-once across network cuts", () => {
         });
 
         // Client.
-        const socket = connect(proxy.url, { transports: [transport] });
+        const socket = connect(proxy.url, { transports });
         const state = exactlyOnce(socket, { storage: false });
         const received: number[] = [];
         socket.on("s2c", (n: number, ack: (v: number) => void) => {
@@ -200,6 +201,69 @@ describe("exactly-once across network cuts", () => {
       assert.equal(calls, 1);
     } finally {
       await proxy.close();
+      await volley.close();
+    }
+  });
+});
+
+describe("retries (ackTimeout + retries, as socket.io-client)", () => {
+  /** Client timers that move only when the test says so. */
+  function manualTimers() {
+    let now = 0;
+    const pending = new Set<{ at: number; fn: () => void }>();
+    return {
+      setTimeout(fn: () => void, ms: number) {
+        const entry = { at: now + ms, fn };
+        pending.add(entry);
+        return entry;
+      },
+      clearTimeout(handle: unknown) {
+        pending.delete(handle as { at: number; fn: () => void });
+      },
+      now: () => now,
+      advance(ms: number) {
+        now += ms;
+        for (const entry of [...pending].sort((a, b) => a.at - b.at))
+          if (entry.at <= now && pending.delete(entry)) entry.fn();
+      },
+    };
+  }
+
+  test("a retry keeps its ack id: a slow handler runs once and its answer arrives once", async () => {
+    const volley = await startVolley();
+    try {
+      const timers = manualTimers();
+      let calls = 0;
+      let release!: () => void;
+      const handled = new Promise<void>((resolve) => {
+        volley.server.on("connection", (socket: ServerSocket) => {
+          socket.conn.on("packet", (packet: { type: string; data?: unknown }) => {
+            if (packet.type === "message" && String(packet.data).startsWith("2"))
+              frames.push(String(packet.data));
+          });
+          socket.on("slow", (n: number, ack: (v: number) => void) => {
+            calls++;
+            release = () => ack(n * 10);
+            resolve();
+          });
+        });
+      });
+      const frames: string[] = [];
+      const socket = connect(volley.url, { transports: ["websocket"], ackTimeout: 1000, retries: 3, timers });
+      exactlyOnce(socket, { storage: false });
+      await connected(socket);
+      const answer = socket.emitWithAck("slow", 4);
+      await handled;
+      // Two retries while the handler still runs: repeats of the same id, not new emits.
+      for (let attempt = 2; attempt <= 3; attempt++) {
+        timers.advance(1000);
+        for (let i = 0; frames.length < attempt && i < 10_000; i++) await tick();
+      }
+      release();
+      assert.equal(await answer, 40);
+      assert.equal(calls, 1);
+      assert.deepEqual(frames, ['20["slow",4]', '20["slow",4]', '20["slow",4]']);
+    } finally {
       await volley.close();
     }
   });
