@@ -1,15 +1,15 @@
 // Where the Redis adapter keeps the copies of its sockets' sessions (the shared `SessionSnapshots` of the
 // cluster layer decides when): in the session store, through the adapter's ordered sender. Live copies
 // live twice maxDisconnectionDuration (refreshed after it), the disconnected state maxDisconnectionDuration.
-import { encodeFrame, type OrderedSender, type SnapshotSink } from "volley";
-import type { SessionStore, StoredSession } from "./session-store.js";
+import { encodeFrame, type OrderedSender, type SessionRecord, type SnapshotSink } from "volley";
+import type { SessionStore } from "./session-store.js";
 
 export function redisSnapshotSink(
   store: SessionStore,
   sender: OrderedSender,
   ttl: number,
   report: (err: unknown) => void,
-): SnapshotSink<StoredSession> {
+): SnapshotSink<SessionRecord> {
   return {
     writeLive(pid, session) {
       let frame: Buffer;
