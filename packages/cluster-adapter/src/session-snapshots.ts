@@ -1,7 +1,7 @@
 // Where a worker keeps the copies of its sockets' sessions (the shared `SessionSnapshots` of the cluster
 // layer decides when): with the primary, so a worker that dies without a word leaves its clients'
 // sessions behind for another worker to restore. Messages go through the adapter's ordered sender.
-import { encodeFrame, type SessionRecord, type SnapshotSink } from "volley";
+import { encodeSessionRecord, type SessionRecord, type SnapshotSink } from "volley";
 import { toIpcBytes } from "./ipc-messages.js";
 import type { WorkerChannel } from "./worker-channel.js";
 
@@ -19,13 +19,8 @@ export function primarySnapshotSink(
 ): SnapshotSink<SessionRecord> {
   const { channel, key, nsp } = target;
   const write = (pid: string, state: "live" | "saved", session: SessionRecord): void => {
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(session);
-    } catch (err) {
-      report(err);
-      return;
-    }
+    const frame = encodeSessionRecord(session, report);
+    if (!frame) return;
     const bytes = toIpcBytes(frame, channel.advanced);
     const msg = { t: "volley:session" as const, key, nsp, pid, state, frame: bytes, offset: session.offset };
     if (msg.offset === undefined) delete msg.offset;

@@ -30,6 +30,7 @@ export {
   type RecoveryBackend,
   type SessionRecord,
   type TakenSession,
+  encodeSessionRecord,
   toSessionRecord,
 } from "./cluster/logged-recovery.js";
 export type { LoggedBroadcast, LogRead } from "./cluster/pending-restores.js";

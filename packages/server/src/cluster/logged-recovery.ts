@@ -9,7 +9,7 @@
 import type { AdapterHost } from "../adapter-host.js";
 import type { BroadcastOptions, RestoredSession, Room, Session, SocketId } from "../adapter.js";
 import { ClusterAdapterError } from "./errors.js";
-import { decodeFrame } from "./message-codec.js";
+import { decodeFrame, encodeFrame } from "./message-codec.js";
 import type { WireOptions } from "./messages.js";
 import type { ResolvedClusterOptions } from "./options.js";
 import { type LogRead, PendingRestores } from "./pending-restores.js";
@@ -258,4 +258,17 @@ export function toSessionRecord(value: unknown): SessionRecord {
     throw new ClusterAdapterError("MALFORMED_MESSAGE", "malformed session record");
   }
   return { sid: s.sid, rooms: s.rooms, data: s.data, offset: s.offset ?? undefined };
+}
+
+/** Encodes a session record for a backend; undefined, and reported, when its data cannot be encoded. */
+export function encodeSessionRecord(
+  record: SessionRecord,
+  report: (err: unknown) => void,
+): Buffer | undefined {
+  try {
+    return encodeFrame(record);
+  } catch (err) {
+    report(err);
+    return undefined;
+  }
 }
