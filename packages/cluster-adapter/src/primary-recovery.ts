@@ -30,6 +30,7 @@ export interface PrimaryRecoveryTarget {
   report(err: unknown): void;
 }
 
+/** The node:cluster {@link RecoveryBackend}: the log and the sessions live in the primary. */
 export class PrimaryRecovery implements RecoveryBackend {
   /** The log's head comes with the primary's welcome. */
   readonly initialOffset = undefined;

@@ -36,6 +36,7 @@ export interface RedisRecoveryTarget {
   report(err: unknown): void;
 }
 
+/** The Redis {@link RecoveryBackend}: offsets are stream ids. */
 export class RedisRecovery implements RecoveryBackend {
   readonly initialOffset = "0-0";
   readonly sessions: SnapshotSink<SessionRecord>;
@@ -57,6 +58,7 @@ export class RedisRecovery implements RecoveryBackend {
     return this.stream.lastId();
   }
 
+  /** Orders two stream ids. */
   compareOffsets(a: string, b: string): number {
     return compareStreamIds(a, b);
   }
@@ -83,6 +85,7 @@ export class RedisRecovery implements RecoveryBackend {
     return frame ? { frame } : null;
   }
 
+  /** The stream's entries after `from`; null when any of them was evicted, or `from` was never issued. */
   async readAfter(from: string): Promise<LogRead | null> {
     const entries = await this.stream.after(from);
     return entries && { entries: entries.map(([offset, frame]) => ({ offset, frame })) };

@@ -80,6 +80,7 @@ export interface RecoveryNode {
   heard(room: Room): Promise<void> | undefined;
 }
 
+/** Logged recovery of one namespace on one node; `LoggedClusterAdapter` wires it to the adapter. */
 export class LoggedRecovery {
   private readonly backend: RecoveryBackend;
   private readonly node: RecoveryNode;

@@ -56,6 +56,7 @@ export interface PendingRestoreHooks {
   release(room: Room): void;
 }
 
+/** The restores pending on one node (one namespace), and the live broadcasts kept for them. */
 export class PendingRestores {
   private readonly listening = new Set<PendingRestore>();
   private readonly bySid = new Map<SocketId, PendingRestore>();
