@@ -7,6 +7,7 @@ import { serveIpc } from "../lib/ipc.js";
 import type { ClusterOptions } from "./cluster.js";
 import { startProfile, stopProfile } from "./profiler.js";
 import { startSocketIoReference } from "./socketio-reference.js";
+import { StallProbe, type StallReport } from "./stall-probe.js";
 import type { Counters, Impl, Scenario, ServerUnderTest, StartServer } from "./types.js";
 import { startVolleyServer } from "./volley-server.js";
 import { startVolleyWs } from "./volley-ws.js";
@@ -32,6 +33,8 @@ export interface ServerReport {
   windowMs: number;
   /** Largest lateness of a 10 ms timer in this process over the window (event-loop stall), ms. */
   maxStallMs: number;
+  /** The longest gap of a 10 ms JS timer, split into the main thread's run time and wait for a core. */
+  stall: StallReport;
 }
 
 /** Memory after full GCs. */
@@ -52,6 +55,7 @@ let timeMark = performance.now();
 // A 10 ms timer whose lateness is recorded: the longest time the event loop could not run anything.
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
+const stallProbe = new StallProbe();
 
 // Unhandled errors end this child with a message; the orchestrator records the run as failed.
 process.on("uncaughtException", (err) => {
@@ -86,14 +90,14 @@ serveIpc({
     cpuMark = process.cpuUsage();
     timeMark = performance.now();
     loopDelay.reset();
+    stallProbe.reset();
     return {};
   },
   report: async (): Promise<ServerReport> => {
     const cpu = process.cpuUsage(cpuMark);
     const windowMs = performance.now() - timeMark;
-    if (profilePath) await stopProfile(profilePath);
-    profilePath = undefined;
-    return {
+    // Taken before the profile is written: writing it blocks the loop for a while.
+    const report: ServerReport = {
       cpuUs: cpu.user + cpu.system,
       userUs: cpu.user,
       systemUs: cpu.system,
@@ -102,7 +106,11 @@ serveIpc({
       connections: counters.connections,
       windowMs,
       maxStallMs: loopDelay.max / 1e6,
+      stall: stallProbe.take(),
     };
+    if (profilePath) await stopProfile(profilePath);
+    profilePath = undefined;
+    return report;
   },
   memory: async (): Promise<ServerMemory> => {
     await fullGc();

@@ -1,11 +1,12 @@
 // One run of a three-server row against one library: the server child, the load child(ren), the figures.
+import { mkdirSync } from "node:fs";
 import { BenchError, Child } from "../lib/ipc.js";
 import type { FanoutResult } from "../load/fanout.js";
 import type { EchoResult } from "../load/echo.js";
 import type { HandshakeResult } from "../load/handshake.js";
 import type { ServerMemory, ServerReport } from "../server/main.js";
 import type { Impl, Scenario } from "../server/types.js";
-import type { Env } from "./measure.js";
+import { type Env, PROFILE_DIR } from "./measure.js";
 import type { FlowRow, HandshakeRow, ScaleRow, TrioRow } from "./trio-rows.js";
 
 /** The figures of one run, keyed as the row's measures. */
@@ -120,6 +121,14 @@ export async function measureScale(env: Env, row: ScaleRow, impl: Impl): Promise
   }
 }
 
+/** With `--profile`: where the server child writes its CPU profile of this run's measured window. */
+function profilePathOf(env: Env, row: TrioRow, impl: Impl, run: number): string | undefined {
+  if (!env.config.profile) return undefined;
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const slug = row.name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "");
+  return `${PROFILE_DIR}${slug}-${impl}-${run + 1}.cpuprofile`;
+}
+
 function checkErrors(result: { errors: number; firstError?: string }): void {
   if (result.errors > 0) {
     throw new BenchError(
@@ -136,6 +145,7 @@ export async function measureFlow(
   impl: Impl,
   side: number,
   children: TrioChildren,
+  run: number,
 ): Promise<TrioSample> {
   const { config } = env;
   const server = children.server(side, impl);
@@ -151,7 +161,7 @@ export async function measureFlow(
         size: row.size,
         rooms: row.rooms,
         deflate: row.deflate !== undefined,
-        json: row.deflate !== undefined,
+        json: row.deflate !== undefined || row.json === true,
       },
       connectTimeout(row.clients),
     );
@@ -163,7 +173,7 @@ export async function measureFlow(
       { durationMs: config.warmupMs, drainMs: config.drainMs, depth },
       windowTimeout(config.warmupMs),
     );
-    await server.request("mark", {}, 30_000);
+    await server.request("mark", { profilePath: profilePathOf(env, row, impl, run) }, 30_000);
     const bytesBefore = row.deflate ? await load.request<{ bytes: number }>("bytes", {}, 10_000) : undefined;
     const result = await load.request<EchoResult | FanoutResult>(
       row.kind,
@@ -180,10 +190,13 @@ export async function measureFlow(
     await server.request("close", {}, 30_000);
     const sample: TrioSample = {
       cpuUs: report.cpuUs / units,
+      sysUs: report.systemUs / units,
       rate: seen / (result.elapsedMs / 1000),
       p50: result.p50,
       p99: result.p99,
       stallMs: report.maxStallMs,
+      stallRunMs: report.stall.maxRunMs,
+      stallWaitMs: report.stall.waitMs,
     };
     if (bytesBefore && bytesAfter && "received" in result) {
       sample.bytesPerDelivery = (bytesAfter.bytes - bytesBefore.bytes) / result.received;
@@ -197,16 +210,18 @@ export async function measureFlow(
 
 /** A handshake storm against a fresh server: every client must get through, else the run fails. */
 export async function measureHandshake(
+  env: Env,
   row: HandshakeRow,
   impl: Impl,
   side: number,
   children: TrioChildren,
+  run: number,
 ): Promise<TrioSample> {
   const server = children.server(side, impl);
   const load = children.load();
   try {
     const { port } = await server.request<{ port: number }>("start", {}, 60_000);
-    await server.request("mark", {}, 30_000);
+    await server.request("mark", { profilePath: profilePathOf(env, row, impl, run) }, 30_000);
     const result = await load.request<HandshakeResult>(
       "handshake",
       { transport: row.transport, port, clients: row.clients, size: 32 },
@@ -224,6 +239,8 @@ export async function measureHandshake(
       rate: result.connected / (result.elapsedMs / 1000),
       cpuUs: report.cpuUs / result.connected,
       stallMs: report.maxStallMs,
+      stallRunMs: report.stall.maxRunMs,
+      stallWaitMs: report.stall.waitMs,
       p50: result.p50,
       p99: result.p99,
     };

@@ -57,8 +57,8 @@ async function runRow(env: Env, row: TrioRow, deadline: number): Promise<TrioRow
             row.kind === "scale"
               ? await measureScale(env, row, side.impl)
               : row.kind === "handshake"
-                ? await measureHandshake(row, side.impl, i, children)
-                : await measureFlow(env, row, side.impl, i, children);
+                ? await measureHandshake(env, row, side.impl, i, children, run)
+                : await measureFlow(env, row, side.impl, i, children, run);
           side.samples.push(sample);
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);

@@ -6,9 +6,17 @@ function normalize(address: string): string {
   return address.startsWith("::ffff:") && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
+/** Addresses whose answer {@link AddressSet.has} remembers; past it the memory starts over. */
+const MEMO_LIMIT = 4096;
+
 /** A set of addresses and CIDR ranges (`"10.0.0.0/8"`, `"::1"`, `"fd00::/8"`). */
 export class AddressSet {
   private readonly list = new BlockList();
+  /**
+   * Answers already looked up: `BlockList.check` builds a SocketAddress per call, and every handshake asks
+   * about its client address more than once (clients of one address ask the same).
+   */
+  private readonly memo = new Map<string, boolean>();
   readonly size: number;
 
   /** @throws TypeError naming `option` when an entry is not an IP address or CIDR range. */
@@ -31,8 +39,14 @@ export class AddressSet {
 
   has(address: string): boolean {
     if (this.size === 0) return false;
-    const family = isIP(address);
-    return family !== 0 && this.list.check(address, family === 4 ? "ipv4" : "ipv6");
+    let found = this.memo.get(address);
+    if (found === undefined) {
+      const family = isIP(address);
+      found = family !== 0 && this.list.check(address, family === 4 ? "ipv4" : "ipv6");
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      this.memo.set(address, found);
+    }
+    return found;
   }
 }
 

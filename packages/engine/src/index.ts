@@ -17,6 +17,8 @@ export {
   type EngineProtocol,
 } from "./session.js";
 export { PreparedPacket } from "./prepared-packet.js";
+export { type CloseHint, encodeCloseHint, type HintTarget, sendHint } from "./close-hint.js";
+export { generateSessionId } from "./session-id.js";
 export { HandshakeRequest } from "./handshake-request.js";
 export type { Clock } from "./clock.js";
 export { hardenHttpServer, HTTP_HARDENING_DEFAULTS, type HttpHardeningOptions } from "./harden-http.js";

@@ -113,6 +113,11 @@ export interface EngineServerOptions {
   maxBufferedBytes?: number;
   /** Queued bytes above which `session.writable` turns false (volatile packets get dropped). Default: 1 MiB. */
   writableHighWaterMark?: number;
+  /**
+   * Milliseconds of writing queued packets (a broadcast to thousands of sessions) before the event loop gets
+   * a turn; the rest goes out in the next turns, so timers and I/O are not held up. Default: 10.
+   */
+  flushSliceMs?: number;
   /** When set, a session that sends no message within this many milliseconds is closed ("forced close"). Default: off. */
   connectTimeout?: number;
   /** Milliseconds a closing polling session waits for the client's last poll. Default: = pingTimeout. */
@@ -163,6 +168,7 @@ export interface ResolvedOptions {
   initialPacket: string | Buffer | undefined;
   maxBufferedBytes: number;
   writableHighWaterMark: number;
+  flushSliceMs: number;
   connectTimeout: number | undefined;
   closeTimeout: number;
   wsEngine: WebSocketServerConstructor | undefined;
@@ -265,6 +271,7 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
       positive("writableHighWaterMark", options.writableHighWaterMark, 1024 * 1024),
       maxBufferedBytes,
     ),
+    flushSliceMs: positive("flushSliceMs", options.flushSliceMs, 10),
     connectTimeout:
       options.connectTimeout === undefined
         ? undefined

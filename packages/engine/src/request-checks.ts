@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
 import type { ResolvedOptions, TransportName } from "./options.js";
+import type { EngineQuery } from "./request-query.js";
 import type { EngineProtocol, EngineSocket } from "./session.js";
 
 /** What {@link verifyRequest} needs to know of the server. */
@@ -19,15 +20,15 @@ export interface RequestContext {
 export function verifyRequest(
   server: RequestContext,
   req: IncomingMessage,
-  query: URLSearchParams,
+  query: EngineQuery,
   upgrade: boolean,
 ): EngineRequestError | undefined {
   const options = server.options;
-  const transport = query.get("transport");
+  const transport = query.transport;
   if (transport === null || !options.transports.includes(transport as TransportName)) {
     return new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport });
   }
-  const sid = query.get("sid");
+  const sid = query.sid;
   // A request that cannot be of its transport: engine.io's names (with a sid, checked below).
   const mismatch = (transport === "websocket") !== upgrade;
   if (mismatch && sid === null) {
@@ -37,7 +38,7 @@ export function verifyRequest(
         : { name: "TRANSPORT_MISMATCH", transport };
     return new EngineRequestError(EngineErrorCode.BAD_REQUEST, context);
   }
-  const protocol = query.get("EIO");
+  const protocol = query.EIO;
   if (protocol !== "4" && (protocol !== "3" || !options.allowEIO3)) {
     // A number when it is one, as engine.io reports it.
     const revision = protocol !== null && /^\d+$/.test(protocol) ? Number(protocol) : protocol;
@@ -45,7 +46,7 @@ export function verifyRequest(
   }
   // JSONP (`j`, protocol 3 clients' fallback) would answer as a script any site may include: it bypasses
   // CORS and the origin check, so it is refused rather than answered in a form the client misreads.
-  if (protocol === "3" && query.get("j") !== null) {
+  if (protocol === "3" && query.j !== null) {
     return new EngineRequestError(
       EngineErrorCode.BAD_REQUEST,
       { name: "JSONP_UNSUPPORTED" },
@@ -113,6 +114,6 @@ export function checkAllowRequest(
 }
 
 /** The protocol of a request that passed {@link verifyRequest}: 3 only with `allowEIO3`. */
-export function protocolOf(query: URLSearchParams): EngineProtocol {
-  return query.get("EIO") === "3" ? 3 : 4;
+export function protocolOf(query: EngineQuery): EngineProtocol {
+  return query.EIO === "3" ? 3 : 4;
 }

@@ -14,7 +14,7 @@ import { type EngineServerOptions, type ResolvedOptions, resolveOptions } from "
 import { PreparedPacket } from "./prepared-packet.js";
 import { type EngineMiddleware, middlewareFailure, runMiddlewares } from "./middleware.js";
 import { checkAllowRequest, protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
-import { pathnameOf, queryOf } from "./request-query.js";
+import { type EngineQuery, pathnameOf, queryOf } from "./request-query.js";
 import { addHeaderLines, applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
 import type { EngineProtocol, EngineSocket, SessionHost } from "./session.js";
 import { generateSessionId } from "./session-id.js";
@@ -67,7 +67,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   readonly counters = new EngineCounters();
   /** @internal Protocol 3 sessions waiting for the client's ping (`allowEIO3`). */
   readonly clientPingTimers: TimerList<EngineSocket>;
-  private readonly flushQueue = new FlushQueue();
+  private readonly flushQueue: FlushQueue;
   /** Open sessions, ids of handshakes in progress, connection caps and handshake rates. */
   private readonly registry: SessionRegistry;
   private readonly webSocketServer: WebSocketServerSlot;
@@ -80,6 +80,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   constructor(options: EngineServerOptions = {}) {
     super();
     this.options = resolveOptions(options);
+    this.flushQueue = new FlushQueue({ sliceMs: this.options.flushSliceMs });
     const { pingInterval, pingTimeout, clock } = this.options;
     this.pingTimers = new TimerList(pingInterval, clock, (session) => session.onPingDue());
     this.pongTimers = new TimerList(pingTimeout, clock, (session) => session.onPongOverdue());
@@ -223,7 +224,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         const router = this.options.sessionRouter;
         const refuse = () => this.refuseUpgrade(req, socket, error);
         if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
-          if (router.forwardUpgrade(query.get("sid")!, req, socket, head, refuse)) return;
+          if (router.forwardUpgrade(query.sid!, req, socket, head, refuse)) return;
         }
         refuse();
         return;
@@ -250,11 +251,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   }
 
   /** An upgrade that passed the checks of every request: join its session, or open a new one. */
-  private onUpgradeRequest(req: IncomingMessage, socket: Duplex, head: Buffer, query: URLSearchParams): void {
+  private onUpgradeRequest(req: IncomingMessage, socket: Duplex, head: Buffer, query: EngineQuery): void {
     try {
-      const sid = query.get("sid");
+      const sid = query.sid;
       if (sid !== null) {
-        this.acceptWebSocket(req, socket, head, sid);
+        this.acceptWebSocket(req, socket, head, sid, 4);
         return;
       }
       const limited = this.registry.admit(req);
@@ -270,7 +271,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
             (r) => this.generateId(r),
             (failure) => {
               if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
-              else this.acceptWebSocket(req, socket, head, null);
+              else {
+                const protocol = protocolOf(query);
+                this.queueHandshake(() => this.acceptWebSocket(req, socket, head, null, protocol));
+              }
             },
           );
       });
@@ -339,12 +343,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       const router = this.options.sessionRouter;
       const refuse = () => this.refuse(req, res, error);
       if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
-        if (router.forwardRequest(query.get("sid")!, req, res, refuse)) return;
+        if (router.forwardRequest(query.sid!, req, res, refuse)) return;
       }
       refuse();
       return;
     }
-    const sid = query.get("sid");
+    const sid = query.sid;
     if (sid !== null) {
       const session = this.lookupSession(sid, req)!;
       applyHeaderListeners(this, req, res, false);
@@ -364,9 +368,24 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
           (r) => this.generateId(r),
           (failure) => {
             if (failure !== undefined) this.refuse(req, res, failure);
-            else this.openPollingSession(req, res, query);
+            else this.queueHandshake(() => this.openPollingSession(req, res, query));
           },
         );
+    });
+  }
+
+  /**
+   * Opens a new session now, or, when this turn of the event loop has been busy for `flushSliceMs` already
+   * (a storm of handshakes read together), in the flush queue's next slices, with timers and I/O between
+   * them: a storm is not opened in one run of the event loop.
+   */
+  private queueHandshake(open: () => void): void {
+    this.registry.queuedHandshakes++;
+    this.flushQueue.runNowOrQueue({
+      runScheduledFlush: () => {
+        this.registry.queuedHandshakes--;
+        open();
+      },
     });
   }
 
@@ -380,13 +399,18 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     }
   }
 
-  private openPollingSession(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+  private openPollingSession(req: IncomingMessage, res: ServerResponse, query: EngineQuery): void {
     if (res.destroyed) return;
+    // Closed while the handshake waited for its turn.
+    if (this.closed) {
+      this.refuse(req, res, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { name: "SERVER_CLOSED" }));
+      return;
+    }
     const options = this.options;
     const protocol = protocolOf(query);
     const transport =
       protocol === 3
-        ? new PollingTransportV3(undefined as never, options, !query.get("b64"))
+        ? new PollingTransportV3(undefined as never, options, !query.b64)
         : new PollingTransport(undefined as never, options);
     const session = this.createSession(req, transport, protocol);
     if (options.cookie) res.setHeader("Set-Cookie", serializeCookie(options.cookie, session.id));
@@ -398,7 +422,14 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     transport.onRequest(req, res);
   }
 
-  private acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, sid: string | null): void {
+  /** `protocol`: of the request's query, for a new session (an upgrade speaks its session's). */
+  private acceptWebSocket(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    sid: string | null,
+    protocol: EngineProtocol,
+  ): void {
     const wss = this.closed ? undefined : this.webSocketServer.get();
     if (wss === undefined) {
       this.refuseUpgrade(
@@ -408,9 +439,10 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       );
       return;
     }
+    // The 101 answer and what the session sends at once (its open packet) leave in one write.
+    socket.cork();
     wss.handleUpgrade(req, socket, head, (ws: WebSocketLike) => {
       if (sid === null) {
-        const protocol = protocolOf(queryOf(req));
         const transport = protocol === 3 ? new WebSocketTransportV3(ws) : new WebSocketTransport(ws);
         if (this.closed) {
           transport.close();
@@ -429,6 +461,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       if (session === undefined) transport.close();
       else session.maybeUpgrade(transport);
     });
+    socket.uncork();
   }
 
   private createSession(

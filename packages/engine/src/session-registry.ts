@@ -19,6 +19,8 @@ export class SessionRegistry {
   private readonly pendingIds = new WeakMap<IncomingMessage, string>();
   private readonly admission: Admission;
   private readonly counters: EngineCounters;
+  /** Handshakes admitted and waiting for their turn to open (they count against `maxConnections`). */
+  queuedHandshakes = 0;
 
   constructor(options: ResolvedOptions, counters: EngineCounters) {
     this.admission = new Admission(options);
@@ -27,7 +29,7 @@ export class SessionRegistry {
 
   /** The refusal of a new session by the caps and rates, or undefined when it may open. */
   admit(req: IncomingMessage): EngineRequestError | undefined {
-    return this.admission.check(req, this.sessions.size);
+    return this.admission.check(req, this.sessions.size + this.queuedHandshakes);
   }
 
   /**

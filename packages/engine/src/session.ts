@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { type Packet, PROTOCOL_VERSION } from "./parser/index.js";
 import { PROTOCOL_V3 } from "./parser/v3.js";
+import { endSlowConsumer } from "./close-hint.js";
 import type { CloseReason } from "./errors.js";
 import { HandshakeRequest } from "./handshake-request.js";
 import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
@@ -364,7 +365,8 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
     else this.host.pingTimers.remove(this);
     this.clearStateTimer();
     this.cancelUpgrade();
-    this.transport.close(reason === "slow consumer" || reason === "ping timeout");
+    if (reason === "slow consumer") endSlowConsumer(this.transport, this.host.options);
+    else this.transport.close(reason === "ping timeout");
     this.takeQueued();
     this.host.onSessionClose(this);
     this.emit("close", reason, description);

@@ -51,6 +51,33 @@ describe("prepared packets", () => {
   });
 });
 
+describe("flush slices", () => {
+  test("a broadcast to more sessions than one slice holds goes out over several turns, in full", async () => {
+    // A slice shorter than any flush: one chunk (32 sessions) per turn of the event loop.
+    const f = await startEngine({ flushSliceMs: 0.001 });
+    const sockets = [];
+    for (let i = 0; i < 80; i++) {
+      const c = await rawWebSocket(f, "");
+      await c.next();
+      sockets.push(c);
+    }
+    const sessions = [...f.engine.sessions.values()];
+    const prepared = f.engine.prepare("tick");
+    for (const session of sessions) session.sendPrepared(prepared);
+    const waiting = () => sessions.filter((s) => s.bufferedBytes > 0).length;
+    const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    assert.equal(waiting(), 80);
+    await nextTurn();
+    assert.equal(waiting(), 48);
+    await nextTurn();
+    assert.equal(waiting(), 16);
+    await nextTurn();
+    assert.equal(waiting(), 0);
+    for (const c of sockets) assert.equal(await c.next(), "4tick");
+    await f.close();
+  });
+});
+
 describe("slow consumers", () => {
   test("polling: writable follows the waiting GET and the high-water mark", async () => {
     const f = await startEngine({ writableHighWaterMark: 100 });

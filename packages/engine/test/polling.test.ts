@@ -416,5 +416,6 @@ describe("polling options", () => {
     assert.throws(() => new EngineServer({ maxHttpBufferSize: Number.NaN }), /maxHttpBufferSize/);
     assert.throws(() => new EngineServer({ transports: ["carrier-pigeon" as "polling"] }), /transports/);
     assert.throws(() => new EngineServer({ path: "engine" }), /path/);
+    assert.throws(() => new EngineServer({ flushSliceMs: 0 }), /flushSliceMs/);
   });
 });

@@ -1,5 +1,6 @@
 // One Engine.IO session: decodes its messages into packets, routes them to the socket of each
 // namespace, and writes packets back. A malformed packet closes this session only ("parse error").
+import { type CloseHint, sendHint } from "@volley/engine";
 import { type DecoderLike, type EncoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
 import type { DisconnectReason } from "./disconnect-reason.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
@@ -259,9 +260,9 @@ export class Client {
     return this.conn.writable && this.conn.bufferedBytes === 0;
   }
 
-  /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */
-  _advise(hint: string): void {
-    if (!this.closed && this.conn.readyState === "open") this.conn.sendNoop(hint);
+  /** @internal Sends a close hint (an Engine.IO noop): why the server is about to close, when to come back. */
+  _advise(hint: CloseHint): void {
+    if (!this.closed && this.conn.readyState === "open") sendHint(this.conn, hint);
   }
 
   /** @internal Acknowledgements the server awaits from this client, all namespaces together. */
@@ -285,6 +286,19 @@ export class Client {
     this.close();
   }
 
+  /**
+   * @internal The client came back on another connection, naming this one's exactly-once session, while
+   * this one still looks open (a polling client, or a silent network loss): it is gone for the client.
+   * Its sockets leave now with "transport close", so their sessions are kept and can be recovered.
+   */
+  _supersede(): void {
+    if (this.closed || this.failReason) return;
+    this.failReason = "transport close";
+    for (const socket of this.socketList()) socket._onclose("transport close");
+    this.sockets = undefined;
+    this.conn.close();
+  }
+
   /** Closes the session; its sockets see "forced server close". */
   private close(): void {
     if (this.closed) return;
@@ -299,13 +313,18 @@ export class Client {
 
   /** @internal A socket sent events faster than `eventRateLimit`: drop (nothing to do) or disconnect. */
   _overEventRate(settings: EventRateSettings): void {
-    if (settings.onExceeded === "disconnect") this.cutOff("event rate exceeded", new Error(settings.message));
+    if (settings.onExceeded === "disconnect")
+      this.cutOff("event rate exceeded", new Error(settings.message), settings.reconnectAfter);
   }
 
-  /** Closes this connection for what its peer did: each socket gets `err`, then `reason`. */
-  private cutOff(reason: DisconnectReason, err: Error): void {
+  /**
+   * Closes this connection for what its peer did: each socket gets `err`, then `reason`; the client is told
+   * both first (a close hint), with the wait advised before it reconnects (ms, 0 for none).
+   */
+  private cutOff(reason: DisconnectReason, err: Error, reconnectAfter = 0): void {
     if (this.closed || this.failReason) return;
     this.failReason = reason;
+    this._advise({ reason, message: err.message, reconnectAfter: reconnectAfter || undefined });
     for (const socket of this.socketList()) socket._onerror(err);
     this.conn.close();
   }

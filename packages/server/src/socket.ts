@@ -6,6 +6,7 @@ import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
+import type { ExactlyOnceSession } from "./exactly-once-session.js";
 import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import {
@@ -66,6 +67,9 @@ export class Socket<
   readonly _pid: string | undefined;
   /** @internal Recovery log position when the socket connected. */
   _logSeq: number | undefined;
+  /** @internal The exactly-once record of this socket's session, when its client asked for one. */
+  _exactlyOnce: ExactlyOnceSession | undefined;
+  private readonly wantsExactlyOnce: boolean;
   private readonly issued: number;
   private readonly auth: Record<string, unknown>;
   private cachedHandshake: Handshake | undefined;
@@ -82,8 +86,10 @@ export class Socket<
     client: Client,
     auth: Record<string, unknown>,
     previous?: PreviousSession,
+    exactlyOnce = false,
   ) {
     super();
+    this.wantsExactlyOnce = exactlyOnce;
     this.nsp = nsp;
     this.client = client;
     this.auth = auth;
@@ -170,8 +176,15 @@ export class Socket<
     if (typeof last === "function") {
       data.pop();
       const id = this.nsp._nextAckId();
-      this.registerAck(id, last as AnyListener, flags?.timeout);
       packet.id = id;
+      // Exactly-once: the session keeps it until the client answers, and sends it again after a cut.
+      const once = this._exactlyOnce;
+      if (once?.emit(packet, flags?.compress, last as AnyListener, flags?.timeout)) {
+        this.nsp.server._counters.acksRequested++;
+        if (this._anyOutgoing) this._notifyOutgoing(data);
+        return true;
+      }
+      this.registerAck(id, last as AnyListener, flags?.timeout);
     }
     // Before CONNECT (an emit from a namespace middleware) the socket is in no room yet: written
     // directly (socket.io-client buffers it until connected), not logged. While disconnected it is
@@ -351,14 +364,32 @@ export class Socket<
       const extra = adapter.missedSince(previous.logSeq, rooms);
       missed = extra ? [...(missed ?? []), ...extra] : missed;
     }
-    const data: Record<string, string> = { sid: this.id };
+    const data: Record<string, unknown> = { sid: this.id };
     if (this._pid) data.pid = this._pid;
+    const once =
+      this.wantsExactlyOnce && this._pid
+        ? this.nsp._exactlyOnceSessions()?.open(this._pid, previous !== undefined)
+        : undefined;
+    // An extension of the CONNECT answer that other clients ignore: the record the client relies on goes on.
+    if (once?.continued) data.exactlyOnce = true;
+    this._exactlyOnce = once?.session;
     this.client._writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, false, undefined);
     if (missed) {
       for (const data of missed) {
         this.client._writePacket({ type: PacketType.EVENT, nsp: this.nsp.name, data }, false, undefined);
       }
     }
+    once?.session.attach(this);
+  }
+
+  /** @internal Its exactly-once client is back on another connection: this one closes. */
+  _supersede(): void {
+    this.client._supersede();
+  }
+
+  /** @internal Writes a packet of the exactly-once session (its emits, acknowledgements). */
+  _writeExactlyOnce(packet: Packet, compress: boolean | undefined): void {
+    this.client._writePacket(packet, false, compress);
   }
 
   /** @internal The join ended without a connection (refused, or the client left): rooms joined meanwhile go. */
@@ -406,7 +437,13 @@ export class Socket<
       this.client._overEventRate(this.nsp.server._eventRate!);
       return; // dropped: handlers never see it, an ack is never sent
     }
-    if (packet.id !== undefined) args.push(this.ack(packet.id));
+    const id = packet.id;
+    if (id !== undefined) {
+      const once = this._exactlyOnce;
+      // Exactly-once: a repeat is answered again (or waits for its answer), never processed twice.
+      if (once && once.arrive(id, this.nsp.name).kind !== "new") return;
+      args.push(once ? once.ackFor(id, this.nsp.name) : this.ack(id));
+    }
     this.deliver(args);
   }
 
@@ -429,9 +466,9 @@ export class Socket<
   }
 
   private onack(packet: Packet): void {
-    const fn = this.acks?.get(packet.id!);
+    const fn = this.acks?.get(packet.id!) ?? this._exactlyOnce?.settle(packet.id!);
     if (!fn) return;
-    this.acks!.delete(packet.id!);
+    this.acks?.delete(packet.id!);
     this.nsp.server._counters.acksReceived++;
     this.call(fn, packet.data as unknown[]);
   }
@@ -454,6 +491,8 @@ export class Socket<
       });
       if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
     }
+    const once = this._exactlyOnce;
+    if (once) this.nsp._exactlyOnceSessions()?.close(once, this, RECOVERABLE_REASONS.has(reason));
     this.ended = true;
     adapter.delAll(this.id);
     this.nsp._remove(this);

@@ -12,6 +12,7 @@ import { chooseEncoding, compress } from "../http-compression.js";
 import type { Clock } from "../clock.js";
 import type { Outgoing } from "../outgoing.js";
 import { PreparedPacket } from "../prepared-packet.js";
+import { compressedPayloadHeaders, OK_HEADERS, payloadHeaders } from "./polling-headers.js";
 import { type RelayDetector, RelayedRequests } from "./relayed-requests.js";
 import type { Transport, TransportHandler } from "./transport.js";
 
@@ -265,18 +266,13 @@ export class PollingTransport implements Transport {
     contentType = TEXT_PLAIN,
   ): void {
     if (this.isRelayed(req)) this.relayedRequests().answered(req, body, contentType);
-    const done = (): void => {
-      if (callbacks !== undefined) for (const cb of callbacks) cb();
-      this.handler.onTransportDrain(this);
-    };
     const encoding = chooseEncoding(req, body.length, this.config.httpCompressionThreshold);
     if (encoding === undefined) {
-      res.writeHead(200, {
-        "Content-Type": contentType,
-        "Content-Length": Buffer.byteLength(body),
-        "Cache-Control": "no-store",
-      });
-      res.end(body, done);
+      res.writeHead(200, payloadHeaders(contentType, Buffer.byteLength(body)));
+      res.end(body);
+      // Handed to the socket: as engine.io, the callbacks and `drain` follow at once (no `finish`
+      // listener and closure per response).
+      this.afterWrite(callbacks);
       return;
     }
     compress(encoding, typeof body === "string" ? Buffer.from(body, "utf8") : body, (err, compressed) => {
@@ -285,20 +281,20 @@ export class PollingTransport implements Transport {
         res.writeHead(500).end();
         return;
       }
-      res.writeHead(200, {
-        "Content-Type": contentType,
-        "Content-Encoding": encoding,
-        "Content-Length": compressed.length,
-        "Cache-Control": "no-store",
-        Vary: "Accept-Encoding",
-      });
-      res.end(compressed, done);
+      res.writeHead(200, compressedPayloadHeaders(contentType, encoding, compressed.length));
+      res.end(compressed);
+      this.afterWrite(callbacks);
     });
+  }
+
+  private afterWrite(callbacks: Array<() => void> | undefined): void {
+    if (callbacks !== undefined) for (let i = 0; i < callbacks.length; i++) callbacks[i]!();
+    this.handler.onTransportDrain(this);
   }
 }
 
 function answerOk(res: ServerResponse): void {
-  res.writeHead(200, { "Content-Type": "text/html", "Content-Length": 2, "Cache-Control": "no-store" });
+  res.writeHead(200, OK_HEADERS);
   res.end("ok");
 }
 

@@ -75,11 +75,12 @@ export class WebSocketTransport implements Transport {
     this.handler.onTransportDrain(this);
   }
 
-  close(force = false): void {
+  close(force = false, code?: number, reason?: string): void {
     if (this.ended) return;
     this.ended = true;
     // A peer that stopped answering or reading would hold a graceful close behind its backlog.
     if (force) this.socket.terminate();
+    else if (code !== undefined) this.socket.close(code, reason);
     else this.socket.close();
   }
 
