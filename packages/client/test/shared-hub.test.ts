@@ -140,6 +140,23 @@ describe("Hub", () => {
     hub.close();
   });
 
+  test("tabs joining a namespace while its CONNECT is in flight: one socket on the server", async () => {
+    const h = await start();
+    let admins = 0;
+    h.io.of("/admin").on("connection", () => admins++);
+    const { hub, received } = recordingHub();
+    hub.receive(join(h.url, "A"));
+    await received("A", connected);
+    // The Manager is open: A's join sends a CONNECT for /admin; B's, before the answer, must not.
+    hub.receive({ ...join(h.url, "A"), nsp: "/admin" });
+    hub.receive({ ...join(h.url, "B"), nsp: "/admin" });
+    await received("A", (m) => m.t === "state" && m.nsp === "/admin" && m.connected);
+    await received("B", (m) => m.t === "state" && m.nsp === "/admin" && m.connected);
+    assert.equal(h.io.of("/admin").sockets.size, 1);
+    assert.equal(admins, 1);
+    hub.close();
+  });
+
   test("server ack requests waiting for a tab are bounded by maxPendingServerAcks", async () => {
     const h = await start();
     const { hub, inbox, received } = recordingHub();

@@ -94,6 +94,7 @@ export class SharedSocket<
     if (opts.autoConnect !== false) this.connect();
   }
 
+  /** `!connected`. */
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -181,16 +182,19 @@ export class SharedSocket<
     return this;
   }
 
+  /** Adds a listener for every incoming event, called before the others. */
   prependAny(listener: AnyListener): this {
     this.#any.unshift(listener);
     return this;
   }
 
+  /** Removes a catch-all listener; every one without an argument. */
   offAny(listener?: AnyListener): this {
     this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
     return this;
   }
 
+  /** The catch-all listeners, in order. */
   listenersAny(): AnyListener[] {
     return this.#any.slice();
   }
