@@ -283,7 +283,7 @@ describe("SharedSocket on its own hub (Node: no SharedWorker, no Web Locks)", ()
       now: () => 0,
     };
     const socket = sharedIo(h.url, { ...opts, forceNew: true, timers });
-    assert.equal((socket.io as { mode?: string }).mode, "none");
+    assert.equal(socket.io.mode, "none");
     await new Promise((resolve) => socket.once("connect", resolve));
     assert.equal(await socket.emitWithAck("echo", 42), 42);
     const late = socket.timeout(10).emitWithAck("silent");

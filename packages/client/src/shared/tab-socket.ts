@@ -14,6 +14,7 @@ import type {
   EventsMap,
 } from "../typed-events.js";
 import type { EmitMessage, HubMessage, TabMessage } from "./messages.js";
+import type { SharingMode } from "./tab-manager.js";
 
 const RESERVED = /^(connect(_error)?|disconnect(ing)?|newListener|removeListener)$/;
 
@@ -24,6 +25,8 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
 /** What a SharedSocket needs from its tab's manager. */
 export interface TabPort {
   readonly tab: string;
+  /** Where the connection lives: a SharedWorker, a leader tab, or this tab alone. */
+  readonly mode: SharingMode;
   /** The absolute URL of the server. */
   readonly url: string;
   /** The Manager options a hub may receive. */
