@@ -157,6 +157,29 @@ describe("Hub", () => {
     hub.close();
   });
 
+  test("a refused namespace: every tab gets connect_error; a tab connecting it again brings its auth", async () => {
+    const h = await start();
+    h.io.use((socket, next) => (socket.handshake.auth.tab === "B" ? next() : next(new Error("not A"))));
+    const { hub, received } = recordingHub();
+    hub.receive(join(h.url, "A"));
+    const refused = await received("A", (m) => m.t === "connect_error");
+    assert.deepEqual(refused, {
+      t: "connect_error",
+      nsp: "/",
+      message: "not A",
+      code: "CONNECT_ERROR",
+      data: undefined,
+    });
+    hub.receive(join(h.url, "B"));
+    await received("B", connected);
+    await received("A", connected);
+    assert.deepEqual(
+      [...h.io.of("/").sockets.values()].map((s) => s.handshake.auth),
+      [{ tab: "B" }],
+    );
+    hub.close();
+  });
+
   test("server ack requests waiting for a tab are bounded by maxPendingServerAcks", async () => {
     const h = await start();
     const { hub, inbox, received } = recordingHub();
