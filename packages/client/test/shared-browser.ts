@@ -40,10 +40,11 @@ export interface SharedHarness {
  * answers to the server's questions. A string: the test runner's transpiler would add helpers the page lacks.
  */
 const TAB_SCRIPT = `
-  const name = new URLSearchParams(location.search).get("tab");
+  const params = new URLSearchParams(location.search);
+  const name = params.get("tab");
   window.log = [];
   window.states = [];
-  window.socket = sharedIo({ auth: { tab: name } });
+  window.socket = sharedIo({ auth: { tab: name }, workerUrl: params.get("worker") ?? undefined });
   socket.on("connect", () => states.push(["connect", socket.id, socket.recovered]));
   socket.on("disconnect", (reason) => states.push(["disconnect", reason]));
   socket.on("news", (n) => log.push(n));

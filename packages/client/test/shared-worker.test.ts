@@ -85,4 +85,24 @@ describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () =
     assert.equal(await left, "client namespace disconnect");
     assert.deepEqual(h.errors, []);
   });
+
+  test("a worker script that fails to load: the tabs fall back to a leader tab", async () => {
+    const context = await h.context.browser()!.newContext();
+    try {
+      const pages = [await context.newPage(), await context.newPage()];
+      for (const [i, page] of pages.entries()) {
+        await page.goto(`${h.url}/?tab=fallback${i}&worker=/missing-worker.js`);
+        await page.waitForFunction("socket.connected");
+      }
+      assert.deepEqual(await Promise.all(pages.map((p) => p.evaluate("socket.io.mode"))), [
+        "leader",
+        "leader",
+      ]);
+      const ids = await Promise.all(pages.map((p) => p.evaluate("socket.id")));
+      assert.equal(ids[0], ids[1], "one socket for both tabs");
+      assert.deepEqual(await pages[1]!.evaluate(`socket.emitWithAck("echo", "via leader")`), "via leader");
+    } finally {
+      await context.close();
+    }
+  });
 });
