@@ -51,15 +51,16 @@ function recordingHub() {
       for (const tab of tabs) put(tab, msg);
     },
   });
+  /** Resolves once `done()` holds, checked after each message. */
+  const until = async (done: () => boolean): Promise<void> => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
   /** Resolves with the first message of `tab` matching `pick` (waiting for it if needed). */
   const received = async (tab: string, pick: (m: HubMessage) => boolean): Promise<HubMessage> => {
-    for (;;) {
-      const found = inbox[tab]?.find(pick);
-      if (found) return found;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
+    await until(() => inbox[tab]?.some(pick) ?? false);
+    return inbox[tab]!.find(pick)!;
   };
-  return { hub, inbox, received };
+  return { hub, inbox, received, until };
 }
 
 const opts = { transports: ["websocket"], WebSocket: WebSocketImpl, reconnection: false };
@@ -177,6 +178,29 @@ describe("Hub", () => {
       [...h.io.of("/").sockets.values()].map((s) => s.handshake.auth),
       [{ tab: "B" }],
     );
+    hub.close();
+  });
+
+  test("the connection drops: every tab gets disconnect, then connect when the Manager reconnects", async () => {
+    const h = await start();
+    const { hub, inbox, received, until } = recordingHub();
+    const reconnecting = { ...opts, reconnection: true, reconnectionDelay: 1, randomizationFactor: 0 };
+    hub.receive(join(h.url, "A", { opts: reconnecting }));
+    hub.receive(join(h.url, "B"));
+    await received("A", connected);
+    await received("B", connected);
+    const [server] = [...h.io.of("/").sockets.values()] as ServerSocket[];
+    server!.conn.close();
+    await until(() => ["A", "B"].every((tab) => inbox[tab]!.filter(connected).length === 2));
+    const states = (tab: string) =>
+      inbox[tab]!.flatMap((m) => (m.t === "state" ? [[m.connected, m.reason ?? null]] : []));
+    assert.deepEqual(states("A"), [
+      [true, null],
+      [false, "transport close"],
+      [true, null],
+    ]);
+    assert.deepEqual(states("B"), states("A"));
+    assert.equal(h.io.of("/").sockets.size, 1);
     hub.close();
   });
 
