@@ -47,6 +47,8 @@ describe("sharedIo with a leader tab (no SharedWorker, Chromium)", { skip: !CHRO
     // The new hub's handshake waits until the server saw the old connection end (see handshakeGate).
     gate.hold();
     await tabs[0]!.close();
+    // Emitted while there is no leader (or to the closing one): kept in each tab until a hub takes it.
+    const during = tabs.slice(1).map((tab, i) => tab.evaluate(`socket.emitWithAck("echo", "during-${i}")`));
     assert.equal(await gone, "transport close");
     for (let n = 6; n <= 10; n++) h.io.emit("news", n);
     // Sent while no hub holds a connection: only recovery can bring them.
@@ -62,6 +64,7 @@ describe("sharedIo with a leader tab (no SharedWorker, Chromium)", { skip: !CHRO
         ["connect", first!.id, true],
       ]);
     }
+    assert.deepEqual(await Promise.all(during), ["during-0", "during-1", "during-2", "during-3"]);
     assert.equal(h.upgrades(), 2, "the new leader's connection");
     assert.equal(h.io.of("/").sockets.size, 1);
     // The new hub answers acks and broadcasts as the first did.
