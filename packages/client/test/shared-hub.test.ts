@@ -8,7 +8,9 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, test } from "node:test";
-import { Hub, type HubMessage, sharedIo } from "@volley/client/shared";
+import { sharedIo } from "@volley/client/shared";
+import { Hub } from "../src/shared/hub.js";
+import type { HubMessage } from "../src/shared/messages.js";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "volley";
 import { WebSocketImpl } from "./helpers.js";
 
@@ -317,6 +319,17 @@ describe("Hub", () => {
 });
 
 describe("SharedSocket on its own hub (Node: no SharedWorker, no Web Locks)", () => {
+  test("too large an emit: emitWithAck rejects, a plain emit's error is socket.io's `error`", async () => {
+    const h = await start({ maxHttpBufferSize: 1000 });
+    const socket = sharedIo(h.url, opts);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    await assert.rejects(socket.emitWithAck("note", "x".repeat(2000)), { code: "PAYLOAD_TOO_LARGE" });
+    const reported = new Promise<{ code: string }>((resolve) => socket.io.on("error", resolve));
+    socket.emit("note", "x".repeat(2000));
+    assert.equal((await reported).code, "PAYLOAD_TOO_LARGE");
+    socket.disconnect();
+  });
+
   test("emits with acks, ack timeout on an injected clock, reserved names", async () => {
     const h = await start();
     h.io.on("connection", (s) => {

@@ -36,6 +36,8 @@ export interface TabPort {
   send(msg: TabMessage): void;
   /** An error no caller can receive (a buffered emit the hub could not send). */
   reportError(err: ClientError): void;
+  /** Listens for those errors, as a Manager's `error` event. */
+  on(event: "error", listener: (err: ClientError) => void): unknown;
 }
 
 interface Outgoing {
