@@ -3,7 +3,7 @@
 // browser grants it to one and, when that tab closes (or crashes), to the next, which starts a new hub and
 // says `hello`; the tabs join it again and the connection resumes the session (connection-state recovery).
 import { Hub, type HubOutput } from "./hub.js";
-import type { ChannelMessage, HubMessage, TabMessage } from "./messages.js";
+import { type ChannelMessage, type HubMessage, isTabMessage, type TabMessage } from "./messages.js";
 import { TabWatcher } from "./tab-liveness.js";
 import type { HubLink, LinkHandlers } from "./tab-manager.js";
 
@@ -22,8 +22,9 @@ export class LeaderLink implements HubLink {
     this.#channel = new BroadcastChannel(`volley:${key}`);
     this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
       const msg = event.data;
+      if (typeof msg !== "object" || msg === null) return;
       if ("up" in msg) {
-        if (!this.#hub) return;
+        if (!this.#hub || !isTabMessage(msg.up)) return;
         this.#watcher.see(msg.up.tab);
         this.#hub.receive(msg.up);
       } else if (msg.to === undefined || msg.to === tab) handlers.message(msg.down);
