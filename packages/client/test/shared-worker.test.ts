@@ -2,7 +2,10 @@
 // the server, one socket there (the first tab's auth), every tab receives broadcasts, each emit's ack
 // reaches the tab that emitted it, a server ack request is answered once.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { buildBundles, CHROMIUM, logOf, type SharedHarness, startShared } from "./shared-browser.js";
 
 describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () => {
@@ -19,6 +22,23 @@ describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () =
     });
   });
   after(() => h?.close());
+
+  test("the main bundles carry none of it; the tab bundle and the worker are served beside them", async () => {
+    const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+    for (const file of ["volley.min.js", "volley.esm.min.js"]) {
+      const code = readFileSync(join(dist, file), "utf8");
+      assert.doesNotMatch(code, /SharedWorker|BroadcastChannel|volley-hub:|volley-leader:/, file);
+    }
+    for (const [served, marker] of [
+      ["socket.io.shared.min.js", /SharedWorker/],
+      ["socket.io.shared-worker.js", /onconnect/],
+    ] as const) {
+      const res = await fetch(`${h.url}/socket.io/${served}`);
+      assert.equal(res.status, 200, served);
+      assert.match(res.headers.get("content-type") ?? "", /javascript/);
+      assert.match(await res.text(), marker);
+    }
+  });
 
   test("5 tabs: one WebSocket, one socket, broadcasts to all, acks to the right tab", async () => {
     const tabs = [];
