@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,10 +40,11 @@ export interface SharedHarness {
  * answers to the server's questions. A string: the test runner's transpiler would add helpers the page lacks.
  */
 const TAB_SCRIPT = `
-  const name = new URLSearchParams(location.search).get("tab");
+  const params = new URLSearchParams(location.search);
+  const name = params.get("tab");
   window.log = [];
   window.states = [];
-  window.socket = sharedIo({ auth: { tab: name } });
+  window.socket = sharedIo({ auth: { tab: name }, workerUrl: params.get("worker") ?? undefined });
   socket.on("connect", () => states.push(["connect", socket.id, socket.recovered]));
   socket.on("disconnect", (reason) => states.push(["disconnect", reason]));
   socket.on("news", (n) => log.push(n));
@@ -92,6 +93,32 @@ export async function startShared(
       await browser.close();
       http.closeAllConnections();
       await new Promise((resolve) => io.close(() => resolve(undefined)));
+    },
+  };
+}
+
+/**
+ * Holds new Engine.IO handshakes (requests without a `sid`) while `hold()`-ing, until `release()`. A hub
+ * that replaces a dead one recovers the session only if the server noticed the old connection's end
+ * before the new CONNECT (client README: a fresh session otherwise); on a loaded machine the new hub can win
+ * that race. The tests hold the new hub's handshake until the server saw the end, so that they check
+ * recovery itself, deterministically.
+ */
+export function handshakeGate() {
+  let holding = false;
+  const held: Array<() => void> = [];
+  return {
+    allowRequest(req: IncomingMessage, cb: (err: string | null | undefined, ok: boolean) => void) {
+      if (holding && !new URL(req.url ?? "/", "http://x").searchParams.has("sid"))
+        held.push(() => cb(null, true));
+      else cb(null, true);
+    },
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const pass of held.splice(0)) pass();
     },
   };
 }

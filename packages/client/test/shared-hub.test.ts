@@ -8,7 +8,9 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, test } from "node:test";
-import { Hub, type HubMessage, sharedIo } from "@volley/client/shared";
+import { sharedIo } from "@volley/client/shared";
+import { Hub } from "../src/shared/hub.js";
+import type { HubMessage } from "../src/shared/messages.js";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "volley";
 import { WebSocketImpl } from "./helpers.js";
 
@@ -51,15 +53,16 @@ function recordingHub() {
       for (const tab of tabs) put(tab, msg);
     },
   });
+  /** Resolves once `done()` holds, checked after each message. */
+  const until = async (done: () => boolean): Promise<void> => {
+    while (!done()) await new Promise<void>((resolve) => waiters.push(resolve));
+  };
   /** Resolves with the first message of `tab` matching `pick` (waiting for it if needed). */
   const received = async (tab: string, pick: (m: HubMessage) => boolean): Promise<HubMessage> => {
-    for (;;) {
-      const found = inbox[tab]?.find(pick);
-      if (found) return found;
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
+    await until(() => inbox[tab]?.some(pick) ?? false);
+    return inbox[tab]!.find(pick)!;
   };
-  return { hub, inbox, received };
+  return { hub, inbox, received, until };
 }
 
 const opts = { transports: ["websocket"], WebSocket: WebSocketImpl, reconnection: false };
@@ -137,6 +140,69 @@ describe("Hub", () => {
     assert.equal(server!.connected, true);
     hub.receive({ t: "leave", tab: "B", nsp: "/" });
     assert.equal(await left, "client namespace disconnect");
+    hub.close();
+  });
+
+  test("tabs joining a namespace while its CONNECT is in flight: one socket on the server", async () => {
+    const h = await start();
+    let admins = 0;
+    h.io.of("/admin").on("connection", () => admins++);
+    const { hub, received } = recordingHub();
+    hub.receive(join(h.url, "A"));
+    await received("A", connected);
+    // The Manager is open: A's join sends a CONNECT for /admin; B's, before the answer, must not.
+    hub.receive({ ...join(h.url, "A"), nsp: "/admin" });
+    hub.receive({ ...join(h.url, "B"), nsp: "/admin" });
+    await received("A", (m) => m.t === "state" && m.nsp === "/admin" && m.connected);
+    await received("B", (m) => m.t === "state" && m.nsp === "/admin" && m.connected);
+    assert.equal(h.io.of("/admin").sockets.size, 1);
+    assert.equal(admins, 1);
+    hub.close();
+  });
+
+  test("a refused namespace: every tab gets connect_error; a tab connecting it again brings its auth", async () => {
+    const h = await start();
+    h.io.use((socket, next) => (socket.handshake.auth.tab === "B" ? next() : next(new Error("not A"))));
+    const { hub, received } = recordingHub();
+    hub.receive(join(h.url, "A"));
+    const refused = await received("A", (m) => m.t === "connect_error");
+    assert.deepEqual(refused, {
+      t: "connect_error",
+      nsp: "/",
+      message: "not A",
+      code: "CONNECT_ERROR",
+      data: undefined,
+    });
+    hub.receive(join(h.url, "B"));
+    await received("B", connected);
+    await received("A", connected);
+    assert.deepEqual(
+      [...h.io.of("/").sockets.values()].map((s) => s.handshake.auth),
+      [{ tab: "B" }],
+    );
+    hub.close();
+  });
+
+  test("the connection drops: every tab gets disconnect, then connect when the Manager reconnects", async () => {
+    const h = await start();
+    const { hub, inbox, received, until } = recordingHub();
+    const reconnecting = { ...opts, reconnection: true, reconnectionDelay: 1, randomizationFactor: 0 };
+    hub.receive(join(h.url, "A", { opts: reconnecting }));
+    hub.receive(join(h.url, "B"));
+    await received("A", connected);
+    await received("B", connected);
+    const [server] = [...h.io.of("/").sockets.values()] as ServerSocket[];
+    server!.conn.close();
+    await until(() => ["A", "B"].every((tab) => inbox[tab]!.filter(connected).length === 2));
+    const states = (tab: string) =>
+      inbox[tab]!.flatMap((m) => (m.t === "state" ? [[m.connected, m.reason ?? null]] : []));
+    assert.deepEqual(states("A"), [
+      [true, null],
+      [false, "transport close"],
+      [true, null],
+    ]);
+    assert.deepEqual(states("B"), states("A"));
+    assert.equal(h.io.of("/").sockets.size, 1);
     hub.close();
   });
 
@@ -253,6 +319,17 @@ describe("Hub", () => {
 });
 
 describe("SharedSocket on its own hub (Node: no SharedWorker, no Web Locks)", () => {
+  test("too large an emit: emitWithAck rejects, a plain emit's error is socket.io's `error`", async () => {
+    const h = await start({ maxHttpBufferSize: 1000 });
+    const socket = sharedIo(h.url, opts);
+    await new Promise((resolve) => socket.once("connect", resolve));
+    await assert.rejects(socket.emitWithAck("note", "x".repeat(2000)), { code: "PAYLOAD_TOO_LARGE" });
+    const reported = new Promise<{ code: string }>((resolve) => socket.io.on("error", resolve));
+    socket.emit("note", "x".repeat(2000));
+    assert.equal((await reported).code, "PAYLOAD_TOO_LARGE");
+    socket.disconnect();
+  });
+
   test("emits with acks, ack timeout on an injected clock, reserved names", async () => {
     const h = await start();
     h.io.on("connection", (s) => {
@@ -266,7 +343,7 @@ describe("SharedSocket on its own hub (Node: no SharedWorker, no Web Locks)", ()
       now: () => 0,
     };
     const socket = sharedIo(h.url, { ...opts, forceNew: true, timers });
-    assert.equal((socket.io as { mode?: string }).mode, "none");
+    assert.equal(socket.io.mode, "none");
     await new Promise((resolve) => socket.once("connect", resolve));
     assert.equal(await socket.emitWithAck("echo", 42), 42);
     const late = socket.timeout(10).emitWithAck("silent");

@@ -3,14 +3,22 @@
 // tab takes over and resumes the session by connection-state recovery: nothing broadcast meanwhile is lost.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { buildBundles, CHROMIUM, logOf, type SharedHarness, startShared } from "./shared-browser.js";
+import {
+  buildBundles,
+  CHROMIUM,
+  handshakeGate,
+  logOf,
+  type SharedHarness,
+  startShared,
+} from "./shared-browser.js";
 
 describe("sharedIo with a leader tab (no SharedWorker, Chromium)", { skip: !CHROMIUM }, () => {
   let h: SharedHarness;
+  const gate = handshakeGate();
   before(async () => {
     buildBundles();
     h = await startShared(
-      { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } },
+      { connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, allowRequest: gate.allowRequest },
       "delete window.SharedWorker;",
     );
     h.io.on("connection", (socket) => {
@@ -36,9 +44,15 @@ describe("sharedIo with a leader tab (no SharedWorker, Chromium)", { skip: !CHRO
 
     // The leader (the first tab, which took the lock first) closes; the server keeps broadcasting.
     const gone = new Promise<string>((resolve) => first!.once("disconnect", resolve));
+    // The new hub's handshake waits until the server saw the old connection end (see handshakeGate).
+    gate.hold();
     await tabs[0]!.close();
+    // Emitted while there is no leader (or to the closing one): kept in each tab until a hub takes it.
+    const during = tabs.slice(1).map((tab, i) => tab.evaluate(`socket.emitWithAck("echo", "during-${i}")`));
     assert.equal(await gone, "transport close");
     for (let n = 6; n <= 10; n++) h.io.emit("news", n);
+    // Sent while no hub holds a connection: only recovery can bring them.
+    gate.release();
     const rest = tabs.slice(1);
     for (const tab of rest) {
       assert.deepEqual(await logOf(tab, 10), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -50,6 +64,7 @@ describe("sharedIo with a leader tab (no SharedWorker, Chromium)", { skip: !CHRO
         ["connect", first!.id, true],
       ]);
     }
+    assert.deepEqual(await Promise.all(during), ["during-0", "during-1", "during-2", "during-3"]);
     assert.equal(h.upgrades(), 2, "the new leader's connection");
     assert.equal(h.io.of("/").sockets.size, 1);
     // The new hub answers acks and broadcasts as the first did.

@@ -3,13 +3,24 @@
 // connection-state recovery. Broadcasts sent meanwhile reach every tab; acks keep reaching the right tab.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { buildBundles, CHROMIUM, logOf, type SharedHarness, startShared } from "./shared-browser.js";
+import {
+  buildBundles,
+  CHROMIUM,
+  handshakeGate,
+  logOf,
+  type SharedHarness,
+  startShared,
+} from "./shared-browser.js";
 
 describe("sharedIo when the SharedWorker dies (Chromium)", { skip: !CHROMIUM }, () => {
   let h: SharedHarness;
+  const gate = handshakeGate();
   before(async () => {
     buildBundles();
-    h = await startShared({ connectionStateRecovery: { maxDisconnectionDuration: 60_000 } });
+    h = await startShared({
+      connectionStateRecovery: { maxDisconnectionDuration: 60_000 },
+      allowRequest: gate.allowRequest,
+    });
     h.io.on("connection", (socket) => {
       socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
     });
@@ -31,11 +42,15 @@ describe("sharedIo when the SharedWorker dies (Chromium)", { skip: !CHROMIUM }, 
     const workers = targetInfos.filter((t) => t.type === "shared_worker");
     assert.equal(workers.length, 1, "one SharedWorker for the three tabs");
     const gone = new Promise<string>((resolve) => first!.once("disconnect", resolve));
+    // The new hub's handshake waits until the server saw the old connection end (see handshakeGate).
+    gate.hold();
     await cdp.send("Target.closeTarget", { targetId: workers[0]!.targetId });
     // Emitted while there is no hub (or to the dead one): kept in the tab until a hub takes it.
     const during = tabs.map((tab, i) => tab.evaluate(`socket.emitWithAck("echo", "during-${i}")`));
     assert.equal(await gone, "transport close");
     for (let n = 4; n <= 6; n++) h.io.emit("news", n);
+    // Sent while no hub holds a connection: only recovery can bring them.
+    gate.release();
     assert.deepEqual(await Promise.all(during), ["during-0", "during-1", "during-2"]);
 
     for (const tab of tabs) {

@@ -2,7 +2,10 @@
 // the server, one socket there (the first tab's auth), every tab receives broadcasts, each emit's ack
 // reaches the tab that emitted it, a server ack request is answered once.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { buildBundles, CHROMIUM, logOf, type SharedHarness, startShared } from "./shared-browser.js";
 
 describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () => {
@@ -19,6 +22,23 @@ describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () =
     });
   });
   after(() => h?.close());
+
+  test("the main bundles carry none of it; the tab bundle and the worker are served beside them", async () => {
+    const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+    for (const file of ["volley.min.js", "volley.esm.min.js"]) {
+      const code = readFileSync(join(dist, file), "utf8");
+      assert.doesNotMatch(code, /SharedWorker|BroadcastChannel|volley-hub:|volley-leader:/, file);
+    }
+    for (const [served, marker] of [
+      ["socket.io.shared.min.js", /SharedWorker/],
+      ["socket.io.shared-worker.js", /onconnect/],
+    ] as const) {
+      const res = await fetch(`${h.url}/socket.io/${served}`);
+      assert.equal(res.status, 200, served);
+      assert.match(res.headers.get("content-type") ?? "", /javascript/);
+      assert.match(await res.text(), marker);
+    }
+  });
 
   test("5 tabs: one WebSocket, one socket, broadcasts to all, acks to the right tab", async () => {
     const tabs = [];
@@ -84,5 +104,25 @@ describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () =
     for (const tab of tabs.slice(0, 3)) await tab.evaluate("socket.disconnect()");
     assert.equal(await left, "client namespace disconnect");
     assert.deepEqual(h.errors, []);
+  });
+
+  test("a worker script that fails to load: the tabs fall back to a leader tab", async () => {
+    const context = await h.context.browser()!.newContext();
+    try {
+      const pages = [await context.newPage(), await context.newPage()];
+      for (const [i, page] of pages.entries()) {
+        await page.goto(`${h.url}/?tab=fallback${i}&worker=/missing-worker.js`);
+        await page.waitForFunction("socket.connected");
+      }
+      assert.deepEqual(await Promise.all(pages.map((p) => p.evaluate("socket.io.mode"))), [
+        "leader",
+        "leader",
+      ]);
+      const ids = await Promise.all(pages.map((p) => p.evaluate("socket.id")));
+      assert.equal(ids[0], ids[1], "one socket for both tabs");
+      assert.deepEqual(await pages[1]!.evaluate(`socket.emitWithAck("echo", "via leader")`), "via leader");
+    } finally {
+      await context.close();
+    }
   });
 });

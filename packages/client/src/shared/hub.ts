@@ -117,7 +117,12 @@ export class Hub {
     }
     ns.tabs.add(msg.tab);
     if (ns.socket.connected) this.#out.toTab(msg.tab, this.#state(msg.nsp, ns.socket));
-    else ns.socket.connect();
+    // Not while it connects: a second connect() on an open Manager would send a second CONNECT.
+    else if (!ns.socket.active) {
+      // Ended (refused, or the server disconnected it): the tab that connects it again brings its auth.
+      ns.socket.auth = msg.auth;
+      ns.socket.connect();
+    }
   }
 
   #listen(nsp: string, ns: HubNamespace): () => void {

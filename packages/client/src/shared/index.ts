@@ -31,6 +31,4 @@ export function sharedIo<
 }
 
 export { SharedSocket, type TabPort } from "./tab-socket.js";
-export { TabManager, type SharedOptions, type SharingMode, sharingMode } from "./tab-manager.js";
-export { Hub, type HubOutput, DEFAULT_MAX_PENDING_SERVER_ACKS } from "./hub.js";
-export type * from "./messages.js";
+export type { SharedOptions, SharingMode } from "./tab-manager.js";

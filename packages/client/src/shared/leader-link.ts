@@ -3,8 +3,8 @@
 // browser grants it to one and, when that tab closes (or crashes), to the next, which starts a new hub and
 // says `hello`; the tabs join it again and the connection resumes the session (connection-state recovery).
 import { Hub, type HubOutput } from "./hub.js";
-import type { ChannelMessage, HubMessage, TabMessage } from "./messages.js";
-import { holdTabLock, TabWatcher } from "./tab-liveness.js";
+import { type ChannelMessage, type HubMessage, isTabMessage, type TabMessage } from "./messages.js";
+import { TabWatcher } from "./tab-liveness.js";
 import type { HubLink, LinkHandlers } from "./tab-manager.js";
 
 export class LeaderLink implements HubLink {
@@ -22,23 +22,21 @@ export class LeaderLink implements HubLink {
     this.#channel = new BroadcastChannel(`volley:${key}`);
     this.#channel.onmessage = (event: MessageEvent<ChannelMessage>) => {
       const msg = event.data;
+      if (typeof msg !== "object" || msg === null) return;
       if ("up" in msg) {
-        if (!this.#hub) return;
+        if (!this.#hub || !isTabMessage(msg.up)) return;
         this.#watcher.see(msg.up.tab);
         this.#hub.receive(msg.up);
       } else if (msg.to === undefined || msg.to === tab) handlers.message(msg.down);
     };
-    // The leader watches each tab's lock (a tab gone without `bye` leaves): held before anything is said.
-    holdTabLock(tab, () => {
-      // Held until the tab goes away: the browser then grants it to the next tab waiting.
-      navigator.locks
-        .request(`volley-leader:${key}`, () => {
-          this.#lead();
-          return new Promise<void>(() => {});
-        })
-        .catch(() => {});
-      this.send({ t: "hi", tab });
-    });
+    // Held until the tab goes away: the browser then grants it to the next tab waiting.
+    navigator.locks
+      .request(`volley-leader:${key}`, () => {
+        this.#lead();
+        return new Promise<void>(() => {});
+      })
+      .catch(() => {});
+    this.send({ t: "hi", tab });
   }
 
   /** Sends a message to the hub: this tab's own, or over the channel to the leader's. */

@@ -123,6 +123,15 @@ export type HubMessage =
 /** A message on the leader's BroadcastChannel: tab → hub (`up`), or hub → tabs (`down`; `to`: one tab). */
 export type ChannelMessage = { up: TabMessage } | { down: HubMessage; to?: string };
 
+/**
+ * Whether `data` has a tab message's shape (a kind and a tab id). Same-origin code can post anything on the
+ * channel or port: what is not one of ours is ignored, never thrown on.
+ */
+export function isTabMessage(data: unknown): data is TabMessage {
+  const msg = data as Partial<TabMessage> | null;
+  return typeof msg === "object" && msg !== null && typeof msg.t === "string" && typeof msg.tab === "string";
+}
+
 /** A random id for a tab or a hub (not `crypto.randomUUID`: it needs a secure context). */
 export function randomId(): string {
   return Math.random().toString(36).slice(2) + Date.now().toString(36);

@@ -9,6 +9,7 @@ import type { DefaultEventsMap, EventsMap } from "../typed-events.js";
 import { LeaderLink } from "./leader-link.js";
 import { LocalLink } from "./local-link.js";
 import { cloneableOptions, type HubMessage, randomId, type TabMessage } from "./messages.js";
+import { holdTabLock } from "./tab-liveness.js";
 import { SharedSocket, type TabPort } from "./tab-socket.js";
 import { WorkerLink } from "./worker-link.js";
 
@@ -70,7 +71,7 @@ export class TabManager extends Emitter<TabManagerEvents> implements TabPort {
   mode: SharingMode;
   readonly #key: string;
   readonly #opts: SharedOptions;
-  #link: HubLink;
+  #link: HubLink | undefined;
   /** The hub that answered last; undefined while none is known. */
   #hub: string | undefined;
   readonly #sockets = new Map<string, SharedSocket>();
@@ -86,7 +87,11 @@ export class TabManager extends Emitter<TabManagerEvents> implements TabPort {
     this.#opts = opts;
     this.managerOptions = cloneableOptions(opts);
     this.mode = sharingMode();
-    this.#link = this.#connect();
+    // The hub watches this tab's lock from its `hi` on (a tab gone without `bye` leaves): held first, once
+    // for the tab's life whatever link it uses.
+    holdTabLock(this.tab, () => {
+      this.#link = this.#connect();
+    });
     // The tab leaves every namespace as it goes; a leader tab's hub goes with it (transport close), so
     // that the next leader can recover the session.
     globalThis.addEventListener?.("pagehide", () => this.send({ t: "bye", tab: this.tab }));
@@ -112,7 +117,7 @@ export class TabManager extends Emitter<TabManagerEvents> implements TabPort {
 
   /** Sends a message to the hub (dropped while no hub is known: sockets send again on `hello`). */
   send(msg: TabMessage): void {
-    if (this.#hub !== undefined || msg.t === "hi") this.#link.send(msg);
+    if (this.#hub !== undefined) this.#link?.send(msg);
   }
 
   /** Reports an error no caller can receive, as the Manager's `error` event. */

@@ -14,6 +14,7 @@ import type {
   EventsMap,
 } from "../typed-events.js";
 import type { EmitMessage, HubMessage, TabMessage } from "./messages.js";
+import type { SharingMode } from "./tab-manager.js";
 
 const RESERVED = /^(connect(_error)?|disconnect(ing)?|newListener|removeListener)$/;
 
@@ -24,6 +25,8 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
 /** What a SharedSocket needs from its tab's manager. */
 export interface TabPort {
   readonly tab: string;
+  /** Where the connection lives: a SharedWorker, a leader tab, or this tab alone. */
+  readonly mode: SharingMode;
   /** The absolute URL of the server. */
   readonly url: string;
   /** The Manager options a hub may receive. */
@@ -33,6 +36,8 @@ export interface TabPort {
   send(msg: TabMessage): void;
   /** An error no caller can receive (a buffered emit the hub could not send). */
   reportError(err: ClientError): void;
+  /** Listens for those errors, as a Manager's `error` event. */
+  on(event: "error", listener: (err: ClientError) => void): unknown;
 }
 
 interface Outgoing {
@@ -94,6 +99,7 @@ export class SharedSocket<
     if (opts.autoConnect !== false) this.connect();
   }
 
+  /** `!connected`. */
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -181,16 +187,19 @@ export class SharedSocket<
     return this;
   }
 
+  /** Adds a listener for every incoming event, called before the others. */
   prependAny(listener: AnyListener): this {
     this.#any.unshift(listener);
     return this;
   }
 
+  /** Removes a catch-all listener; every one without an argument. */
   offAny(listener?: AnyListener): this {
     this.#any = listener ? this.#any.filter((l) => l !== listener) : [];
     return this;
   }
 
+  /** The catch-all listeners, in order. */
   listenersAny(): AnyListener[] {
     return this.#any.slice();
   }

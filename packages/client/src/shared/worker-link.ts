@@ -3,7 +3,6 @@
 // lock being granted, without polling. The tab then starts a new worker, which the other tabs share too.
 import { hubLockName } from "./hub.js";
 import type { HubMessage, TabMessage } from "./messages.js";
-import { holdTabLock } from "./tab-liveness.js";
 import type { HubLink, LinkHandlers } from "./tab-manager.js";
 
 export class WorkerLink implements HubLink {
@@ -23,8 +22,7 @@ export class WorkerLink implements HubLink {
     this.#url = url;
     this.#name = name;
     this.#handlers = handlers;
-    // The worker watches the tab's lock from its `hi` on: held first.
-    holdTabLock(tab, () => this.#start());
+    this.#start();
   }
 
   /** Sends a message to the hub. */

@@ -1,7 +1,7 @@
 // The SharedWorker script (bundled as volley.shared-worker.min.js): one hub for every tab of the origin
 // that names this worker. Each tab is a MessagePort; the hub's messages go to the ports of their tabs.
 import { Hub, hubLockName } from "./hub.js";
-import type { HubMessage, TabMessage } from "./messages.js";
+import { type HubMessage, isTabMessage, type TabMessage } from "./messages.js";
 import { TabWatcher } from "./tab-liveness.js";
 
 // The worker's global scope (the DOM library types `globalThis` as a Window).
@@ -39,7 +39,8 @@ function receive(port: MessagePort, msg: TabMessage): void {
 
 scope.onconnect = (event) => {
   const port = event.ports[0]!;
-  port.onmessage = (e: MessageEvent<TabMessage>) => {
+  port.onmessage = (e: MessageEvent<unknown>) => {
+    if (!isTabMessage(e.data)) return;
     if (early) early.push([port, e.data]);
     else receive(port, e.data);
   };
