@@ -9,24 +9,6 @@ import type { Socket } from "./socket.js";
 import { debug, debugPacket, logPacket } from "./debug.js";
 import { LEGACY_ENGINE_PROTOCOL, LegacyConnectEncoder, parseLegacyNamespace } from "./socketio-v2-compat.js";
 
-const kClient = Symbol("volley.server.client");
-
-function clientOf(conn: unknown): Client {
-  return (conn as Record<symbol, Client>)[kClient]!;
-}
-
-function onConnMessage(this: unknown, data: string | Buffer): void {
-  clientOf(this)._ondata(data);
-}
-
-function onConnError(): void {
-  // The engine reports the close that follows; the error itself needs no action here.
-}
-
-function onConnClose(this: unknown, reason: string, description?: unknown): void {
-  clientOf(this)._onclose(reason, description);
-}
-
 function connectTimedOut(client: Client): void {
   client._onConnectTimeout();
 }
@@ -60,11 +42,8 @@ export class Client {
     this.decoder = new server._parser.Decoder(server._decoderOptions);
     const legacy = conn.protocol === LEGACY_ENGINE_PROTOCOL;
     this.encoder = legacy ? new LegacyConnectEncoder(server._encoder) : server._encoder;
-    // Shared listeners that find this client on the session: no closures per connection.
-    (conn as unknown as Record<symbol, Client>)[kClient] = this;
-    conn.on("message", onConnMessage);
-    conn.on("error", onConnError);
-    conn.on("close", onConnClose);
+    // The session calls this client directly: no closures, no listener table per connection.
+    conn.attachHandler(this);
     // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
     this.connectTimer = server._clock.setTimeout(connectTimedOut, server._connectTimeout, this);
     // A v2-era client is in the main namespace without asking (it never sends that CONNECT).
@@ -79,6 +58,16 @@ export class Client {
 
   get id(): string {
     return this.conn.id;
+  }
+
+  /** @internal The session's message (see `attachHandler`). */
+  onSessionMessage(data: string | Buffer): void {
+    this._ondata(data);
+  }
+
+  /** @internal The session closed. */
+  onSessionClose(reason: string, description?: unknown): void {
+    this._onclose(reason, description);
   }
 
   /** @internal */
