@@ -163,6 +163,7 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
   releaseRequest(): void {
     if (this.requestMessage === undefined) return;
     this.handshake.keepExtras(this.requestMessage);
+    this.handshake.compact();
     this.requestMessage = undefined;
   }
 
