@@ -26,6 +26,17 @@ import type {
 } from "./typed-events.js";
 import { debug } from "./debug.js";
 
+// Bits of `Socket.bits`.
+const CONNECTED = 1;
+/** Connected once: from then on, with recovery on, its emits are logged even while it is away. */
+const EVER_CONNECTED = 2;
+/**
+ * Left its namespace (disconnected, or refused by a middleware): it joins no room any more. After a
+ * disconnection with recovery on, its emits are still logged for the client to get on its return.
+ */
+const ENDED = 4;
+const RECOVERED = 8;
+
 /** State a restored socket starts from. */
 export interface PreviousSession {
   sid: SocketId;
@@ -52,22 +63,15 @@ export class Socket<
   readonly client: Client;
   /** Public id, shared with the client (CONNECT reply `sid`); also the name of the socket's own room. */
   readonly id: SocketId;
-  /** Whether this socket's state (id, rooms, data, missed packets) was restored after a reconnection. */
-  readonly recovered: boolean;
-  /** Whether the socket is currently connected. */
-  connected = false;
-  /**
-   * Left its namespace (disconnected, or refused by a middleware): it joins no room any more. After a
-   * disconnection with recovery on, its emits are still logged for the client to get on its return.
-   */
-  private ended = false;
-  private everConnected = false;
+  /** Booleans as bits ({@link CONNECTED} …): one field instead of four; idle sockets count in thousands. */
+  private bits = 0;
   /** @internal Private session id, sent only to this client, used to restore its state. */
   readonly _pid: string | undefined;
   /** @internal Recovery log position when the socket connected. */
   _logSeq: number | undefined;
   private readonly issued: number;
-  private readonly auth: Record<string, unknown>;
+  /** The CONNECT packet's `auth`; undefined when empty (most clients send none): no object per socket. */
+  private readonly auth: Record<string, unknown> | undefined;
   private cachedHandshake: Handshake | undefined;
   private dataStore: SocketData | undefined;
   private acks: Map<number, AnyListener> | undefined;
@@ -86,7 +90,7 @@ export class Socket<
     super();
     this.nsp = nsp;
     this.client = client;
-    this.auth = auth;
+    this.auth = isEmpty(auth) ? undefined : auth;
     this.issued = Date.now();
     const eventRate = nsp.server._eventRate;
     this.eventBucket = eventRate ? new EventBucket(eventRate) : undefined;
@@ -94,13 +98,12 @@ export class Socket<
     if (previous) {
       this.id = previous.sid;
       this._pid = previous.pid;
-      this.recovered = true;
+      this.bits |= RECOVERED;
       this.dataStore = previous.data as SocketData;
       this.previous = previous;
     } else {
       this.id = nsp.adapter.socketId() ?? nsp.server._generateId();
       this._pid = recovery ? nsp.server._generateId() : undefined;
-      this.recovered = false;
     }
   }
 
@@ -110,7 +113,7 @@ export class Socket<
       const conn = this.client.conn;
       // The engine's compact record: no IncomingMessage is rebuilt for a handshake read.
       const info = conn.handshake ?? handshakeInfoOf(conn.request);
-      this.cachedHandshake = buildHandshake(info, conn.remoteAddress, this.issued, this.auth);
+      this.cachedHandshake = buildHandshake(info, conn.remoteAddress, this.issued, this.auth ?? {});
     }
     return this.cachedHandshake;
   }
@@ -146,6 +149,16 @@ export class Socket<
     return this.nsp.adapter;
   }
 
+  /** Whether the socket is currently connected. */
+  get connected(): boolean {
+    return (this.bits & CONNECTED) !== 0;
+  }
+
+  /** Whether this socket's state (id, rooms, data, missed packets) was restored after a reconnection. */
+  get recovered(): boolean {
+    return (this.bits & RECOVERED) !== 0;
+  }
+
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -176,7 +189,12 @@ export class Socket<
     // Before CONNECT (an emit from a namespace middleware) the socket is in no room yet: written
     // directly (socket.io-client buffers it until connected), not logged. While disconnected it is
     // logged all the same: a client that comes back with its session gets it in the replay.
-    if (this.nsp.server._recovery && this.everConnected && packet.id === undefined && !flags?.volatile) {
+    if (
+      this.nsp.server._recovery &&
+      (this.bits & EVER_CONNECTED) !== 0 &&
+      packet.id === undefined &&
+      !flags?.volatile
+    ) {
       // Through the adapter so the packet gets an offset and is logged for recovery. One recipient:
       // no frame to share, so it is deflated like any single emit unless `compress(false)`.
       const compress = flags?.compress ?? true;
@@ -276,7 +294,7 @@ export class Socket<
 
   /** Joins one or more rooms; does nothing once the socket has left its namespace. */
   join(rooms: Room | Room[]): Promise<void> | void {
-    if (this.ended) return;
+    if ((this.bits & ENDED) !== 0) return;
     return this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
@@ -335,8 +353,7 @@ export class Socket<
 
   /** @internal Joins its rooms, answers CONNECT, replays what a restored client missed. */
   _onconnect(): void {
-    this.connected = true;
-    this.everConnected = true;
+    this.bits |= CONNECTED | EVER_CONNECTED;
     const previous = this.previous;
     this.previous = undefined;
     const rooms = new Set<Room>([this.id]);
@@ -363,8 +380,8 @@ export class Socket<
 
   /** @internal The join ended without a connection (refused, or the client left): rooms joined meanwhile go. */
   _discard(): void {
-    if (this.ended || this.connected) return;
-    this.ended = true;
+    if ((this.bits & (ENDED | CONNECTED)) !== 0) return;
+    this.bits |= ENDED;
     this.nsp.adapter.delAll(this.id);
   }
 
@@ -454,14 +471,19 @@ export class Socket<
       });
       if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
     }
-    this.ended = true;
+    this.bits |= ENDED;
     adapter.delAll(this.id);
     this.nsp._remove(this);
     this.client._remove(this);
-    this.connected = false;
+    this.bits &= ~CONNECTED;
     this.acks = undefined;
     this.emitOwn(["disconnect", reason, description]);
   }
+}
+
+function isEmpty(auth: Record<string, unknown>): boolean {
+  for (const _ in auth) return false;
+  return Object.getPrototypeOf(auth) === Object.prototype;
 }
 
 export type { Event, SocketMiddleware, SocketReservedEvents };
