@@ -26,6 +26,9 @@ import type {
 } from "./typed-events.js";
 import { debug } from "./debug.js";
 
+/** Sockets count their creation time from here (this module's load). */
+const EPOCH = Date.now();
+
 // Bits of `Socket.bits`.
 const CONNECTED = 1;
 /** Connected once: from then on, with recovery on, its emits are logged even while it is away. */
@@ -69,7 +72,8 @@ export class Socket<
   readonly _pid: string | undefined;
   /** @internal Recovery log position when the socket connected. */
   _logSeq: number | undefined;
-  private readonly issued: number;
+  /** When it was created, ms after {@link EPOCH}: a small integer fits in the field, a full timestamp needs a 16-byte box. */
+  private readonly issuedAfterEpoch: number;
   /** The CONNECT packet's `auth`; undefined when empty (most clients send none): no object per socket. */
   private readonly auth: Record<string, unknown> | undefined;
   private cachedHandshake: Handshake | undefined;
@@ -91,7 +95,7 @@ export class Socket<
     this.nsp = nsp;
     this.client = client;
     this.auth = isEmpty(auth) ? undefined : auth;
-    this.issued = Date.now();
+    this.issuedAfterEpoch = Date.now() - EPOCH;
     const eventRate = nsp.server._eventRate;
     this.eventBucket = eventRate ? new EventBucket(eventRate) : undefined;
     const recovery = nsp.server._recovery !== undefined;
@@ -113,7 +117,12 @@ export class Socket<
       const conn = this.client.conn;
       // The engine's compact record: no IncomingMessage is rebuilt for a handshake read.
       const info = conn.handshake ?? handshakeInfoOf(conn.request);
-      this.cachedHandshake = buildHandshake(info, conn.remoteAddress, this.issued, this.auth ?? {});
+      this.cachedHandshake = buildHandshake(
+        info,
+        conn.remoteAddress,
+        EPOCH + this.issuedAfterEpoch,
+        this.auth ?? {},
+      );
     }
     return this.cachedHandshake;
   }
