@@ -38,7 +38,12 @@ export class WebSocketTransport implements Transport {
 
   constructor(socket: WebSocketLike) {
     this.socket = socket;
-    // Shared listeners that find their transport on the socket: no closures per connection.
+    if (socket.attachHandler !== undefined) {
+      socket.attachHandler(this);
+      return;
+    }
+    // Another WebSocket library (`wsEngine`): shared listeners that find their transport on the
+    // socket, no closures per connection.
     (socket as unknown as Record<symbol, WebSocketTransport>)[kTransport] = this;
     socket.on("message", onSocketMessage);
     socket.on("close", onSocketClose);
@@ -85,7 +90,7 @@ export class WebSocketTransport implements Transport {
   }
 
   /** @internal */
-  onMessage(data: Buffer, isBinary: boolean): void {
+  onWebSocketMessage(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
     let packet: Packet;
     if (isBinary) {
@@ -102,14 +107,14 @@ export class WebSocketTransport implements Transport {
   }
 
   /** @internal */
-  onClose(): void {
+  onWebSocketClose(): void {
     if (this.ended) return;
     this.ended = true;
     this.handler.onTransportClose(this);
   }
 
   /** @internal */
-  onError(err: Error): void {
+  onWebSocketError(err: Error): void {
     if (this.ended) return;
     this.ended = true;
     this.socket.terminate();
@@ -124,13 +129,13 @@ function transportOf(socket: unknown): WebSocketTransport {
 }
 
 function onSocketMessage(this: unknown, data: Buffer, isBinary: boolean): void {
-  transportOf(this).onMessage(data, isBinary);
+  transportOf(this).onWebSocketMessage(data, isBinary);
 }
 
 function onSocketClose(this: unknown): void {
-  transportOf(this).onClose();
+  transportOf(this).onWebSocketClose();
 }
 
 function onSocketError(this: unknown, err: Error): void {
-  transportOf(this).onError(err);
+  transportOf(this).onWebSocketError(err);
 }

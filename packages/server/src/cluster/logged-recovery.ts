@@ -68,7 +68,7 @@ export interface RecoveryNode {
   readonly host: AdapterHost;
   readonly options: ResolvedClusterOptions;
   /** The rooms of a local socket, its own included. */
-  rooms(id: SocketId): Set<Room> | undefined;
+  rooms(id: SocketId): ReadonlySet<Room> | undefined;
   isClosed(): boolean;
   /** Resolves once the node has joined the cluster. */
   ready(): Promise<void>;
