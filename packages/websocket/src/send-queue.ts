@@ -219,12 +219,16 @@ export class SendQueue {
     this.socket.uncork();
   }
 
-  /** Frames queued in one tick leave in one socket write: cork now, uncork on the next tick. */
+  /**
+   * Frames queued in one tick leave in one socket write: cork now, uncork on the next tick. One
+   * `nextTick` serves every queue corked in the tick, so a broadcast to N connections schedules one.
+   */
   private cork(): void {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
-    process.nextTick(uncorkQueue, this);
+    corkedQueues.push(this);
+    if (corkedQueues.length === 1) process.nextTick(uncorkAll);
   }
 
   private writable(cb: SendCallback | undefined): boolean {
@@ -337,6 +341,20 @@ export class SendQueue {
   }
 }
 
-function uncorkQueue(queue: SendQueue): void {
-  queue.uncork();
+/** The queues corked in this tick, in the order they were corked. */
+let corkedQueues: SendQueue[] = [];
+
+function uncorkAll(): void {
+  const queues = corkedQueues;
+  corkedQueues = [];
+  let i = 0;
+  try {
+    for (; i < queues.length; i++) queues[i]!.uncork();
+  } finally {
+    // Should one uncork throw, the queues after it still leave, on the next tick, as with a tick each.
+    if (i < queues.length - 1) {
+      if (corkedQueues.length === 0) process.nextTick(uncorkAll);
+      for (let j = i + 1; j < queues.length; j++) corkedQueues.push(queues[j]!);
+    }
+  }
 }
