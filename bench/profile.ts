@@ -33,7 +33,30 @@ function label(frame: CallFrame): string {
   return `${name}  ${path}:${frame.lineNumber + 1}`;
 }
 
+/**
+ * Where a function belongs, for the `--areas` summary: Volley's package, a dependency, a part of Node
+ * (`node:http`: its HTTP parser and messages; `node:net+streams`: sockets and streams), the native calls
+ * without a script (mostly the system calls: writes, reads — on loopback TCP the kernel's work for both
+ * ends), the garbage collector, or V8 itself.
+ */
+function areaOf(frame: CallFrame): string {
+  const name = frame.functionName;
+  if (name === "(idle)" || name === "(garbage collector)" || name === "(program)") return name;
+  const url = frame.url;
+  if (!url) return name === "(root)" ? "(program)" : "native (system calls, C++)";
+  if (url.startsWith("node:")) {
+    if (/^node:_http|^node:http/.test(url)) return "node:http";
+    if (/^node:net|^node:internal\/(streams|stream_base)/.test(url)) return "node:net+streams";
+    return "node: other";
+  }
+  const path = url.startsWith("file://") ? relative(ROOT, fileURLToPath(url)) : url;
+  const pkg = /^packages\/([^/]+)/.exec(path) ?? /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  if (pkg) return path.startsWith("packages/") ? `volley: ${pkg[1]}` : `dependency: ${pkg[1]}`;
+  return path.split("/").slice(0, 2).join("/");
+}
+
 interface Totals {
+  areas: Map<string, number>;
   self: Map<string, number>;
   inclusive: Map<string, number>;
   totalUs: number;
@@ -55,6 +78,8 @@ function add(totals: Totals, profile: CpuProfile): void {
     totals.totalUs += dt;
     const key = label(node.callFrame);
     totals.self.set(key, (totals.self.get(key) ?? 0) + dt);
+    const area = areaOf(node.callFrame);
+    totals.areas.set(area, (totals.areas.get(area) ?? 0) + dt);
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const k = label(byId.get(cur)!.callFrame);
@@ -174,7 +199,7 @@ function main(argv: string[]): number {
     );
     return 2;
   }
-  const totals: Totals = { self: new Map(), inclusive: new Map(), totalUs: 0 };
+  const totals: Totals = { areas: new Map(), self: new Map(), inclusive: new Map(), totalUs: 0 };
   if (stallMs !== undefined) {
     const all = list.flatMap((f) =>
       stretches(relative(ROOT, f), JSON.parse(readFileSync(f, "utf8")) as CpuProfile, stallMs!),
@@ -188,6 +213,12 @@ function main(argv: string[]): number {
   }
   for (const f of list) add(totals, JSON.parse(readFileSync(f, "utf8")) as CpuProfile);
   console.log(`${list.length} profile(s), ${(totals.totalUs / 1000).toFixed(0)} ms sampled\n`);
+  const idleUs = totals.areas.get("(idle)") ?? 0;
+  const busy = new Map([...totals.areas].filter(([area]) => area !== "(idle)"));
+  console.log(
+    `## self time by area, % of the busy time (${((totals.totalUs - idleUs) / 1000).toFixed(0)} ms; idle left out)\n` +
+      `${top(busy, totals.totalUs - idleUs, 30).join("\n")}\n`,
+  );
   console.log(`## self time, all code\n${top(totals.self, totals.totalUs, n).join("\n")}\n`);
   console.log(`## self time, '${match}'\n${top(totals.self, totals.totalUs, n, match).join("\n")}\n`);
   console.log(`## inclusive time, '${match}'\n${top(totals.inclusive, totals.totalUs, n, match).join("\n")}`);

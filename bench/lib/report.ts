@@ -248,6 +248,46 @@ interface BudgetLine {
   measure: string;
   ratio: number;
   budget: { ratio: number; label: string };
+  /** Set for budgets that are not "Volley ÷ reference ≤ ratio" (three-server rows): what to print. */
+  shown?: { value: string; verdict: string };
+}
+
+/** The budgets of the three-server rows: ratios to socket.io (≤, or ≥ when higher is better) and bounds. */
+function trioBudgetLines(res: Results): BudgetLine[] {
+  const lines: BudgetLine[] = [];
+  for (const suite of ["scale", "polling", "handshake", "broadcast", "compression", "floor"] as const) {
+    for (const row of res[suite]?.data ?? []) {
+      const [x, y] = row.sides;
+      for (const m of row.measures) {
+        const b = m.budget;
+        if (!b) continue;
+        const volley = x.median[m.key];
+        const r = ratio(volley, y.median[m.key]);
+        let value: string;
+        let met: boolean | undefined;
+        if (b.max !== undefined) {
+          value =
+            volley === undefined || !Number.isFinite(volley) ? "n/a" : `${fmt(volley, m.digits)} (Volley)`;
+          met = volley === undefined || !Number.isFinite(volley) ? undefined : volley <= b.max;
+        } else {
+          value = fmtRatio(r);
+          met =
+            b.ratio === undefined || !Number.isFinite(r)
+              ? undefined
+              : m.higherIsBetter
+                ? r >= b.ratio - 1e-9
+                : r <= b.ratio + 1e-9;
+        }
+        lines.push({
+          measure: `${row.name}: ${m.label}`,
+          ratio: r,
+          budget: { ratio: b.ratio ?? Number.NaN, label: b.label },
+          shown: { value, verdict: met === undefined ? "n/a" : met ? "met" : "NOT met" },
+        });
+      }
+    }
+  }
+  return lines;
 }
 
 function budgetLines(res: Results): BudgetLine[] {
@@ -285,6 +325,7 @@ function budgetLines(res: Results): BudgetLine[] {
       budget: { ratio: 0.5, label: "≤ ½" },
     });
   }
+  lines.push(...trioBudgetLines(res));
   return lines;
 }
 
@@ -321,7 +362,12 @@ export function renderMarkdown(res: Results): string {
       "",
       markdownTable(
         ["measure", "Volley ÷ reference", "budget", ""],
-        budgets.map((l) => [l.measure, fmtRatio(l.ratio), l.budget.label, verdict(l.ratio, l.budget)]),
+        budgets.map((l) => [
+          l.measure,
+          l.shown?.value ?? fmtRatio(l.ratio),
+          l.budget.label,
+          l.shown?.verdict ?? verdict(l.ratio, l.budget),
+        ]),
       ),
     );
   }

@@ -36,6 +36,8 @@ export class FlushQueue {
   /** When the current turn's first {@link runNowOrQueue} ran (reset at the end of the turn). */
   private turnStart = 0;
   private turnStarted = false;
+  /** Runs {@link runNowOrQueue} put in the queue that have not started yet. */
+  private deferred = 0;
   private readonly sliceMs: number;
   private readonly chunk: number;
   private readonly now: () => number;
@@ -48,8 +50,8 @@ export class FlushQueue {
 
   /**
    * Runs `target` now, unless this turn of the event loop has already been busy for `sliceMs` since the
-   * first such call (a burst: hundreds of handshakes read in one turn): then it waits its turn in the queue,
-   * with timers and I/O before it.
+   * first such call (a burst: hundreds of handshakes read in one turn), or earlier ones still wait: then it
+   * waits its turn in the queue (first come, first served), with timers and I/O before it.
    */
   runNowOrQueue(target: Flushable): void {
     const now = this.now();
@@ -58,8 +60,17 @@ export class FlushQueue {
       this.turnStart = now;
       setImmediate(this.endTurn);
     }
-    if (now - this.turnStart < this.sliceMs) target.runScheduledFlush();
-    else this.add(target);
+    if (this.deferred === 0 && now - this.turnStart < this.sliceMs) {
+      target.runScheduledFlush();
+      return;
+    }
+    this.deferred++;
+    this.add(new Deferred(this, target));
+  }
+
+  /** @internal A deferred run is starting. */
+  onDeferredRun(): void {
+    this.deferred--;
   }
 
   add(target: Flushable): void {
@@ -112,4 +123,17 @@ export class FlushQueue {
     if (this.now() < this.sliceEnd) this.runChunk();
     else setImmediate(this.startSlice);
   };
+}
+
+/** A run {@link FlushQueue.runNowOrQueue} put off: counted until it starts. */
+class Deferred implements Flushable {
+  constructor(
+    private readonly queue: FlushQueue,
+    private readonly target: Flushable,
+  ) {}
+
+  runScheduledFlush(): void {
+    this.queue.onDeferredRun();
+    this.target.runScheduledFlush();
+  }
 }

@@ -7,6 +7,7 @@ import { type AllowedOrigins, type OriginCheck, originCheck } from "./origin-che
 import type { RateLimit } from "./token-bucket.js";
 import type { SessionRouter } from "./session-router.js";
 import type { WebSocketServerConstructor } from "./transports/websocket-like.js";
+import { FLUSH_SLICE_MS } from "./flush-queue.js";
 
 /** The transports this server speaks, by their `transport` query value. */
 export type TransportName = "polling" | "websocket";
@@ -271,7 +272,7 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
       positive("writableHighWaterMark", options.writableHighWaterMark, 1024 * 1024),
       maxBufferedBytes,
     ),
-    flushSliceMs: positive("flushSliceMs", options.flushSliceMs, 10),
+    flushSliceMs: positive("flushSliceMs", options.flushSliceMs, FLUSH_SLICE_MS),
     connectTimeout:
       options.connectTimeout === undefined
         ? undefined

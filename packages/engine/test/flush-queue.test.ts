@@ -122,3 +122,25 @@ test("runNowOrQueue runs at once until the turn has been busy for sliceMs, then 
   queue.runNowOrQueue(target(log, 8));
   assert.deepEqual(log.at(-1), 8);
 });
+
+test("runNowOrQueue keeps first come, first served: while runs wait, a new turn's runs queue behind them", async () => {
+  const clock = fakeClock();
+  const log: number[] = [];
+  const queue = new FlushQueue({ sliceMs: 10, chunk: 1, now: clock.now });
+  // 6 of 5 ms: 2 run at once, 4 wait.
+  for (let i = 0; i < 6; i++) queue.runNowOrQueue(target(log, i, () => (clock.t += 5)));
+  assert.deepEqual(log, [0, 1]);
+  // The queue's slice (10 ms) takes 2 or 3 of them: past the slice the rest waits another turn.
+  await nextTurn();
+  const afterFirstSlice = log.length;
+  assert.ok(afterFirstSlice < 6, `${afterFirstSlice} ran`);
+  // Arriving now, in a fresh turn: still behind the ones waiting.
+  queue.runNowOrQueue(target(log, 6));
+  assert.equal(log.length, afterFirstSlice);
+  await nextTurn();
+  await nextTurn();
+  assert.deepEqual(log, [0, 1, 2, 3, 4, 5, 6]);
+  // Nothing waits any more: at once again.
+  queue.runNowOrQueue(target(log, 7));
+  assert.equal(log.at(-1), 7);
+});
