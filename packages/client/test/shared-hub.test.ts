@@ -79,7 +79,7 @@ describe("Hub", () => {
     const h = await start();
     h.io.on("connection", (s) => s.on("echo", (v: unknown, ack: (v: unknown) => void) => ack(v)));
     const { hub, inbox, received } = recordingHub();
-    hub.receive({ t: "hi", tab: "A" });
+    hub.receive({ t: "hi", tab: "A", locked: false });
     assert.deepEqual(inbox.A, [{ t: "hello", hub: hub.id }]);
     hub.receive(join(h.url, "A"));
     hub.receive(join(h.url, "B"));

@@ -125,4 +125,28 @@ describe("sharedIo through a SharedWorker (Chromium)", { skip: !CHROMIUM }, () =
       await context.close();
     }
   });
+
+  test("pages without Web Locks (an insecure context): the worker does not take their tabs for gone", async () => {
+    const context = await h.context.browser()!.newContext();
+    await context.addInitScript("delete Navigator.prototype.locks;");
+    try {
+      const pages = [await context.newPage(), await context.newPage()];
+      for (const [i, page] of pages.entries()) {
+        await page.goto(`${h.url}/?tab=nolocks${i}`);
+        await page.waitForFunction("socket.connected");
+      }
+      assert.deepEqual(await Promise.all(pages.map((p) => p.evaluate("socket.io.mode"))), [
+        "worker",
+        "worker",
+      ]);
+      // Both tabs still joined: each gets its ack, and a broadcast reaches both.
+      const echoed = await Promise.all(pages.map((p, i) => p.evaluate(`socket.emitWithAck("echo", ${i})`)));
+      assert.deepEqual(echoed, [0, 1]);
+      const socketId = await pages[0]!.evaluate("socket.id");
+      h.io.to(socketId as string).emit("news", "both");
+      for (const page of pages) assert.deepEqual(await logOf(page, 1), ["both"]);
+    } finally {
+      await context.close();
+    }
+  });
 });

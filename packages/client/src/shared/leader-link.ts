@@ -36,7 +36,8 @@ export class LeaderLink implements HubLink {
         return new Promise<void>(() => {});
       })
       .catch(() => {});
-    this.send({ t: "hi", tab });
+    // A leader needs Web Locks: every tab here holds its own.
+    this.send({ t: "hi", tab, locked: true });
   }
 
   /** Sends a message to the hub: this tab's own, or over the channel to the leader's. */

@@ -6,6 +6,8 @@
 export interface HiMessage {
   t: "hi";
   tab: string;
+  /** The tab holds its liveness lock (tab-liveness.ts): the hub may watch it. */
+  locked: boolean;
 }
 
 /** A tab uses a namespace: the hub connects it (first join) or adds the tab to its listeners. */

@@ -7,19 +7,22 @@ export function tabLockName(tab: string): string {
   return `volley-tab:${tab}`;
 }
 
-/** Takes this tab's lock for its lifetime, then calls `then` (at once where there are no Web Locks). */
-export function holdTabLock(tab: string, then: () => void): void {
+/**
+ * Takes this tab's lock for its lifetime, then calls `then(true)`; `then(false)` at once where there are no
+ * Web Locks (an insecure context): the hub must not watch a lock nobody holds.
+ */
+export function holdTabLock(tab: string, then: (locked: boolean) => void): void {
   const locks = globalThis.navigator?.locks;
   if (!locks) {
-    then();
+    then(false);
     return;
   }
   locks
     .request(tabLockName(tab), () => {
-      then();
+      then(true);
       return new Promise<void>(() => {});
     })
-    .catch(then);
+    .catch(() => then(false));
 }
 
 /** The hub's side: `gone(tab)` once for each tab seen, when that tab's lock is released. */

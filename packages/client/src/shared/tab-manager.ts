@@ -72,6 +72,8 @@ export class TabManager extends Emitter<TabManagerEvents> implements TabPort {
   readonly #key: string;
   readonly #opts: SharedOptions;
   #link: HubLink | undefined;
+  /** Whether this tab holds its liveness lock. */
+  #locked = false;
   /** The hub that answered last; undefined while none is known. */
   #hub: string | undefined;
   readonly #sockets = new Map<string, SharedSocket>();
@@ -89,7 +91,8 @@ export class TabManager extends Emitter<TabManagerEvents> implements TabPort {
     this.mode = sharingMode();
     // The hub watches this tab's lock from its `hi` on (a tab gone without `bye` leaves): held first, once
     // for the tab's life whatever link it uses.
-    holdTabLock(this.tab, () => {
+    holdTabLock(this.tab, (locked) => {
+      this.#locked = locked;
       this.#link = this.#connect();
     });
     // The tab leaves every namespace as it goes; a leader tab's hub goes with it (transport close), so
@@ -141,11 +144,12 @@ export class TabManager extends Emitter<TabManagerEvents> implements TabPort {
         this.tab,
         this.#opts.workerUrl ?? `${path}/socket.io.shared-worker.js`,
         `volley:${this.#key}`,
+        this.#locked,
         handlers,
       );
     if (this.mode === "leader") return new LeaderLink(this.tab, this.#key, handlers);
     const link = new LocalLink(handlers);
-    link.send({ t: "hi", tab: this.tab });
+    link.send({ t: "hi", tab: this.tab, locked: false });
     return link;
   }
 

@@ -10,17 +10,20 @@ export class WorkerLink implements HubLink {
   readonly #url: string;
   readonly #name: string;
   readonly #handlers: LinkHandlers;
+  readonly #locked: boolean;
   #port: MessagePort | undefined;
   #watched: string | undefined;
 
   /**
    * @param url the worker script (same origin as the page)
    * @param name the worker's name: tabs with the same name share one worker
+   * @param locked whether the tab holds its liveness lock
    */
-  constructor(tab: string, url: string, name: string, handlers: LinkHandlers) {
+  constructor(tab: string, url: string, name: string, locked: boolean, handlers: LinkHandlers) {
     this.#tab = tab;
     this.#url = url;
     this.#name = name;
+    this.#locked = locked;
     this.#handlers = handlers;
     this.#start();
   }
@@ -47,7 +50,7 @@ export class WorkerLink implements HubLink {
       if (msg.t === "hello") this.#watch(msg.hub);
       this.#handlers.message(msg);
     };
-    port.postMessage({ t: "hi", tab: this.#tab } satisfies TabMessage);
+    port.postMessage({ t: "hi", tab: this.#tab, locked: this.#locked } satisfies TabMessage);
   }
 
   #watch(hub: string): void {

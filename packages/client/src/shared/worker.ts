@@ -31,7 +31,7 @@ const watcher = new TabWatcher((tab) => {
 function receive(port: MessagePort, msg: TabMessage): void {
   if (msg.t === "hi") {
     ports.set(msg.tab, port);
-    watcher.see(msg.tab);
+    if (msg.locked) watcher.see(msg.tab);
   }
   hub.receive(msg);
   if (msg.t === "bye") ports.delete(msg.tab);
