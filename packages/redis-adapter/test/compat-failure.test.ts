@@ -111,10 +111,12 @@ describe("socket.io compat: failures", () => {
       server.io.emit("news", "during the outage");
       assert.deepEqual(await guard(localGot, "local delivery during the outage"), ["during the outage"]);
 
-      await redis.start();
       // The socket.io node reconnects by itself and subscribes again (ioredis autoResubscribe): a
-      // PING queued after its SUBSCRIBEs answers once they are confirmed.
-      await guard(once(sio.sub, "ready"), "socket.io node reconnected");
+      // PING queued after its SUBSCRIBEs answers once they are confirmed. Listen before the restart:
+      // on a busy machine its retry can reconnect before start() has seen the server answer.
+      const sioReady = once(sio.sub, "ready");
+      await redis.start();
+      await guard(sioReady, "socket.io node reconnected");
       await sio.sub.ping();
       pub.connect().catch(() => {});
       sub.connect().catch(() => {});
