@@ -151,3 +151,64 @@ describe("a socket's own room, against socket.io", () => {
     assert.deepEqual(volley, reference);
   });
 });
+
+describe("the adapter's membership, operation by operation, against socket.io's in-memory adapter", () => {
+  interface RawAdapter extends AnyAdapter {
+    addAll(id: string, rooms: Set<string | number>): unknown;
+    del(id: string, room: string | number): unknown;
+    delAll(id: string): unknown;
+  }
+  /** Applies the same operations to an adapter and records its events and views after each. */
+  const replay = (adapter: RawAdapter) => {
+    const log: unknown[] = [];
+    for (const ev of ["create-room", "delete-room", "join-room", "leave-room"]) {
+      adapter.on(ev, (...args: unknown[]) => log.push([ev, ...args]));
+    }
+    const view = (step: string) => {
+      const roomsOf = (id: string) => [...(adapter.sids.get(id) ?? [])].map(String).sort();
+      log.push([
+        step,
+        [...adapter.rooms.keys()].map((r) => `${typeof r}:${r}`).sort(),
+        [...adapter.rooms].map(([room, ids]) => [`${typeof room}:${room}`, [...ids].sort()]).sort(),
+        [...adapter.sids.keys()].sort(),
+        ["s1", "s2", "s3"].map(roomsOf),
+        adapter.rooms.has("s1"),
+        adapter.rooms.has(42),
+        adapter.rooms.has("42"),
+      ]);
+    };
+    const steps: Array<[string, () => unknown]> = [
+      ["s2 joins s1's room before s1 exists", () => adapter.addAll("s2", new Set(["s1"]))],
+      ["s1 joins its own room", () => adapter.addAll("s1", new Set(["s1"]))],
+      ["s3 joins its room, 42 and '42'", () => adapter.addAll("s3", new Set(["s3", 42, "42"]))],
+      ["s1 joins 42 twice", () => adapter.addAll("s1", new Set([42, 42]))],
+      ["s1 leaves 42", () => adapter.del("s1", 42)],
+      ["s1 leaves a room it is not in", () => adapter.del("s1", "nowhere")],
+      ["s1 leaves its own room", () => adapter.del("s1", "s1")],
+      ["s1 rejoins it", () => adapter.addAll("s1", new Set(["s1"]))],
+      ["s1 goes", () => adapter.delAll("s1")],
+      ["s2 leaves s1's room", () => adapter.del("s2", "s1")],
+      ["s3 goes", () => adapter.delAll("s3")],
+      ["s2 goes", () => adapter.delAll("s2")],
+    ];
+    for (const [step, run] of steps) {
+      run();
+      view(step);
+    }
+    return log;
+  };
+
+  test("events, rooms and sids after every step are the same", async () => {
+    // Neither server is attached: no engine, no port. (socket.io's close() needs an engine.)
+    const sio = new SioServer();
+    const io = new Server();
+    try {
+      const reference = replay(sio.of("/").adapter as unknown as RawAdapter);
+      const volley = replay(io.of("/").adapter as unknown as RawAdapter);
+      assert.ok(reference.length > 20);
+      assert.deepEqual(volley, reference);
+    } finally {
+      await io.close();
+    }
+  });
+});

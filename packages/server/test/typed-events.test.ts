@@ -118,6 +118,24 @@ export async function defaultMaps(io: Server, socket: Socket): Promise<void> {
   void [one, timed, all, timedAll, toRoom, servers];
 }
 
+// `adapter.rooms` and `adapter.sids` are read-only views (a socket's own room has no Set behind it):
+// reading as with Socket.IO's maps compiles, writing through them does not.
+export function membershipViews(io: Server, socket: Socket): void {
+  const adapter = io.of("/").adapter;
+  const members: number | undefined = adapter.rooms.get("room")?.size;
+  const inOwnRoom: boolean = adapter.rooms.get(socket.id)?.has(socket.id) ?? false;
+  const rooms: Array<string | number> = [...(adapter.sids.get(socket.id) ?? [])];
+  for (const [room, ids] of adapter.rooms) void [room, [...ids]];
+  const own: Set<string | number> = socket.rooms;
+  // @ts-expect-error the view cannot be written to
+  adapter.rooms.set("room", new Set());
+  // @ts-expect-error nor can the Sets it hands out
+  adapter.rooms.get("room")?.add(socket.id);
+  // @ts-expect-error nor the socket → rooms view
+  adapter.sids.delete(socket.id);
+  void [members, inOwnRoom, rooms, own];
+}
+
 test("event maps are enforced by the compiler", () => {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   const project = fileURLToPath(new URL("./tsconfig.json", import.meta.url));
