@@ -73,6 +73,7 @@ export class FlushQueue {
     this.deferred--;
   }
 
+  /** Queues `target` for a flush at the end of this turn (after those already queued). */
   add(target: Flushable): void {
     this.pending.push(target);
     if (!this.scheduled) {
