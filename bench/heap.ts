@@ -1,9 +1,11 @@
 // Where a server's memory per idle connection goes: V8 heap snapshots of the server child before and
 // after N connections, diffed by object type and constructor, divided by N.
-// node --conditions=volley-source --import tsx bench/heap.ts <volley|socket.io|volley-ws|ws> [connections=2000] [--top 25]
+// node --conditions=volley-source --import tsx bench/heap.ts <volley|socket.io|volley-ws|ws> [connections=2000] [--top 25] [--owners]
+// --owners: charged to the nearest dominating class instance instead (see heap-owners.ts).
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ownersOf } from "./heap-owners.js";
 import { Child } from "./lib/ipc.js";
 import { IMPLS, type Impl } from "./server/types.js";
 
@@ -41,8 +43,9 @@ async function main(argv: string[]): Promise<number> {
   const n = Number(argv[1] ?? 2000);
   const topAt = argv.indexOf("--top");
   const top = topAt >= 0 ? Number(argv[topAt + 1]) : 25;
+  const owners = argv.includes("--owners");
   if (!(IMPLS as readonly string[]).includes(impl) || !Number.isInteger(n) || n <= 0) {
-    console.error(`usage: bench/heap.ts <${IMPLS.join("|")}> [connections=2000] [--top 25]`);
+    console.error(`usage: bench/heap.ts <${IMPLS.join("|")}> [connections=2000] [--top 25] [--owners]`);
     return 2;
   }
   const protocol = impl === "ws" || impl === "volley-ws" ? "websocket" : "socketio";
@@ -58,6 +61,10 @@ async function main(argv: string[]): Promise<number> {
     await load.request("connect", { protocol, port, clients: n, size: 1 }, 30_000 + n * 10);
     await server.request("waitConnections", { n, timeoutMs: 20_000 }, 25_000);
     await server.request("heapSnapshot", { path: join(dir, "after.heapsnapshot") }, 120_000);
+    if (owners) {
+      printOwners(impl, n, top, join(dir, "before.heapsnapshot"), join(dir, "after.heapsnapshot"));
+      return 0;
+    }
     const before = aggregate(join(dir, "before.heapsnapshot"));
     const after = aggregate(join(dir, "after.heapsnapshot"));
     const rows = [...after]
@@ -76,6 +83,41 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await Promise.all([load.stop(), server.stop()]);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Growth per connection by owning class, each with its biggest kinds of objects. */
+function printOwners(impl: string, n: number, top: number, beforePath: string, afterPath: string): void {
+  const before = ownersOf(beforePath);
+  const after = ownersOf(afterPath);
+  const rows = [...after]
+    .map(([name, a]) => {
+      const b = before.get(name);
+      const kinds = [...a.byKind]
+        .map(([kind, bytes]) => ({ kind, bytes: (bytes - (b?.byKind.get(kind) ?? 0)) / n }))
+        .filter((k) => Math.abs(k.bytes) >= 1)
+        .sort((x, y) => y.bytes - x.bytes);
+      return {
+        name,
+        bytes: (a.bytes - (b?.bytes ?? 0)) / n,
+        instances: (a.instances - (b?.instances ?? 0)) / n,
+        kinds,
+      };
+    })
+    .sort((x, y) => y.bytes - x.bytes);
+  const total = rows.reduce((s, r) => s + r.bytes, 0);
+  console.log(
+    `${impl}: ${n} idle connections, V8 heap per connection ${total.toFixed(0)} B, by owning class\n`,
+  );
+  console.log("bytes/conn  instances/conn  owner: what it holds (bytes/conn)");
+  for (const r of rows.slice(0, top)) {
+    const kinds = r.kinds
+      .slice(0, 8)
+      .map((k) => `${k.kind} ${k.bytes.toFixed(0)}`)
+      .join(", ");
+    console.log(
+      `${r.bytes.toFixed(0).padStart(10)}  ${r.instances.toFixed(2).padStart(14)}  ${r.name}: ${kinds}`,
+    );
   }
 }
 

@@ -9,9 +9,13 @@ function value(v: number | undefined, m: Measure): string {
   return m.digits === 0 ? fmtInt(v) : fmt(v, m.digits);
 }
 
-function verdict(m: Measure, volley: number | undefined, r: number): string {
+function verdict(m: Measure, volley: number | undefined, r: number, floor: number): string {
   const b = m.budget;
   if (!b) return "—";
+  if (b.floorRatio !== undefined) {
+    if (!Number.isFinite(floor)) return "n/a";
+    return floor <= b.floorRatio + 1e-9 ? "met" : "NOT met";
+  }
   if (b.max !== undefined) {
     if (volley === undefined || !Number.isFinite(volley)) return "n/a";
     return volley <= b.max ? "met" : "NOT met";
@@ -55,6 +59,7 @@ export function trioTable(rows: TrioRowResult[]): string {
     const [x, y, z] = row.sides;
     row.measures.forEach((m, i) => {
       const r = ratio(x.median[m.key], y.median[m.key]);
+      const rFloor = ratio(x.median[m.key], z.median[m.key]);
       body.push([
         i === 0 ? row.name : "",
         m.label,
@@ -62,9 +67,9 @@ export function trioTable(rows: TrioRowResult[]): string {
         value(y.median[m.key], m),
         value(z.median[m.key], m),
         fmtRatio(r),
-        fmtRatio(ratio(x.median[m.key], z.median[m.key])),
+        fmtRatio(rFloor),
         m.budget?.label ?? "—",
-        verdict(m, x.median[m.key], r),
+        verdict(m, x.median[m.key], r, rFloor),
         row.sides.map((s) => `±${spread(s.samples.map((v) => v[m.key] ?? Number.NaN))}`).join(" / "),
         i === 0 ? runsNote(row) : "",
       ]);

@@ -22,7 +22,10 @@ export interface ClientOptions {
   size: number;
   /** Socket.IO over websocket: offer permessage-deflate (the compression row). */
   deflate?: boolean;
-  /** Socket.IO: broadcast triggers carry a JSON object of about `size` characters instead of a string. */
+  /**
+   * Socket.IO: echoes and broadcast triggers carry a JSON object of about `size` characters instead of a
+   * string.
+   */
   json?: boolean;
 }
 

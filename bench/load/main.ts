@@ -27,7 +27,7 @@ export interface ConnectArgs {
   concurrency?: number;
   /** Socket.IO over websocket: offer permessage-deflate. */
   deflate?: boolean;
-  /** Socket.IO: JSON-object triggers (see sio-client.ts). */
+  /** Socket.IO: JSON-object echoes and triggers (see sio-client.ts). */
   json?: boolean;
 }
 

@@ -76,10 +76,11 @@ export class SioLoadClient implements LoadClient {
     json = false,
   ) {
     this.json = json;
-    const payload = "x".repeat(size);
-    this.echoBody = `["echo","${payload}"]`;
-    // `43<id>["<payload>"]` without the id digits.
-    this.echoReplyLength = 2 + 4 + size;
+    // A JSON object (`json`) or a plain string of `size` characters, acked back as it came.
+    const payload = json ? `{"seq":0,"items":${jsonItems(size, 0)}}` : `"${"x".repeat(size)}"`;
+    this.echoBody = `["echo",${payload}]`;
+    // `43<id>[<payload>]` without the id digits: the server re-encodes the same JSON to the same text.
+    this.echoReplyLength = 2 + 2 + payload.length;
     this.pad = "y".repeat(Math.max(0, size - 8));
   }
 

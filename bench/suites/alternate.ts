@@ -36,7 +36,8 @@ function medians<S extends object>(samples: S[]): Partial<Record<keyof S, number
   return out;
 }
 
-function slug(text: string): string {
+/** A row name as a file name part. */
+export function slug(text: string): string {
   return text
     .replace(/[^a-z0-9]+/gi, "-")
     .replace(/^-|-$/g, "")

@@ -161,7 +161,7 @@ export async function measureFlow(
         size: row.size,
         rooms: row.rooms,
         deflate: row.deflate !== undefined,
-        json: row.deflate !== undefined,
+        json: row.deflate !== undefined || row.json === true,
       },
       connectTimeout(row.clients),
     );
@@ -190,6 +190,7 @@ export async function measureFlow(
     await server.request("close", {}, 30_000);
     const sample: TrioSample = {
       cpuUs: report.cpuUs / units,
+      sysUs: report.systemUs / units,
       rate: seen / (result.elapsedMs / 1000),
       p50: result.p50,
       p99: result.p99,

@@ -16,6 +16,8 @@ export interface MeasureBudget {
   ratio?: number;
   /** Volley's value must be ≤ this. */
   max?: number;
+  /** Volley ÷ the floor (bare ws) must be ≤ this. */
+  floorRatio?: number;
 }
 
 /** One column of a row's figures: `key` in every sample. */
@@ -53,6 +55,8 @@ export interface FlowRow extends RowBase {
    * triggers, bytes on the wire counted.
    */
   deflate?: "deflate" | "shared";
+  /** Echoes and triggers carry a JSON object of about `size` characters (compression rows always do). */
+  json?: boolean;
 }
 
 /** N clients connecting at once, each through its first event's ack. */
@@ -71,9 +75,12 @@ export function trioImpls(aa: boolean): [Impl, Impl, Impl] {
 const HALF = { ratio: 0.5, label: "≤ ½" };
 const THIRD = { ratio: 1 / 3, label: "≤ ⅓" };
 const STALL = { max: 50, label: "≤ 50 ms" };
+const FLOOR = { floorRatio: 1, label: "≤ 1.0× bare ws" };
 
 const CPU_MSG: Measure = { key: "cpuUs", label: "CPU µs/msg", digits: 2 };
 const CPU_DELIVERY: Measure = { key: "cpuUs", label: "CPU µs/delivery", digits: 2 };
+/** The system-time share of the CPU figure (`process.cpuUsage().system`): mostly the socket writes. */
+const KERNEL: Measure = { key: "sysUs", label: "of which kernel µs/delivery", digits: 2 };
 const RATE: Measure = { key: "rate", label: "msgs/s", digits: 0, higherIsBetter: true };
 const P50: Measure = { key: "p50", label: "p50 ms", digits: 2 };
 const P99: Measure = { key: "p99", label: "p99 ms", digits: 2 };
@@ -209,9 +216,9 @@ export function compressionRows(c: Config): FlowRow[] {
   return [row("deflate", "true"), row("shared", "{ serverNoContextTakeover }")];
 }
 
-/** The socketio suite's rows (rows.ts) again, with the floor as a third server. */
+/** The socketio suite's rows (rows.ts) again, with the floor as a third server, then the 4 KB JSON rows. */
 export function floorRows(c: Config): FlowRow[] {
-  return socketioRows(c).map((row) => ({
+  const rows: FlowRow[] = socketioRows(c).map((row) => ({
     kind: row.kind,
     name: row.name,
     protocol: "socketio",
@@ -224,6 +231,51 @@ export function floorRows(c: Config): FlowRow[] {
         ? [{ ...CPU_MSG, budget: row.budget }, RATE, P50, P99]
         : [{ ...CPU_DELIVERY, budget: row.budget }, { ...RATE, label: "deliveries/s" }, P50, P99],
   }));
+  return [...rows, ...jsonFloorRows(c)];
+}
+
+/**
+ * Issue 16 item 7: an app's payload (a ~4 KB JSON object, decoded and re-encoded by the server) rather
+ * than a short string. Echo+ack with one client; and `io.to(room).emit` where every client is alone in
+ * its own room, so each trigger is one broadcast to one socket (the per-broadcast cost, a direct message).
+ * Budget: Volley ≤ 1.0× the floor.
+ */
+export function jsonFloorRows(c: Config): FlowRow[] {
+  const rooms = c.quick ? 200 : 1000;
+  return [
+    {
+      kind: "echo",
+      name: "sio echo+ack 4 KB JSON, 1 client",
+      protocol: "socketio",
+      clients: 1,
+      size: 4096,
+      json: true,
+      measures: [
+        { ...CPU_MSG, budget: FLOOR },
+        { ...KERNEL, label: "of which kernel µs/msg" },
+        RATE,
+        P50,
+        P99,
+      ],
+    },
+    {
+      kind: "fanout",
+      name: `sio io.to(room).emit 4 KB JSON, ${rooms} clients each in its own room`,
+      protocol: "socketio",
+      clients: rooms,
+      size: 4096,
+      rooms,
+      depth: 2,
+      json: true,
+      measures: [
+        { ...CPU_DELIVERY, budget: FLOOR },
+        KERNEL,
+        { ...RATE, label: "deliveries/s" },
+        { ...P50, label: "p50 ms to last" },
+        P99,
+      ],
+    },
+  ];
 }
 
 export function trioRows(suite: TrioSuite, c: Config): TrioRow[] {

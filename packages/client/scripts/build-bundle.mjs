@@ -73,20 +73,45 @@ export { PROTOCOL_VERSION as protocol } from "./src/protocol-version.ts";
 export { ClientError } from "./src/errors.ts";
 `;
 
+// The minified global build first: it picks the shared mangled names (see mangleCache below).
 const outputs = [
-  { file: "volley.js", format: "iife", minify: false, entry: globalEntry },
   { file: "volley.min.js", format: "iife", minify: true, entry: globalEntry },
+  { file: "volley.js", format: "iife", minify: false, entry: globalEntry },
   { file: "volley.esm.min.js", format: "esm", minify: true, entry: esmEntry },
 ];
 
+// Shared connection (src/shared/, `@volley/client/shared`): a tab bundle (the global `io` plus `sharedIo`)
+// and the SharedWorker script served beside it. Separate files: the main bundle carries none of it.
+const sharedEntry = `
+import { io, protocol } from "./src/index.ts";
+import { sharedIo } from "./src/shared/index.ts";
+io.protocol = protocol;
+globalThis.io = io;
+globalThis.sharedIo = sharedIo;
+`;
+outputs.push(
+  { file: "volley.shared.min.js", format: "iife", minify: true, entry: sharedEntry },
+  {
+    file: "volley.shared-worker.min.js",
+    format: "iife",
+    minify: true,
+    entry: 'import "./src/shared/worker.ts";',
+  },
+);
+
 const sizes = {};
+// One mangle cache for every build: the exactly-once add-on reaches the main bundle's `_`-members by the
+// same short names.
+let mangleCache = {};
 for (const out of outputs) {
   const result = await build({
     ...common,
+    mangleCache,
     format: out.format,
     minify: out.minify,
     stdin: { contents: out.entry, resolveDir: pkg, loader: "ts", sourcefile: "volley-entry.ts" },
   });
+  mangleCache = result.mangleCache;
   let code = result.outputFiles[0].text;
   if (out.minify)
     code = (
@@ -103,6 +128,31 @@ for (const out of outputs) {
   if (code.includes("@volley/websocket")) throw new Error(`${out.file} references @volley/websocket`);
   writeFileSync(join(dist, out.file), code);
   sizes[out.file] = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
+
+// --- exactly-once add-on: dist/volley.exactly-once.min.js (served as socket.io.exactly-once.js) ---------
+// Loaded after either global build; adds `io.exactlyOnce`. Kept out of the main bundle, which stays small.
+{
+  const entry = `
+import { exactlyOnce } from "./src/exactly-once-install.ts";
+if (typeof globalThis.io !== "function") throw new Error("load socket.io.js before socket.io.exactly-once.js");
+globalThis.io.exactlyOnce = exactlyOnce;
+`;
+  const result = await build({
+    ...common,
+    mangleCache,
+    format: "iife",
+    minify: true,
+    stdin: { contents: entry, resolveDir: pkg, loader: "ts", sourcefile: "volley-exactly-once-entry.ts" },
+  });
+  const file = "volley.exactly-once.min.js";
+  const { code } = await minify(result.outputFiles[0].text, {
+    ecma: 2022,
+    compress: { passes: 3, unsafe_arrows: true },
+    format: { comments: false },
+  });
+  writeFileSync(join(dist, file), code);
+  sizes[file] = { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length };
 }
 
 const require = createRequire(import.meta.url);

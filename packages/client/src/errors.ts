@@ -1,3 +1,7 @@
+import type { CloseDetails, CloseHint } from "@volley/engine/client";
+
+export type { CloseHint };
+
 /** What went wrong, as a stable code. */
 export type ClientErrorCode =
   /** The server refused the namespace connection (middleware `next(err)`); `data` holds its `data`. */
@@ -18,7 +22,13 @@ export type ClientErrorCode =
    * An emit is larger than the server's `maxPayload` (from its handshake) and was not sent; `data` is
    * `{ size, maxPayload }` in bytes.
    */
-  | "PAYLOAD_TOO_LARGE";
+  | "PAYLOAD_TOO_LARGE"
+  /**
+   * `@volley/client/exactly-once`: an acknowledged emit was sent, the connection was lost, and the server did
+   * not continue the session's exactly-once record on reconnection (session not recovered, or recovered on
+   * a server without the record). The emit may or may not have been processed; it is not sent again.
+   */
+  | "NOT_RECOVERED";
 
 /**
  * An error of the Socket.IO client. `message` is socket.io-client's for the same case where it has one
@@ -38,3 +48,11 @@ export class ClientError extends Error {
     Object.assign(this, { code, data });
   }
 }
+
+/**
+ * The second argument of `disconnect`: for `transport close`, `{ description, context }` (`context`: the
+ * WebSocket's close event, with `code` and `reason`); for `transport error` and `parse error`, the error. When
+ * a Volley server said why it was closing (a close hint), `hint` holds what it said:
+ * `{ reason, message?, reconnectAfter? }`.
+ */
+export type DisconnectDescription = CloseDetails | (Error & { hint?: CloseHint });

@@ -30,7 +30,12 @@ export {
   type DisconnectReason,
   type SocketReservedEvents,
 } from "./socket.js";
-export { ClientError, type ClientErrorCode } from "./errors.js";
+export {
+  ClientError,
+  type ClientErrorCode,
+  type CloseHint,
+  type DisconnectDescription,
+} from "./errors.js";
 export type {
   DefaultEventsMap,
   EventsMap,

@@ -1,6 +1,6 @@
 import { Emitter, subscribe } from "@volley/engine/client";
 import type { Packet } from "@volley/protocol";
-import { ClientError } from "./errors.js";
+import { ClientError, type DisconnectDescription } from "./errors.js";
 import type { Manager, ManagerReservedEvents } from "./manager.js";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT, CONNECT_ERROR, DISCONNECT, EVENT } from "./packet-type.js";
 import type {
@@ -38,7 +38,8 @@ export interface SocketReservedEvents {
   connect: () => void;
   /** The namespace connection failed: a server middleware refused it (`err.data`), or the engine failed. */
   connect_error: (err: Error & { data?: unknown }) => void;
-  disconnect: (reason: DisconnectReason, description?: unknown) => void;
+  /** `description`: what is known of the cause, with the server's close hint when it sent one. */
+  disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
 }
 
 const RESERVED = /^(connect(_error)?|disconnect(ing)?|newListener|removeListener)$/;
@@ -48,6 +49,8 @@ interface Flags {
   _volatile?: boolean;
   _timeout?: number;
   _fromQueue?: boolean;
+  /** The ack id of a queued emit, kept across its retries (a repeat the server can recognise). */
+  _id?: number;
 }
 
 type AnyListener = (event: string, ...args: unknown[]) => void;
@@ -97,8 +100,10 @@ export class Socket<
   readonly #opts: SocketOptions;
   /** Unsubscribes from the Manager; set while active. */
   #unsub: (() => void) | undefined;
-  #ids = 0;
-  #acks = new Map<number, Ack>();
+  /** @internal The next acknowledgement id (`@volley/client/exactly-once` carries it over a page reload). */
+  _ids = 0;
+  /** @internal Acknowledgements awaited, by id (read by `@volley/client/exactly-once`). */
+  _acks = new Map<number, Ack>();
   #flags: Flags = {};
   #queue: QueuedEmit[] = [];
   #any: AnyListener[] = [];
@@ -284,14 +289,15 @@ export class Socket<
       options: { compress: flags._compress !== false },
     };
     if (typeof args.at(-1) === "function") {
-      const id = this.#ids++;
+      flags._id ??= this._ids++;
+      const id = flags._id;
       let ack = args.pop() as Ack;
       const timeout = flags._timeout ?? opts.ackTimeout;
       if (timeout !== undefined) {
         const timers = this.io.opts.timers;
         const late = ack;
         const timer = timers.setTimeout(() => {
-          this.#acks.delete(id);
+          this._acks.delete(id);
           this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
           late.call(this, new ClientError("ACK_TIMEOUT", "operation has timed out"));
         }, timeout);
@@ -301,7 +307,7 @@ export class Socket<
         };
         ack._withError = true;
       }
-      this.#acks.set(id, ack);
+      this._acks.set(id, ack);
       packet.id = id;
     }
     const engine = this.io.engine;
@@ -336,8 +342,8 @@ export class Socket<
     const err = this.#packet(packet);
     if (err) {
       const id = packet.id!;
-      const ack = this.#acks.get(id);
-      this.#acks.delete(id);
+      const ack = this._acks.get(id);
+      this._acks.delete(id);
       if (ack?._withError) ack.call(this, err);
       else if (flushed) this.io.emitReserved("error", err);
       else throw err;
@@ -381,9 +387,9 @@ export class Socket<
       if (this.connected) this.#onEvent(args);
       else this.receiveBuffer.push(args);
     } else if (type === ACK || type === BINARY_ACK) {
-      const ack = this.#acks.get(id!);
+      const ack = this._acks.get(id!);
       if (ack) {
-        this.#acks.delete(id!);
+        this._acks.delete(id!);
         if (ack._withError) args.unshift(null);
         ack.apply(this, args);
       }
@@ -422,14 +428,14 @@ export class Socket<
     this.#fire("connect");
   }
 
-  #onClose(reason: DisconnectReason, description?: unknown): void {
+  #onClose(reason: DisconnectReason, description?: DisconnectDescription): void {
     this.connected = false;
     this.id = undefined;
     this.#fire("disconnect", reason, description);
     // Acks of packets already sent can no longer arrive: fail them now rather than never.
-    for (const [id, ack] of this.#acks) {
+    for (const [id, ack] of this._acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;
-      this.#acks.delete(id);
+      this._acks.delete(id);
       if (ack._withError) ack.call(this, new ClientError("DISCONNECTED", "socket has been disconnected"));
     }
   }

@@ -1,7 +1,8 @@
 // The browser bundles: built by scripts/build-bundle.mjs, free of Node imports, and working in a real
 // browser (Chromium through playwright-core) against the official socket.io server: `io()` on the page's
-// origin, `io("/admin")`, polling only, binary as ArrayBuffer. And small: at most half of socket.io-client's
-// own minified bundle, both min+gzip (DESIGN.md budget).
+// origin, `io("/admin")`, polling only, binary as ArrayBuffer; against a Volley server, its close hints on
+// disconnect. And small: at most half of socket.io-client's own minified bundle, both min+gzip (DESIGN.md
+// budget).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -14,6 +15,7 @@ import { before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Server } from "socket.io";
+import { Server as VolleyServer } from "volley";
 
 const pkg = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(pkg, "dist");
@@ -139,6 +141,82 @@ describe("browser bundles", () => {
       await browser.close();
       http.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test("close hints in Chromium: a Volley server's reason reaches disconnect on both transports", {
+    skip: !CHROMIUM,
+  }, async () => {
+    const http = createServer((req, res) => {
+      if (req.url === "/volley.min.js") {
+        res.writeHead(200, { "content-type": "text/javascript" });
+        res.end(readFileSync(join(dist, "volley.min.js")));
+      } else if (req.url === "/") {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end('<!doctype html><script src="/volley.min.js"></script>');
+      } else if (!req.url?.startsWith("/socket.io/")) {
+        res.writeHead(404).end();
+      }
+    });
+    const server = new VolleyServer(http, {
+      serveClient: false,
+      eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 3000 },
+      maxBufferedBytes: 10_000,
+    });
+    server.on("connection", (s) => {
+      s.on("error", () => {});
+      s.on("flood", () => s.emit("big", "x".repeat(20_000)));
+    });
+    http.listen(0, "127.0.0.1");
+    await once(http, "listening");
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
+    const { chromium } = await import("playwright-core");
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(url);
+      const result = await page.evaluate(`(async () => {
+        const gone = (s) => new Promise((resolve) => s.once("disconnect", (reason, d) => resolve(
+          [reason, d.hint, d.context && d.context.code, d.context && d.context.reason])));
+        const open = async (transport) => {
+          const s = io({ transports: [transport], forceNew: true, reconnection: false });
+          await new Promise((resolve) => s.once("connect", resolve));
+          return s;
+        };
+        const out = {};
+        for (const transport of ["polling", "websocket"]) {
+          const spammer = await open(transport);
+          const spam = gone(spammer);
+          for (let i = 0; i < 3; i++) spammer.emit("spam");
+          out[transport + " rate"] = [...(await spam), spammer.io.engine.retryAfter];
+        }
+        const reader = await open("websocket");
+        const slow = gone(reader);
+        reader.emit("flood");
+        out["websocket slow"] = await slow;
+        return out;
+      })()`);
+      const rate = {
+        reason: "event rate exceeded",
+        message: "incoming events exceed eventRateLimit (1/s, burst 2)",
+        reconnectAfter: 3000,
+      };
+      const slow = {
+        reason: "slow consumer",
+        message: "outgoing buffer exceeds maxBufferedBytes (10000 bytes)",
+      };
+      assert.deepEqual(result, {
+        "polling rate": ["transport close", rate, undefined, undefined, 3000],
+        "websocket rate": ["transport close", rate, 1005, "", 3000],
+        "websocket slow": ["transport close", slow, 1008, "slow consumer"],
+      });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      http.closeAllConnections();
+      await server.close();
     }
   });
 });

@@ -1,18 +1,9 @@
 // Where a worker keeps the copies of its sockets' sessions (the shared `SessionSnapshots` of the cluster
 // layer decides when): with the primary, so a worker that dies without a word leaves its clients'
 // sessions behind for another worker to restore. Messages go through the adapter's ordered sender.
-import { encodeFrame, type SnapshotSink } from "volley";
+import { encodeSessionRecord, type SessionRecord, type SnapshotSink } from "volley";
 import { toIpcBytes } from "./ipc-messages.js";
 import type { WorkerChannel } from "./worker-channel.js";
-
-/** A session as it is kept: enough to restore the socket anywhere. */
-export interface StoredSession {
-  sid: string;
-  rooms: Array<string | number>;
-  data: unknown;
-  /** The last logged broadcast this worker had seen when the socket connected. */
-  offset: string | undefined;
-}
 
 export interface SnapshotTarget {
   readonly channel: WorkerChannel;
@@ -25,16 +16,11 @@ export interface SnapshotTarget {
 export function primarySnapshotSink(
   target: SnapshotTarget,
   report: (err: unknown) => void,
-): SnapshotSink<StoredSession> {
+): SnapshotSink<SessionRecord> {
   const { channel, key, nsp } = target;
-  const write = (pid: string, state: "live" | "saved", session: StoredSession): void => {
-    let frame: Buffer;
-    try {
-      frame = encodeFrame(session);
-    } catch (err) {
-      report(err);
-      return;
-    }
+  const write = (pid: string, state: "live" | "saved", session: SessionRecord): void => {
+    const frame = encodeSessionRecord(session, report);
+    if (!frame) return;
     const bytes = toIpcBytes(frame, channel.advanced);
     const msg = { t: "volley:session" as const, key, nsp, pid, state, frame: bytes, offset: session.offset };
     if (msg.offset === undefined) delete msg.offset;

@@ -12,12 +12,16 @@ export {
   EngineSocket,
   type EngineSocketEvents,
   type MessageData,
+  type SessionHandler,
   type SendOptions,
   type ReadyState,
   type EngineProtocol,
 } from "./session.js";
 export { PreparedPacket } from "./prepared-packet.js";
+export { type CloseHint, encodeCloseHint, type HintTarget, sendHint } from "./close-hint.js";
 export { generateSessionId } from "./session-id.js";
+/** Emitters held once per connection create their listener table with their first listener. */
+export { captureRejectionsByDefault, LazyEventEmitter } from "@volley/websocket";
 export { HandshakeRequest } from "./handshake-request.js";
 export type { Clock } from "./clock.js";
 export { hardenHttpServer, HTTP_HARDENING_DEFAULTS, type HttpHardeningOptions } from "./harden-http.js";

@@ -1,4 +1,4 @@
-import { EventEmitter } from "node:events";
+import { LazyEventEmitter } from "@volley/websocket";
 import type { CloseReason } from "./errors.js";
 import type { Flushable } from "./flush-queue.js";
 import type { EngineCounters } from "./metrics.js";
@@ -32,6 +32,15 @@ export interface EngineSocketEvents {
   error: [err: Error];
 }
 
+/**
+ * The layer above a session (the Socket.IO server's client), called before the `message` and `close`
+ * listeners: see `EngineSocket.attachHandler`.
+ */
+export interface SessionHandler {
+  onSessionMessage(data: MessageData): void;
+  onSessionClose(reason: CloseReason, description?: unknown): void;
+}
+
 /** What a session needs from its server. */
 export interface SessionHost {
   readonly options: ResolvedOptions;
@@ -61,7 +70,7 @@ const FLUSH_SCHEDULED = 1;
  * bounds what a client that does not read may hold. What a flush writes (the close packet while closing, a
  * noop releasing a poll during an upgrade) is the session's business: {@link flush}.
  */
-export abstract class SessionOutbox extends EventEmitter<EngineSocketEvents> implements Flushable {
+export abstract class SessionOutbox extends LazyEventEmitter<EngineSocketEvents> implements Flushable {
   transport: Transport;
   readyState: ReadyState = "opening";
   protected readonly host: SessionHost;

@@ -1,11 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import { type Packet, PROTOCOL_VERSION } from "./parser/index.js";
 import { PROTOCOL_V3 } from "./parser/v3.js";
+import { endSlowConsumer } from "./close-hint.js";
 import type { CloseReason } from "./errors.js";
 import { HandshakeRequest } from "./handshake-request.js";
 import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
 import type { OutgoingPacket } from "./outgoing.js";
-import { type MessageData, type SessionHost, SessionOutbox } from "./session-outbox.js";
+import { type MessageData, type SessionHandler, type SessionHost, SessionOutbox } from "./session-outbox.js";
 import type { TimerEntry } from "./timer-list.js";
 import type { Transport, TransportHandler } from "./transports/transport.js";
 
@@ -14,6 +15,7 @@ export type {
   MessageData,
   ReadyState,
   SendOptions,
+  SessionHandler,
   SessionHost,
 } from "./session-outbox.js";
 
@@ -74,6 +76,8 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
   private closeReason: CloseReason | undefined = undefined;
   /** The one one-off timer a session may hold: `connectTimeout` until the first message, then `closeTimeout`. */
   private stateTimer: unknown = undefined;
+  /** The layer above, called before the listeners (see {@link attachHandler}). */
+  private handler: SessionHandler | undefined = undefined;
 
   /** @internal Sessions are created by `EngineServer`. */
   constructor(
@@ -99,6 +103,15 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
   get request(): IncomingMessage {
     if (this.requestMessage === undefined) this.requestMessage = this.handshake.toIncomingMessage();
     return this.requestMessage;
+  }
+
+  /**
+   * Gives this session one handler for its messages and its close, called before the `message` and
+   * `close` listeners. For the layer above (the Socket.IO server): unlike listeners, it costs no
+   * listener table per session. Replaces any earlier one.
+   */
+  attachHandler(handler: SessionHandler): void {
+    this.handler = handler;
   }
 
   /** Engine.IO protocol revision of the client: 4, or 3 for an `EIO=3` client admitted by `allowEIO3`. */
@@ -151,6 +164,7 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
   releaseRequest(): void {
     if (this.requestMessage === undefined) return;
     this.handshake.keepExtras(this.requestMessage);
+    this.handshake.compact();
     this.requestMessage = undefined;
   }
 
@@ -208,6 +222,7 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
           this.host.options.clock.clearTimeout(this.stateTimer);
           this.stateTimer = undefined;
         }
+        this.handler?.onSessionMessage(packet.data as MessageData);
         this.emit("message", packet.data as MessageData);
         break;
       case "pong":
@@ -364,9 +379,11 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
     else this.host.pingTimers.remove(this);
     this.clearStateTimer();
     this.cancelUpgrade();
-    this.transport.close(reason === "slow consumer" || reason === "ping timeout");
+    if (reason === "slow consumer") endSlowConsumer(this.transport, this.host.options);
+    else this.transport.close(reason === "ping timeout");
     this.takeQueued();
     this.host.onSessionClose(this);
+    this.handler?.onSessionClose(reason, description);
     this.emit("close", reason, description);
   }
 

@@ -63,4 +63,40 @@ describe("engine client ↔ volley EngineServer", () => {
       }
     });
   }
+
+  test("polling: a burst of 2,500 messages leaves in bodies of at most 1,000 packets (maxPacketsPerPayload)", async () => {
+    const http = createServer();
+    const engine = new EngineServer({ pingInterval: 50, pingTimeout: 5000 });
+    engine.attach(http);
+    http.listen(0, "127.0.0.1");
+    await once(http, "listening");
+    const { port } = http.address() as AddressInfo;
+    const sessionP = new Promise<EngineSocket>((resolve) => engine.on("connection", resolve));
+    const client = new EngineClient(`http://127.0.0.1:${port}`, { transports: ["polling"] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once("open", resolve);
+        client.once("error", reject);
+      });
+      const session = await sessionP;
+      const received: string[] = [];
+      const all = new Promise<void>((resolve, reject) => {
+        session.on("message", (data: string) => {
+          received.push(data);
+          if (received.length === 2500) resolve();
+        });
+        session.on("close", (reason: string) => reject(new Error(`session closed: ${reason}`)));
+      });
+      for (let i = 0; i < 2500; i++) client.send(String(i));
+      await all;
+      assert.deepEqual(
+        received,
+        Array.from({ length: 2500 }, (_, i) => String(i)),
+      );
+    } finally {
+      client.close();
+      await engine.close();
+      http.close();
+    }
+  });
 });

@@ -34,14 +34,29 @@ function tooDeepToEncode(): ProtocolError {
 export function hasBinary(value: unknown, depth = 0): boolean {
   if (typeof value !== "object" || value === null) return false;
   if (depth >= MAX_DEPTH) throw tooDeepToEncode();
-  if (isBinary(value)) return true;
+  return containerHasBinary(value, depth);
+}
+
+// The walk over an event's arguments runs on every emit: children that are not objects (most of a JSON
+// payload: strings, numbers) are skipped by a `typeof` before any call or own-property check.
+function containerHasBinary(value: object, depth: number): boolean {
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (hasBinary(value[i], depth + 1)) return true;
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === "object" && child !== null && hasBinary(child, depth + 1)) return true;
+    }
     return false;
   }
+  if (isBinary(value)) return true;
   if (hasToJSON(value)) return hasBinary(value.toJSON(), depth + 1);
   for (const key in value) {
-    if (Object.hasOwn(value, key) && hasBinary((value as Record<string, unknown>)[key], depth + 1))
+    const child: unknown = (value as Record<string, unknown>)[key];
+    if (
+      typeof child === "object" &&
+      child !== null &&
+      Object.hasOwn(value, key) &&
+      hasBinary(child, depth + 1)
+    )
       return true;
   }
   return false;

@@ -288,6 +288,16 @@ describe("Decoder", () => {
     assertProtocolError(() => new Decoder({ maxDepth: 1 }).add('0{"a":{}}'), "TOO_DEEP");
   });
 
+  test("the bracket count only bounds the depth: more brackets than maxDepth, side by side, still pass", () => {
+    const d = new Decoder({ maxDepth: 3 });
+    // 6 opening brackets, 2 levels deep: past the count, the exact pass decides.
+    assert.ok(d.add(`2["x",[],{},[{}],"pad"]`));
+    assert.ok(d.add(`2["x",${"[],".repeat(5000)}{}]`));
+    // Exactly maxDepth openers nested in a long text: within the limit without the exact pass.
+    assert.ok(d.add(`2["${"y".repeat(100)}",[{"a":1}]]`));
+    assertProtocolError(() => d.add(`2["${"y".repeat(100)}",[{"a":[]}]]`), "TOO_DEEP");
+  });
+
   test("the default parser object exposes both classes", () => {
     assert.equal(parser.Encoder, Encoder);
     assert.equal(parser.Decoder, Decoder);

@@ -1,24 +1,25 @@
 // Where the Redis adapter keeps the copies of its sockets' sessions (the shared `SessionSnapshots` of the
 // cluster layer decides when): in the session store, through the adapter's ordered sender. Live copies
 // live twice maxDisconnectionDuration (refreshed after it), the disconnected state maxDisconnectionDuration.
-import { encodeFrame, type OrderedSender, type SnapshotSink } from "volley";
-import type { SessionStore, StoredSession } from "./session-store.js";
+import {
+  encodeFrame,
+  encodeSessionRecord,
+  type OrderedSender,
+  type SessionRecord,
+  type SnapshotSink,
+} from "volley";
+import type { SessionStore } from "./session-store.js";
 
 export function redisSnapshotSink(
   store: SessionStore,
   sender: OrderedSender,
   ttl: number,
   report: (err: unknown) => void,
-): SnapshotSink<StoredSession> {
+): SnapshotSink<SessionRecord> {
   return {
     writeLive(pid, session) {
-      let frame: Buffer;
-      try {
-        frame = encodeFrame(session);
-      } catch (err) {
-        report(err);
-        return;
-      }
+      const frame = encodeSessionRecord(session, report);
+      if (!frame) return;
       sender.send(undefined, () => store.write(pid, true, frame, 2 * ttl)).catch(report);
     },
     writeSaved(pid, session) {

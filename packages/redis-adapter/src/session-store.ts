@@ -5,9 +5,7 @@
 // it. A disconnected socket's session is written with live = "0" and a TTL of
 // maxDisconnectionDuration. Writes are conditional on ownership, so a slow node can never
 // overwrite a session another node has already restored.
-import type { Room } from "volley";
 import type { Channels } from "./channels.js";
-import { RedisAdapterError } from "./errors.js";
 import { LuaScript } from "./lua-script.js";
 import type { RedisClient } from "./redis-client.js";
 
@@ -36,41 +34,6 @@ if v[2] == '1' and v[1] ~= ARGV[1] then return { v[1], '1' } end
 redis.call('DEL', KEYS[1])
 return { v[1], v[2], v[3] }
 `);
-
-/** The fields of a session kept in Redis (in the hash's `frame`). */
-export interface StoredSession {
-  sid: string;
-  /** Rooms besides the socket's own. */
-  rooms: Room[];
-  data: unknown;
-  /** Stream position when the socket connected, for clients that never received a logged packet. */
-  offset: string;
-}
-
-/**
- * Checks a decoded session frame.
- * @throws RedisAdapterError `MALFORMED_MESSAGE`.
- */
-export function validateSession(value: unknown): StoredSession {
-  const s = value as Partial<StoredSession> | null;
-  if (
-    typeof s !== "object" ||
-    s === null ||
-    typeof s.sid !== "string" ||
-    !Array.isArray(s.rooms) ||
-    !isRoomArray(s.rooms) ||
-    typeof s.offset !== "string"
-  ) {
-    throw new RedisAdapterError("MALFORMED_MESSAGE", "malformed session in Redis");
-  }
-  return s as StoredSession;
-}
-
-function isRoomArray(rooms: unknown[]): boolean {
-  return rooms.every(
-    (room) => typeof room === "string" || (typeof room === "number" && Number.isFinite(room)),
-  );
-}
 
 /** What {@link SessionStore.take} found. */
 export type TakeResult =

@@ -8,9 +8,11 @@ import { type Packet, PacketType } from "@volley/protocol";
 import { type AdapterHost, hostFor } from "./adapter-host.js";
 import { fanOut, inAny } from "./fan-out.js";
 import type { Handshake } from "./handshake.js";
+import { RoomsView, SocketRoomsView } from "./membership-views.js";
 import type { ClusterMetricsSnapshot } from "./metrics-snapshot.js";
 import type { Namespace } from "./namespace.js";
 import { type LogEntry, RecoveryLog } from "./recovery-log.js";
+import { Joined, Left, RoomMembership } from "./room-membership.js";
 import type { Socket } from "./socket.js";
 
 /** A room name: a string or a number (`io.to(42)`); `42` and `"42"` are two rooms, as in Socket.IO. */
@@ -85,17 +87,22 @@ interface StoredSession {
 
 /**
  * The documented adapter interface, implemented in memory. Override the methods to scale out;
- * every method may return a promise. Rooms are `Map<room, Set<id>>` both ways, so a broadcast walks
- * the members of its rooms, never every socket.
+ * every method may return a promise. Membership is kept both ways (room-membership.ts), so a broadcast
+ * walks the members of its rooms, never every socket; a socket's own room costs no Set.
  */
 export class Adapter extends EventEmitter {
   readonly nsp: Namespace;
   /** What the server gives this adapter: the only way an adapter reaches the namespace and its sockets. */
   protected readonly host: AdapterHost;
-  /** room → ids of its members. A socket is always in the room named by its own id. */
-  readonly rooms: Map<Room, Set<SocketId>> = new Map();
-  /** socket id → its rooms. */
-  readonly sids: Map<SocketId, Set<Room>> = new Map();
+  /** Who is in which room: change it through `addAll`, `del` and `delAll`. */
+  protected readonly membership = new RoomMembership();
+  /**
+   * room → ids of its members (read-only; each Set is a copy made on access). A socket is in the room
+   * named by its own id.
+   */
+  readonly rooms: ReadonlyMap<Room, ReadonlySet<SocketId>> = new RoomsView(this.membership);
+  /** socket id → its rooms (read-only; each Set is a copy made on access). */
+  readonly sids: ReadonlyMap<SocketId, ReadonlySet<Room>> = new SocketRoomsView(this.membership);
   /** Recovery log; present only when `connectionStateRecovery` is enabled. */
   readonly log: RecoveryLog | undefined;
   /** Sessions of recently disconnected sockets, by private id; insertion order = expiry order. */
@@ -145,45 +152,31 @@ export class Adapter extends EventEmitter {
 
   /** Adds a socket to rooms. */
   addAll(id: SocketId, rooms: Set<Room>): Promise<void> | void {
-    let own = this.sids.get(id);
-    if (!own) {
-      own = new Set();
-      this.sids.set(id, own);
-    }
     for (const room of rooms) {
-      own.add(room);
-      let members = this.rooms.get(room);
-      if (!members) {
-        members = new Set();
-        this.rooms.set(room, members);
-        this.emit("create-room", room);
-      }
-      if (!members.has(id)) {
-        members.add(id);
-        this.emit("join-room", room, id);
-      }
+      const joined = this.membership.join(id, room);
+      if (joined === Joined.Already) continue;
+      if (joined === Joined.CreatedRoom) this.emit("create-room", room);
+      this.emit("join-room", room, id);
     }
   }
 
   /** Removes a socket from one room. */
   del(id: SocketId, room: Room): Promise<void> | void {
-    this.sids.get(id)?.delete(room);
     this.leaveRoom(room, id);
   }
 
   /** Removes a socket from all its rooms. */
   delAll(id: SocketId): void {
-    const own = this.sids.get(id);
-    if (!own) return;
-    for (const room of own) this.leaveRoom(room, id);
-    this.sids.delete(id);
+    if (!this.membership.hasSocket(id)) return;
+    this.membership.forEachRoomOf(id, (room) => this.leaveRoom(room, id));
+    this.membership.forget(id);
   }
 
   private leaveRoom(room: Room, id: SocketId): void {
-    const members = this.rooms.get(room);
-    if (!members?.delete(id)) return;
+    const left = this.membership.leave(id, room);
+    if (left === Left.NotMember) return;
     this.emit("leave-room", room, id);
-    if (members.size === 0 && this.rooms.delete(room)) this.emit("delete-room", room);
+    if (left === Left.DeletedRoom) this.emit("delete-room", room);
   }
 
   /**
@@ -204,7 +197,7 @@ export class Adapter extends EventEmitter {
     if (logged && log) {
       log.append(logged, [...opts.rooms], opts.except ? [...opts.except] : [], prepared.bytes);
     }
-    fanOut(this.host.sockets, this, opts, {
+    fanOut(this.host.sockets, this.membership, opts, {
       packets: prepared.packets,
       data: packet.data as unknown[],
       volatile: flags?.volatile === true,
@@ -232,7 +225,7 @@ export class Adapter extends EventEmitter {
   protected deliver(packet: Packet, opts: BroadcastOptions): number {
     packet.nsp = this.host.name;
     const prepared = this.host.prepare(packet, opts.flags?.compress);
-    return fanOut(this.host.sockets, this, opts, {
+    return fanOut(this.host.sockets, this.membership, opts, {
       packets: prepared.packets,
       data: packet.data as unknown[],
       volatile: opts.flags?.volatile === true,
@@ -249,7 +242,7 @@ export class Adapter extends EventEmitter {
     packet.nsp = this.host.name;
     packet.id = this.host.nextAckId();
     const prepared = this.host.prepare(packet, opts.flags?.compress);
-    return fanOut(this.host.sockets, this, opts, {
+    return fanOut(this.host.sockets, this.membership, opts, {
       packets: prepared.packets,
       data: packet.data as unknown[],
       volatile: opts.flags?.volatile === true,
@@ -268,7 +261,7 @@ export class Adapter extends EventEmitter {
 
   /** Rooms of a socket. */
   socketRooms(id: SocketId): Set<Room> | undefined {
-    return this.sids.get(id);
+    return this.membership.roomsOf(id);
   }
 
   /** Matching sockets: local `Socket` objects here; other servers return `SocketDetails`. */
@@ -367,20 +360,21 @@ export class Adapter extends EventEmitter {
     const sockets = this.host.sockets;
     const except = opts.except && opts.except.size > 0 ? opts.except : undefined;
     if (opts.rooms.size === 0) {
-      for (const socket of sockets.values()) if (!except || !inAny(this, socket.id, except)) fn(socket);
+      for (const socket of sockets.values())
+        if (!except || !inAny(this.membership, socket.id, except)) fn(socket);
       return;
     }
     // One room needs no de-duplication; several share a `seen` set.
     const seen = opts.rooms.size > 1 ? new Set<SocketId>() : undefined;
     for (const room of opts.rooms) {
-      const members = this.rooms.get(room);
+      const members = this.membership.membersOf(room);
       if (!members) continue;
       for (const id of members) {
         if (seen) {
           if (seen.has(id)) continue;
           seen.add(id);
         }
-        if (except && inAny(this, id, except)) continue;
+        if (except && inAny(this.membership, id, except)) continue;
         const socket = sockets.get(id);
         if (socket) fn(socket);
       }

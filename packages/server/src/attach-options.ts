@@ -17,6 +17,7 @@ export const CONSTRUCTION_ONLY = [
   "parser",
   "decoder",
   "connectionStateRecovery",
+  "exactlyOnce",
   "cleanupEmptyChildNamespaces",
   "maxChildNamespaces",
   "metrics",

@@ -1,5 +1,6 @@
 // One Engine.IO session: decodes its messages into packets, routes them to the socket of each
 // namespace, and writes packets back. A malformed packet closes this session only ("parse error").
+import { type CloseHint, sendHint } from "@volley/engine";
 import { type DecoderLike, type EncoderLike, type Packet, PacketType, ProtocolError } from "@volley/protocol";
 import type { DisconnectReason } from "./disconnect-reason.js";
 import type { EngineSession, PreparedPacket } from "./engine-contract.js";
@@ -8,24 +9,6 @@ import type { Server } from "./server.js";
 import type { Socket } from "./socket.js";
 import { debug, debugPacket, logPacket } from "./debug.js";
 import { LEGACY_ENGINE_PROTOCOL, LegacyConnectEncoder, parseLegacyNamespace } from "./socketio-v2-compat.js";
-
-const kClient = Symbol("volley.server.client");
-
-function clientOf(conn: unknown): Client {
-  return (conn as Record<symbol, Client>)[kClient]!;
-}
-
-function onConnMessage(this: unknown, data: string | Buffer): void {
-  clientOf(this)._ondata(data);
-}
-
-function onConnError(): void {
-  // The engine reports the close that follows; the error itself needs no action here.
-}
-
-function onConnClose(this: unknown, reason: string, description?: unknown): void {
-  clientOf(this)._onclose(reason, description);
-}
 
 function connectTimedOut(client: Client): void {
   client._onConnectTimeout();
@@ -43,10 +26,10 @@ export class Client {
   /** The server's encoder, or for a Socket.IO v2-era client (Engine.IO 3) one that speaks its CONNECT. */
   private readonly encoder: EncoderLike;
   /**
-   * Connected sockets, one per namespace. A client is in one or a few namespaces: a short array (created
-   * on the first connect, exactly sized) costs far less per connection than a Map and is searched as fast.
+   * Connected sockets, one per namespace. A client is in one namespace, or a few: the socket itself while
+   * it is the only one (no container per connection), a short array beyond (searched as fast as a Map).
    */
-  private sockets: Socket[] | undefined;
+  private sockets: Socket | Socket[] | undefined;
   /** Namespaces whose CONNECT is being processed (middlewares may be async); created on demand. */
   private connecting: Set<string> | undefined;
   private connectTimer: unknown;
@@ -60,11 +43,8 @@ export class Client {
     this.decoder = new server._parser.Decoder(server._decoderOptions);
     const legacy = conn.protocol === LEGACY_ENGINE_PROTOCOL;
     this.encoder = legacy ? new LegacyConnectEncoder(server._encoder) : server._encoder;
-    // Shared listeners that find this client on the session: no closures per connection.
-    (conn as unknown as Record<symbol, Client>)[kClient] = this;
-    conn.on("message", onConnMessage);
-    conn.on("error", onConnError);
-    conn.on("close", onConnClose);
+    // The session calls this client directly: no closures, no listener table per connection.
+    conn.attachHandler(this);
     // Socket.IO's connectTimeout: a session that joins no namespace in time is closed.
     this.connectTimer = server._clock.setTimeout(connectTimedOut, server._connectTimeout, this);
     // A v2-era client is in the main namespace without asking (it never sends that CONNECT).
@@ -79,6 +59,16 @@ export class Client {
 
   get id(): string {
     return this.conn.id;
+  }
+
+  /** @internal The session's message (see `attachHandler`). */
+  onSessionMessage(data: string | Buffer): void {
+    this._ondata(data);
+  }
+
+  /** @internal The session closed. */
+  onSessionClose(reason: string, description?: unknown): void {
+    this._onclose(reason, description);
   }
 
   /** @internal */
@@ -164,8 +154,10 @@ export class Client {
   /** @internal */
   _addSocket(socket: Socket): void {
     const sockets = this.sockets;
-    if (sockets === undefined) this.sockets = [socket];
-    else {
+    if (sockets === undefined) this.sockets = socket;
+    else if (!Array.isArray(sockets)) {
+      this.sockets = sockets.nsp.name === socket.nsp.name ? socket : [sockets, socket];
+    } else {
       const i = sockets.findIndex((s) => s.nsp.name === socket.nsp.name);
       if (i < 0) sockets.push(socket);
       else sockets[i] = socket;
@@ -179,22 +171,29 @@ export class Client {
   /** @internal */
   _remove(socket: Socket): void {
     const sockets = this.sockets;
-    const i = sockets === undefined ? -1 : sockets.indexOf(socket);
+    if (!Array.isArray(sockets)) {
+      if (sockets === socket) this.sockets = undefined;
+      return;
+    }
+    const i = sockets.indexOf(socket);
     if (i < 0) return;
-    if (sockets!.length === 1) this.sockets = undefined;
-    else sockets!.splice(i, 1);
+    sockets.splice(i, 1);
+    if (sockets.length === 1) this.sockets = sockets[0];
   }
 
   private socketOf(nsp: string): Socket | undefined {
     const sockets = this.sockets;
     if (sockets === undefined) return undefined;
+    if (!Array.isArray(sockets)) return sockets.nsp.name === nsp ? sockets : undefined;
     for (let i = 0; i < sockets.length; i++) if (sockets[i]!.nsp.name === nsp) return sockets[i];
     return undefined;
   }
 
   /** The connected sockets, copied: leaving removes entries while the caller walks them. */
   private socketList(): Socket[] {
-    return this.sockets === undefined ? [] : this.sockets.slice();
+    const sockets = this.sockets;
+    if (sockets === undefined) return [];
+    return Array.isArray(sockets) ? sockets.slice() : [sockets];
   }
 
   /** @internal Encodes and sends one packet (acks, CONNECT replies, single-socket emits). */
@@ -259,9 +258,9 @@ export class Client {
     return this.conn.writable && this.conn.bufferedBytes === 0;
   }
 
-  /** @internal Sends an Engine.IO noop carrying `hint` (graceful close: when to reconnect). */
-  _advise(hint: string): void {
-    if (!this.closed && this.conn.readyState === "open") this.conn.sendNoop(hint);
+  /** @internal Sends a close hint (an Engine.IO noop): why the server is about to close, when to come back. */
+  _advise(hint: CloseHint): void {
+    if (!this.closed && this.conn.readyState === "open") sendHint(this.conn, hint);
   }
 
   /** @internal Acknowledgements the server awaits from this client, all namespaces together. */
@@ -285,6 +284,19 @@ export class Client {
     this.close();
   }
 
+  /**
+   * @internal The client came back on another connection, naming this one's exactly-once session, while
+   * this one still looks open (a polling client, or a silent network loss): it is gone for the client.
+   * Its sockets leave now with "transport close", so their sessions are kept and can be recovered.
+   */
+  _supersede(): void {
+    if (this.closed || this.failReason) return;
+    this.failReason = "transport close";
+    for (const socket of this.socketList()) socket._onclose("transport close");
+    this.sockets = undefined;
+    this.conn.close();
+  }
+
   /** Closes the session; its sockets see "forced server close". */
   private close(): void {
     if (this.closed) return;
@@ -299,13 +311,18 @@ export class Client {
 
   /** @internal A socket sent events faster than `eventRateLimit`: drop (nothing to do) or disconnect. */
   _overEventRate(settings: EventRateSettings): void {
-    if (settings.onExceeded === "disconnect") this.cutOff("event rate exceeded", new Error(settings.message));
+    if (settings.onExceeded === "disconnect")
+      this.cutOff("event rate exceeded", new Error(settings.message), settings.reconnectAfter);
   }
 
-  /** Closes this connection for what its peer did: each socket gets `err`, then `reason`. */
-  private cutOff(reason: DisconnectReason, err: Error): void {
+  /**
+   * Closes this connection for what its peer did: each socket gets `err`, then `reason`; the client is told
+   * both first (a close hint), with the wait advised before it reconnects (ms, 0 for none).
+   */
+  private cutOff(reason: DisconnectReason, err: Error, reconnectAfter = 0): void {
     if (this.closed || this.failReason) return;
     this.failReason = reason;
+    this._advise({ reason, message: err.message, reconnectAfter: reconnectAfter || undefined });
     for (const socket of this.socketList()) socket._onerror(err);
     this.conn.close();
   }

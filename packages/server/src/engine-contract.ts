@@ -32,6 +32,11 @@ export interface EngineSession {
   /** A noop packet with a payload (the graceful-close reconnect hint). */
   sendNoop(data: string): unknown;
   close(): unknown;
+  /** One handler for messages and the close, called before listeners (no listener table per session). */
+  attachHandler(handler: {
+    onSessionMessage(data: string | Buffer): void;
+    onSessionClose(reason: string, description?: unknown): void;
+  }): void;
   on(event: "message", listener: (data: string | Buffer) => void): unknown;
   on(event: "close", listener: (reason: string, description?: unknown) => void): unknown;
   on(event: "error", listener: (err: Error) => void): unknown;

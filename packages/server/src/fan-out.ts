@@ -5,10 +5,12 @@ import type { BroadcastOptions, Room, SocketId } from "./adapter.js";
 import type { PreparedPacket } from "./engine-contract.js";
 import type { Socket } from "./socket.js";
 
-/** Room membership both ways: room → members, socket → rooms. */
+/** Room membership as the fan-out reads it (an adapter's `RoomMembership`). */
 export interface Membership {
-  readonly rooms: ReadonlyMap<Room, ReadonlySet<SocketId>>;
-  readonly sids: ReadonlyMap<SocketId, ReadonlySet<Room>>;
+  /** The members of a room (undefined when empty). */
+  membersOf(room: Room): Iterable<SocketId> | undefined;
+  /** Whether a socket is in a room. */
+  isIn(id: SocketId, room: Room): boolean;
 }
 
 /** A packet prepared once, and how to send it. */
@@ -44,7 +46,7 @@ export function fanOut(
   // One room needs no de-duplication; several share a `seen` set.
   const seen = opts.rooms.size > 1 ? new Set<SocketId>() : undefined;
   for (const room of opts.rooms) {
-    const members = membership.rooms.get(room);
+    const members = membership.membersOf(room);
     if (!members) continue;
     for (const id of members) {
       if (seen) {
@@ -63,9 +65,7 @@ export function fanOut(
 
 /** Whether socket `id` is in any of `rooms`. */
 export function inAny(membership: Membership, id: SocketId, rooms: ReadonlySet<Room>): boolean {
-  const own = membership.sids.get(id);
-  if (!own) return false;
-  for (const room of rooms) if (own.has(room)) return true;
+  for (const room of rooms) if (membership.isIn(id, room)) return true;
   return false;
 }
 

@@ -4,9 +4,10 @@
 // recoverable reason: with connection-state recovery their sessions stay in the adapter (in Redis with the
 // Redis adapter), so a client that reconnects to another node recovers.
 //
-// The hint is an Engine.IO noop packet with a JSON payload, `6{"reconnectAfter":1234}`: official
-// engine.io-client / socket.io-client ignore noop packets (test/graceful-close.test.ts checks it against
-// them); the Volley client waits that long before its next reconnection attempt.
+// The hint is a close hint (`@volley/engine`'s close-hint.ts), an Engine.IO noop packet with a JSON payload,
+// `6{"reason":"server shutting down","reconnectAfter":1234}`: official engine.io-client / socket.io-client
+// ignore noop packets (test/graceful-close.test.ts checks it against them); the Volley client waits that long
+// before its next reconnection attempt.
 import type { Clock } from "@volley/engine";
 import type { Client } from "./client.js";
 
@@ -29,9 +30,6 @@ export interface CloseOptions {
   /** `true` (defaults) or options: a graceful shutdown. Default: an immediate close, as Socket.IO's. */
   graceful?: GracefulCloseOptions | boolean;
 }
-
-/** The key of the hint in the noop payload (read by the Volley client's Manager). */
-export const RECONNECT_AFTER = "reconnectAfter";
 
 interface Resolved {
   reconnectWindow: number;
@@ -75,7 +73,7 @@ export async function closeGracefully(
   const o = resolve(options);
   for (const client of clients) {
     const delay = Math.floor(o.random() * o.reconnectWindow);
-    client._advise(`{"${RECONNECT_AFTER}":${delay}}`);
+    client._advise({ reason: "server shutting down", reconnectAfter: delay });
   }
   // Acknowledgements in flight: wait until none is pending, at most ackTimeout.
   const deadline = clock.now() + o.ackTimeout;

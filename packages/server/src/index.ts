@@ -25,6 +25,15 @@ export {
 } from "./broadcast-operator.js";
 export { type ClusterChannel, ClusterAdapter } from "./cluster-adapter.js";
 export { ClusterNode } from "./cluster-node.js";
+export { LoggedClusterAdapter } from "./logged-cluster-adapter.js";
+export {
+  type RecoveryBackend,
+  type SessionRecord,
+  type TakenSession,
+  encodeSessionRecord,
+  toSessionRecord,
+} from "./cluster/logged-recovery.js";
+export type { LoggedBroadcast, LogRead } from "./cluster/pending-restores.js";
 export {
   ClusterAdapterError,
   type ClusterAdapterErrorCode,

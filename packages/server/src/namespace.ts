@@ -8,6 +8,7 @@ import {
 } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { SERVER_SIDE_RESERVED } from "./disconnect-reason.js";
+import { ExactlyOnceSessions } from "./exactly-once-session.js";
 import type { Server } from "./server.js";
 import { type PreviousSession, Socket } from "./socket.js";
 import {
@@ -63,6 +64,7 @@ export class Namespace<
   /** @internal */
   _fns: NamespaceMiddleware<Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>[] = [];
   private ids = 0;
+  private exactlyOnce: ExactlyOnceSessions | undefined;
 
   // biome-ignore lint/suspicious/noExplicitAny: see `server`
   constructor(server: Server<any, any, any, any>, name: string) {
@@ -92,6 +94,20 @@ export class Namespace<
     const id = this.ids;
     this.ids = id >= Number.MAX_SAFE_INTEGER ? 0 : id + 1;
     return id;
+  }
+
+  /** @internal The exactly-once sessions, created on first use; undefined when the server has them off. */
+  _exactlyOnceSessions(): ExactlyOnceSessions | undefined {
+    const limits = this.server._exactlyOnce;
+    const recovery = this.server._recovery;
+    if (!limits || !recovery) return undefined;
+    this.exactlyOnce ??= new ExactlyOnceSessions(
+      limits,
+      this.server._clock,
+      recovery.maxDisconnectionDuration,
+      recovery.now,
+    );
+    return this.exactlyOnce;
   }
 
   /** Adds a middleware run for every socket connecting to this namespace. */
@@ -236,7 +252,14 @@ export class Namespace<
   /** @internal A client asks to join: restore or create its socket, run middlewares, connect. */
   _add(client: Client, auth: Record<string, unknown>): void {
     const recovery = this.server._recovery;
+    // Exactly-once is asked for in the CONNECT payload, like `pid`: not part of the application's auth.
+    const exactlyOnce = this.server._exactlyOnce !== undefined && auth.exactlyOnce === true;
+    if (exactlyOnce) {
+      auth = { ...auth };
+      delete auth.exactlyOnce;
+    }
     const pid = auth.pid;
+    if (exactlyOnce && typeof pid === "string") this._exactlyOnceSessions()?.supersede(pid);
     if (recovery && typeof pid === "string") {
       this.server._counters.recoveryAttempts++;
       const offset = typeof auth.offset === "string" ? auth.offset : undefined;
@@ -248,13 +271,13 @@ export class Namespace<
         .catch(() => null)
         .then((session) => {
           if (!client._isOpen()) return this._refused();
-          if (!session) return this.admit(new Socket(this, client, cleanAuth), false);
+          if (!session) return this.admit(new Socket(this, client, cleanAuth, undefined, exactlyOnce), false);
           const previous: PreviousSession = { ...session, missedPackets: session.missedPackets };
-          this.admit(new Socket(this, client, cleanAuth, previous), recovery.skipMiddlewares);
+          this.admit(new Socket(this, client, cleanAuth, previous, exactlyOnce), recovery.skipMiddlewares);
         });
       return;
     }
-    this.admit(new Socket(this, client, auth), false);
+    this.admit(new Socket(this, client, auth, undefined, exactlyOnce), false);
   }
 
   private admit(

@@ -18,6 +18,11 @@ export interface EventRateLimitOptions {
    * handlers; an event that asked for an acknowledgement gets no reply (the client's ack timeout fires).
    */
   onExceeded?: EventRatePolicy;
+  /**
+   * With `"disconnect"`: milliseconds the client is advised to wait before reconnecting, sent in the close
+   * hint (the Volley client waits at least that long; other clients ignore it). 0: no advice. Default 5000.
+   */
+  reconnectAfter?: number;
 }
 
 /** Resolved settings, shared by every socket of a server. */
@@ -28,6 +33,8 @@ export interface EventRateSettings {
   readonly clock: Clock;
   /** The error a breach reports, built once. */
   readonly message: string;
+  /** The advised wait before reconnecting (ms), 0 for none. */
+  readonly reconnectAfter: number;
 }
 
 export function resolveEventRate(
@@ -40,8 +47,13 @@ export function resolveEventRate(
   const onExceeded = opt?.onExceeded ?? "disconnect";
   if (onExceeded !== "drop" && onExceeded !== "disconnect")
     throw new TypeError(`option eventRateLimit.onExceeded must be "drop" or "disconnect"`);
+  const reconnectAfter = opt?.reconnectAfter ?? 5000;
+  if (typeof reconnectAfter !== "number" || !(reconnectAfter >= 0) || !Number.isFinite(reconnectAfter))
+    throw new TypeError(
+      `option eventRateLimit.reconnectAfter must be a finite number ≥ 0 (got ${String(reconnectAfter)})`,
+    );
   const message = `incoming events exceed eventRateLimit (${rate}/s, burst ${burst})`;
-  return { rate, burst, onExceeded, clock, message };
+  return { rate, burst, onExceeded, clock, message, reconnectAfter: Math.floor(reconnectAfter) };
 }
 
 /** One socket's bucket: two numbers, no timer (refilled lazily from the clock on each take). */

@@ -22,7 +22,12 @@ const FILES: Record<string, string> = {
   "socket.io.js.map": "volley.js.map",
   "socket.io.min.js.map": "volley.min.js.map",
   "socket.io.esm.min.js.map": "volley.esm.min.js.map",
+  // The exactly-once add-on (`io.exactlyOnce`), loaded after one of the global builds.
+  "socket.io.exactly-once.js": "volley.exactly-once.min.js",
 };
+// Shared connection (`@volley/client/shared`): the tab bundle and the SharedWorker script beside it.
+FILES["socket.io.shared.min.js"] = "volley.shared.min.js";
+FILES["socket.io.shared-worker.js"] = "volley.shared-worker.min.js";
 
 const COMPRESS: Record<Coding, (body: Buffer) => Promise<Buffer>> = {
   br: (body) =>

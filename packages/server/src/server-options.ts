@@ -2,6 +2,7 @@
 import type { EngineServerOptions, HttpHardeningOptions } from "@volley/engine";
 import type { DecoderOptions, Parser } from "@volley/protocol";
 import type { AdapterConstructor } from "./adapter.js";
+import type { ExactlyOnceOptions } from "./processed-acks.js";
 import type { EventRateLimitOptions } from "./rate-limiter.js";
 import type { MetricsOptions } from "./prometheus.js";
 
@@ -35,6 +36,12 @@ export interface ServerOptions extends Omit<EngineServerOptions, "path" | "conne
   decoder?: DecoderOptions;
   /** Enables connection-state recovery (`true` = defaults). Default off. */
   connectionStateRecovery?: ConnectionStateRecoveryOptions | boolean;
+  /**
+   * Exactly-once processing of acknowledged emits within the recovery window, for clients that ask for it
+   * (`@volley/client/exactly-once`); needs `connectionStateRecovery`. `false` refuses it. Default
+   * `{ maxEmits: 1000, maxBytes: 262144 }` per session.
+   */
+  exactlyOnce?: ExactlyOnceOptions | boolean;
   /**
    * Remove a dynamic child namespace (created by `io.of(regex | fn)`) when its last socket leaves or its
    * only join is refused. Default `true` (Socket.IO's default is `false`): names chosen by clients must

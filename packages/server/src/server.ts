@@ -28,6 +28,7 @@ import { collectMetrics, ServerCounters } from "./metrics.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
 import { type ExtendedError, Namespace } from "./namespace.js";
 import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import { type ExactlyOnceLimits, resolveExactlyOnce } from "./processed-acks.js";
 import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
 import type { EventRateSettings } from "./rate-limiter.js";
 import { ClientBundle } from "./serve-client.js";
@@ -73,6 +74,8 @@ export class Server<
   _adapterConstructor: AdapterConstructor;
   /** @internal */
   readonly _recovery: RecoverySettings | undefined;
+  /** @internal Bounds of exactly-once sessions; undefined when off (or recovery is). */
+  readonly _exactlyOnce: ExactlyOnceLimits | undefined;
   /** @internal */
   _connectTimeout: number;
   /** @internal What the server layer counts (see {@link metrics}). */
@@ -115,6 +118,8 @@ export class Server<
     this._decoderOptions = opts.decoder;
     this._adapterConstructor = opts.adapter ?? Adapter;
     this._recovery = resolveRecovery(opts.connectionStateRecovery);
+    const exactlyOnce = resolveExactlyOnce(opts.exactlyOnce, positive);
+    this._exactlyOnce = this._recovery && exactlyOnce;
     this._childNamespaces = new ChildNamespaceRegistry({
       cleanup: opts.cleanupEmptyChildNamespaces !== false,
       max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
@@ -405,17 +410,19 @@ export class Server<
   }
 
   private async doClose(graceful: GracefulCloseOptions | true | undefined): Promise<void> {
+    const clients = new Set<Client>();
+    for (const nsp of this._nsps.values())
+      for (const socket of nsp.sockets.values()) clients.add(socket.client);
     if (graceful) {
       this.refusingConnections = true;
-      const clients = new Set<Client>();
-      for (const nsp of this._nsps.values())
-        for (const socket of nsp.sockets.values()) clients.add(socket.client);
       try {
         await closeGracefully([...clients], graceful, this._clock);
       } catch (err) {
         this._reportError(err);
       }
     }
+    // A plain close tells each client why too (a close hint; those closed gracefully were told already).
+    for (const client of clients) client._advise({ reason: "server shutting down" });
     const adapters: Array<Promise<void> | void> = [];
     for (const nsp of this._nsps.values()) {
       for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");

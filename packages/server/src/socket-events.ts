@@ -31,7 +31,7 @@ export abstract class SocketEvents<ListenEvents extends EventsMap> extends Stric
   SocketReservedEvents
 > {
   /** Whether the socket is currently connected. */
-  abstract connected: boolean;
+  abstract get connected(): boolean;
   /** @internal Catch-all listeners of outgoing packets; undefined when none. */
   _anyOutgoing: AnyListener[] | undefined;
   private fns: SocketMiddleware[] | undefined;

@@ -6,6 +6,7 @@ import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
+import type { ExactlyOnceSession } from "./exactly-once-session.js";
 import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import {
@@ -25,6 +26,20 @@ import type {
   EventsMap,
 } from "./typed-events.js";
 import { debug } from "./debug.js";
+
+/** Sockets count their creation time from here (this module's load). */
+const EPOCH = Date.now();
+
+// Bits of `Socket.bits`.
+const CONNECTED = 1;
+/** Connected once: from then on, with recovery on, its emits are logged even while it is away. */
+const EVER_CONNECTED = 2;
+/**
+ * Left its namespace (disconnected, or refused by a middleware): it joins no room any more. After a
+ * disconnection with recovery on, its emits are still logged for the client to get on its return.
+ */
+const ENDED = 4;
+const RECOVERED = 8;
 
 /** State a restored socket starts from. */
 export interface PreviousSession {
@@ -52,22 +67,19 @@ export class Socket<
   readonly client: Client;
   /** Public id, shared with the client (CONNECT reply `sid`); also the name of the socket's own room. */
   readonly id: SocketId;
-  /** Whether this socket's state (id, rooms, data, missed packets) was restored after a reconnection. */
-  readonly recovered: boolean;
-  /** Whether the socket is currently connected. */
-  connected = false;
-  /**
-   * Left its namespace (disconnected, or refused by a middleware): it joins no room any more. After a
-   * disconnection with recovery on, its emits are still logged for the client to get on its return.
-   */
-  private ended = false;
-  private everConnected = false;
+  /** Booleans as bits ({@link CONNECTED} …): one field instead of four; idle sockets count in thousands. */
+  private bits = 0;
   /** @internal Private session id, sent only to this client, used to restore its state. */
   readonly _pid: string | undefined;
   /** @internal Recovery log position when the socket connected. */
   _logSeq: number | undefined;
-  private readonly issued: number;
-  private readonly auth: Record<string, unknown>;
+  /** @internal The exactly-once record of this socket's session, when its client asked for one. */
+  _exactlyOnce: ExactlyOnceSession | undefined;
+  private readonly wantsExactlyOnce: boolean;
+  /** When it was created, ms after {@link EPOCH}: a small integer fits in the field, a full timestamp needs a 16-byte box. */
+  private readonly issuedAfterEpoch: number;
+  /** The CONNECT packet's `auth`; undefined when empty (most clients send none): no object per socket. */
+  private readonly auth: Record<string, unknown> | undefined;
   private cachedHandshake: Handshake | undefined;
   private dataStore: SocketData | undefined;
   private acks: Map<number, AnyListener> | undefined;
@@ -82,25 +94,26 @@ export class Socket<
     client: Client,
     auth: Record<string, unknown>,
     previous?: PreviousSession,
+    exactlyOnce = false,
   ) {
     super();
+    this.wantsExactlyOnce = exactlyOnce;
     this.nsp = nsp;
     this.client = client;
-    this.auth = auth;
-    this.issued = Date.now();
+    this.auth = isEmpty(auth) ? undefined : auth;
+    this.issuedAfterEpoch = Date.now() - EPOCH;
     const eventRate = nsp.server._eventRate;
     this.eventBucket = eventRate ? new EventBucket(eventRate) : undefined;
     const recovery = nsp.server._recovery !== undefined;
     if (previous) {
       this.id = previous.sid;
       this._pid = previous.pid;
-      this.recovered = true;
+      this.bits |= RECOVERED;
       this.dataStore = previous.data as SocketData;
       this.previous = previous;
     } else {
       this.id = nsp.adapter.socketId() ?? nsp.server._generateId();
       this._pid = recovery ? nsp.server._generateId() : undefined;
-      this.recovered = false;
     }
   }
 
@@ -110,7 +123,12 @@ export class Socket<
       const conn = this.client.conn;
       // The engine's compact record: no IncomingMessage is rebuilt for a handshake read.
       const info = conn.handshake ?? handshakeInfoOf(conn.request);
-      this.cachedHandshake = buildHandshake(info, conn.remoteAddress, this.issued, this.auth);
+      this.cachedHandshake = buildHandshake(
+        info,
+        conn.remoteAddress,
+        EPOCH + this.issuedAfterEpoch,
+        this.auth ?? {},
+      );
     }
     return this.cachedHandshake;
   }
@@ -146,6 +164,16 @@ export class Socket<
     return this.nsp.adapter;
   }
 
+  /** Whether the socket is currently connected. */
+  get connected(): boolean {
+    return (this.bits & CONNECTED) !== 0;
+  }
+
+  /** Whether this socket's state (id, rooms, data, missed packets) was restored after a reconnection. */
+  get recovered(): boolean {
+    return (this.bits & RECOVERED) !== 0;
+  }
+
   get disconnected(): boolean {
     return !this.connected;
   }
@@ -170,13 +198,25 @@ export class Socket<
     if (typeof last === "function") {
       data.pop();
       const id = this.nsp._nextAckId();
-      this.registerAck(id, last as AnyListener, flags?.timeout);
       packet.id = id;
+      // Exactly-once: the session keeps it until the client answers, and sends it again after a cut.
+      const once = this._exactlyOnce;
+      if (once?.emit(packet, flags?.compress, last as AnyListener, flags?.timeout)) {
+        this.nsp.server._counters.acksRequested++;
+        if (this._anyOutgoing) this._notifyOutgoing(data);
+        return true;
+      }
+      this.registerAck(id, last as AnyListener, flags?.timeout);
     }
     // Before CONNECT (an emit from a namespace middleware) the socket is in no room yet: written
     // directly (socket.io-client buffers it until connected), not logged. While disconnected it is
     // logged all the same: a client that comes back with its session gets it in the replay.
-    if (this.nsp.server._recovery && this.everConnected && packet.id === undefined && !flags?.volatile) {
+    if (
+      this.nsp.server._recovery &&
+      (this.bits & EVER_CONNECTED) !== 0 &&
+      packet.id === undefined &&
+      !flags?.volatile
+    ) {
       // Through the adapter so the packet gets an offset and is logged for recovery. One recipient:
       // no frame to share, so it is deflated like any single emit unless `compress(false)`.
       const compress = flags?.compress ?? true;
@@ -276,7 +316,7 @@ export class Socket<
 
   /** Joins one or more rooms; does nothing once the socket has left its namespace. */
   join(rooms: Room | Room[]): Promise<void> | void {
-    if (this.ended) return;
+    if ((this.bits & ENDED) !== 0) return;
     return this.nsp.adapter.addAll(this.id, new Set(Array.isArray(rooms) ? rooms : [rooms]));
   }
 
@@ -335,8 +375,7 @@ export class Socket<
 
   /** @internal Joins its rooms, answers CONNECT, replays what a restored client missed. */
   _onconnect(): void {
-    this.connected = true;
-    this.everConnected = true;
+    this.bits |= CONNECTED | EVER_CONNECTED;
     const previous = this.previous;
     this.previous = undefined;
     const rooms = new Set<Room>([this.id]);
@@ -351,20 +390,38 @@ export class Socket<
       const extra = adapter.missedSince(previous.logSeq, rooms);
       missed = extra ? [...(missed ?? []), ...extra] : missed;
     }
-    const data: Record<string, string> = { sid: this.id };
+    const data: Record<string, unknown> = { sid: this.id };
     if (this._pid) data.pid = this._pid;
+    const once =
+      this.wantsExactlyOnce && this._pid
+        ? this.nsp._exactlyOnceSessions()?.open(this._pid, previous !== undefined)
+        : undefined;
+    // An extension of the CONNECT answer that other clients ignore: the record the client relies on goes on.
+    if (once?.continued) data.exactlyOnce = true;
+    this._exactlyOnce = once?.session;
     this.client._writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, false, undefined);
     if (missed) {
       for (const data of missed) {
         this.client._writePacket({ type: PacketType.EVENT, nsp: this.nsp.name, data }, false, undefined);
       }
     }
+    once?.session.attach(this);
+  }
+
+  /** @internal Its exactly-once client is back on another connection: this one closes. */
+  _supersede(): void {
+    this.client._supersede();
+  }
+
+  /** @internal Writes a packet of the exactly-once session (its emits, acknowledgements). */
+  _writeExactlyOnce(packet: Packet, compress: boolean | undefined): void {
+    this.client._writePacket(packet, false, compress);
   }
 
   /** @internal The join ended without a connection (refused, or the client left): rooms joined meanwhile go. */
   _discard(): void {
-    if (this.ended || this.connected) return;
-    this.ended = true;
+    if ((this.bits & (ENDED | CONNECTED)) !== 0) return;
+    this.bits |= ENDED;
     this.nsp.adapter.delAll(this.id);
   }
 
@@ -406,7 +463,13 @@ export class Socket<
       this.client._overEventRate(this.nsp.server._eventRate!);
       return; // dropped: handlers never see it, an ack is never sent
     }
-    if (packet.id !== undefined) args.push(this.ack(packet.id));
+    const id = packet.id;
+    if (id !== undefined) {
+      const once = this._exactlyOnce;
+      // Exactly-once: a repeat is answered again (or waits for its answer), never processed twice.
+      if (once && once.arrive(id, this.nsp.name).kind !== "new") return;
+      args.push(once ? once.ackFor(id, this.nsp.name) : this.ack(id));
+    }
     this.deliver(args);
   }
 
@@ -429,9 +492,9 @@ export class Socket<
   }
 
   private onack(packet: Packet): void {
-    const fn = this.acks?.get(packet.id!);
+    const fn = this.acks?.get(packet.id!) ?? this._exactlyOnce?.settle(packet.id!);
     if (!fn) return;
-    this.acks!.delete(packet.id!);
+    this.acks?.delete(packet.id!);
     this.nsp.server._counters.acksReceived++;
     this.call(fn, packet.data as unknown[]);
   }
@@ -454,14 +517,21 @@ export class Socket<
       });
       if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
     }
-    this.ended = true;
+    const once = this._exactlyOnce;
+    if (once) this.nsp._exactlyOnceSessions()?.close(once, this, RECOVERABLE_REASONS.has(reason));
+    this.bits |= ENDED;
     adapter.delAll(this.id);
     this.nsp._remove(this);
     this.client._remove(this);
-    this.connected = false;
+    this.bits &= ~CONNECTED;
     this.acks = undefined;
     this.emitOwn(["disconnect", reason, description]);
   }
+}
+
+function isEmpty(auth: Record<string, unknown>): boolean {
+  for (const _ in auth) return false;
+  return Object.getPrototypeOf(auth) === Object.prototype;
 }
 
 export type { Event, SocketMiddleware, SocketReservedEvents };

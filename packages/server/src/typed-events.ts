@@ -1,5 +1,6 @@
 // Type-level event maps, so `socket.emit("chat", 1)` fails to compile where `chat` takes a string.
 import { EventEmitter } from "node:events";
+import { captureRejectionsByDefault, LazyEventEmitter } from "@volley/engine";
 
 /** A map of event names to listener signatures. */
 // biome-ignore lint/suspicious/noExplicitAny: listener signatures are arbitrary by design
@@ -123,10 +124,11 @@ export type ReservedOrUserListener<Reserved extends EventsMap, User extends Even
 export class StrictEventEmitter<
   ListenEvents extends EventsMap,
   ReservedEvents extends EventsMap,
-> extends EventEmitter {
+> extends LazyEventEmitter {
   constructor() {
-    // An async listener that rejects must not become an unhandled rejection (which ends the process).
-    super({ captureRejections: true });
+    // No listener table until the first listener: sockets are counted in tens of thousands.
+    super();
+    if (!capturesByPrototype) initEmitter.call(this, { captureRejections: true });
   }
 
   /** Where rejected promises of async listeners go; subclasses report them. */
@@ -169,3 +171,9 @@ export class StrictEventEmitter<
     return super.emit(ev, ...args);
   }
 }
+
+// An async listener that rejects must not become an unhandled rejection (which ends the process):
+// captureRejections for every instance, set once on the prototype; where this Node keeps it elsewhere,
+// each instance gets Node's own initialisation (and its listener table) instead.
+const capturesByPrototype = captureRejectionsByDefault(StrictEventEmitter);
+const initEmitter = (EventEmitter as unknown as { init: (this: EventEmitter, opts: object) => void }).init;

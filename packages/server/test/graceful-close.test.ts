@@ -61,8 +61,8 @@ describe("graceful close", () => {
       client.on("connect_error", (e) => errors.push(e));
       client.io.on("error", (e) => errors.push(e));
       client.on("disconnect", (r) => errors.push(r));
-      socket.client._advise('{"reconnectAfter":1234}');
-      socket.client._advise('{"reconnectAfter":1234}');
+      socket.client._advise({ reason: "server shutting down", reconnectAfter: 1234 });
+      socket.client._advise({ reason: "server shutting down", reconnectAfter: 1234 });
       // Still connected, still working, nothing reported.
       assert.equal(await client.timeout(5_000).emitWithAck("hello"), "hi");
       assert.equal(await client.timeout(5_000).emitWithAck("hello"), "hi");

@@ -1,7 +1,8 @@
 // The browser's EventTarget surface over a `ws`-style emitter: `addEventListener`/`removeEventListener`
 // and the `on<event>` handler properties, delivering WHATWG-shaped event objects.
-import { EventEmitter } from "node:events";
+import type { EventEmitter } from "node:events";
 import { CloseEvent, ErrorEvent, type EventListenerLike, MessageEvent, WebSocketEvent } from "./events.js";
+import { LazyEventEmitter } from "./lazy-emitter.js";
 
 /** The connection the events come from. */
 export interface BrowserEventSource {
@@ -96,7 +97,7 @@ function textOf(data: unknown): string {
  * `onopen`/`onmessage`/`onclose`/`onerror` and `addEventListener`/`removeEventListener`. The listener
  * tables are created on first use, so a connection that never uses them carries one null field.
  */
-export abstract class WebSocketEventTarget extends EventEmitter {
+export abstract class WebSocketEventTarget extends LazyEventEmitter {
   private browserEvents: BrowserEvents | null = null;
 
   /** Both close frames were exchanged (`CloseEvent.wasClean`). */

@@ -13,13 +13,13 @@ export function frameHeaderSize(length: number, masked: boolean): number {
   return masked ? base + 4 : base;
 }
 
+/** Fills a 4-byte masking key (the client's `generateMask` option). */
+export type MaskGenerator = (mask: Buffer) => void;
+
 /**
  * Writes a frame header at `offset` and returns the offset after it. With `masked`, a fresh masking
  * key is written last and stays readable at `returned - 4`.
  */
-/** Fills a 4-byte masking key (the client's `generateMask` option). */
-export type MaskGenerator = (mask: Buffer) => void;
-
 export function writeFrameHeader(
   target: Buffer,
   offset: number,
@@ -77,6 +77,28 @@ export function encodeFrame(
   const frame = Buffer.allocUnsafe(headerSize + length);
   const start = writeFrameHeader(frame, 0, opcode, fin, rsv1, length, masked, generateMask);
   payload.copy(frame, start);
+  if (masked) applyMask(frame, start, start + length, frame.subarray(start - 4, start));
+  return frame;
+}
+
+/**
+ * Frames a string as one frame (text, unless `opcode` says otherwise): the header and the string's UTF-8
+ * bytes are written into one buffer, so a string message costs one allocation and one encoding pass, with
+ * no intermediate Buffer of the string to copy behind the header, and leaves in one socket write whatever
+ * its size. Masked frames (client side) are masked in place. `length` is the string's UTF-8 size, when
+ * the caller already has it.
+ */
+export function encodeTextFrame(
+  opcode: Opcode,
+  text: string,
+  fin: boolean,
+  masked: boolean,
+  generateMask: MaskGenerator | null = null,
+  length = Buffer.byteLength(text, "utf8"),
+): Buffer {
+  const frame = Buffer.allocUnsafe(frameHeaderSize(length, masked) + length);
+  const start = writeFrameHeader(frame, 0, opcode, fin, false, length, masked, generateMask);
+  frame.write(text, start, length, "utf8");
   if (masked) applyMask(frame, start, start + length, frame.subarray(start - 4, start));
   return frame;
 }

@@ -7,6 +7,7 @@ export { CloseCode, isValidCloseCode } from "./close-codes.js";
 export type { PerMessageDeflateOptions } from "./deflate.js";
 export { WebSocketError, type WebSocketErrorCode } from "./errors.js";
 export { CloseEvent, ErrorEvent, MessageEvent, WebSocketEvent } from "./events.js";
+export { captureRejectionsByDefault, LazyEventEmitter } from "./lazy-emitter.js";
 export { Opcode } from "./opcode.js";
 export { createWebSocketStream } from "./stream.js";
 export { type PreparedMessage, prepareMessage } from "./prepared-message.js";
@@ -18,6 +19,7 @@ export {
   type SendData,
   type SendOptions,
   WebSocket,
+  type WebSocketHandler,
 } from "./websocket.js";
 export {
   type VerifyClient,

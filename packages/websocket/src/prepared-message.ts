@@ -1,4 +1,4 @@
-import { encodeFrame } from "./frame-writer.js";
+import { encodeFrame, encodeTextFrame } from "./frame-writer.js";
 import { Opcode } from "./opcode.js";
 import { SharedDeflate } from "./shared-deflate.js";
 
@@ -31,18 +31,25 @@ export function prepareMessage(
   data: string | Buffer | Uint8Array | ArrayBuffer,
   options?: { binary?: boolean; compress?: boolean },
 ): PreparedMessage {
-  const payload =
-    typeof data === "string"
-      ? Buffer.from(data)
-      : Buffer.isBuffer(data)
-        ? data
-        : data instanceof ArrayBuffer
-          ? Buffer.from(data)
-          : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const binary = options?.binary ?? typeof data !== "string";
   const opcode = binary ? Opcode.Binary : Opcode.Text;
-  const frame = encodeFrame(opcode, payload, true, false, false);
-  const frames = Array.isArray(frame) ? frame : [frame];
+  let payload: Buffer;
+  let frames: Buffer[];
+  if (typeof data === "string") {
+    // Encoded straight into the frame; the payload is the frame's tail, not a second copy.
+    const length = Buffer.byteLength(data, "utf8");
+    const frame = encodeTextFrame(opcode, data, true, false, null, length);
+    payload = frame.subarray(frame.length - length);
+    frames = [frame];
+  } else {
+    payload = Buffer.isBuffer(data)
+      ? data
+      : data instanceof ArrayBuffer
+        ? Buffer.from(data)
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const frame = encodeFrame(opcode, payload, true, false, false);
+    frames = Array.isArray(frame) ? frame : [frame];
+  }
   const deflated = options?.compress === true ? new SharedDeflate(opcode, payload) : null;
   return { binary, payload, frames, byteLength: frames.reduce((n, b) => n + b.length, 0), deflated };
 }

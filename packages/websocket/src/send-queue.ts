@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import type { PerMessageDeflate } from "./deflate.js";
 import type { WebSocketError } from "./errors.js";
 import { EMPTY, isBlob, type SendData, toBuffer } from "./message-data.js";
-import { encodeFrame, type MaskGenerator } from "./frame-writer.js";
+import { encodeFrame, encodeTextFrame, type MaskGenerator } from "./frame-writer.js";
 import { Opcode } from "./opcode.js";
 import type { PreparedMessage } from "./prepared-message.js";
 
@@ -101,6 +101,17 @@ export class SendQueue {
       this.sendBlob(opcode, data, compress, fin, cb);
       return;
     }
+    // A whole string message that goes out now and uncompressed: framed straight from the string.
+    if (
+      typeof data === "string" &&
+      fin &&
+      !this.fragmenting &&
+      !this.busy &&
+      !this.wantsCompression(data, options)
+    ) {
+      this.writeText(opcode, data, cb);
+      return;
+    }
     const payload = toBuffer(data);
     if (!fin || this.fragmenting) {
       if (this.fragmenting) opcode = Opcode.Continuation;
@@ -138,6 +149,12 @@ export class SendQueue {
       deflate.canCompress &&
       size >= deflate.threshold
     );
+  }
+
+  /** Whether a whole string message would be compressed (its UTF-8 size is only counted with deflate). */
+  private wantsCompression(text: string, options: SendOptions | undefined): boolean {
+    if (this.deflate === null || options?.compress === false) return false;
+    return this.shouldCompress(Buffer.byteLength(text, "utf8"), options, true);
   }
 
   /** A data message: compressed when `compress` (the caller checked the extension and threshold). */
@@ -202,12 +219,16 @@ export class SendQueue {
     this.socket.uncork();
   }
 
-  /** Frames queued in one tick leave in one socket write: cork now, uncork on the next tick. */
+  /**
+   * Frames queued in one tick leave in one socket write: cork now, uncork on the next tick. One
+   * `nextTick` serves every queue corked in the tick, so a broadcast to N connections schedules one.
+   */
   private cork(): void {
     if (this.corked) return;
     this.corked = true;
     this.socket.cork();
-    process.nextTick(uncorkQueue, this);
+    corkedQueues.push(this);
+    if (corkedQueues.length === 1) process.nextTick(uncorkAll);
   }
 
   private writable(cb: SendCallback | undefined): boolean {
@@ -231,6 +252,12 @@ export class SendQueue {
       this.socket.write(frame[0]);
       this.socket.write(frame[1], cb as WriteCallback);
     } else this.socket.write(frame, cb as WriteCallback);
+  }
+
+  private writeText(opcode: Opcode, text: string, cb: SendCallback | undefined): void {
+    if (!this.writable(cb)) return;
+    this.cork();
+    this.socket.write(encodeTextFrame(opcode, text, true, this.mask, this.generateMask), cb as WriteCallback);
   }
 
   private writeFrames(frames: Buffer[], cb: SendCallback | undefined): void {
@@ -314,6 +341,20 @@ export class SendQueue {
   }
 }
 
-function uncorkQueue(queue: SendQueue): void {
-  queue.uncork();
+/** The queues corked in this tick, in the order they were corked. */
+let corkedQueues: SendQueue[] = [];
+
+function uncorkAll(): void {
+  const queues = corkedQueues;
+  corkedQueues = [];
+  let i = 0;
+  try {
+    for (; i < queues.length; i++) queues[i]!.uncork();
+  } finally {
+    // Should one uncork throw, the queues after it still leave, on the next tick, as with a tick each.
+    if (i < queues.length - 1) {
+      if (corkedQueues.length === 0) process.nextTick(uncorkAll);
+      for (let j = i + 1; j < queues.length; j++) corkedQueues.push(queues[j]!);
+    }
+  }
 }

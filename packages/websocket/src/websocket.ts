@@ -77,6 +77,8 @@ export class WebSocket
   private bytesAfterClose = 0;
   /** The set (a server's `clients`) this connection leaves when it closes. */
   private trackedIn: Set<WebSocket> | null = null;
+  /** The layer above, called before the listeners (see {@link attachHandler}). */
+  private upperLayer: WebSocketHandler | null = null;
 
   /**
    * Opens a client connection (`ws:`/`wss:` URL). `protocols` lists the subprotocols to offer.
@@ -318,6 +320,15 @@ export class WebSocket
     this.trackedIn = clients;
   }
 
+  /**
+   * Gives this connection one handler for its messages, its close and its errors, called before
+   * the `message`, `close` and `error` listeners. For the layer above (the engine's websocket
+   * transport): unlike listeners, it costs no listener table per connection. Replaces any earlier one.
+   */
+  attachHandler(handler: WebSocketHandler): void {
+    this.upperLayer = handler;
+  }
+
   /** @internal A ping from the frame reader: answered at once when `autoPong` is on. */
   onReaderPing(payload: Buffer): void {
     if (this.autoPong && this.state === WebSocket.OPEN)
@@ -334,7 +345,9 @@ export class WebSocket
   onReaderMessage(fragments: Buffer[], length: number, isBinary: boolean): void {
     // As in ws, `binaryType` shapes binary messages only: text arrives as one Buffer.
     const type = isBinary ? this.binaryTypeValue : "nodebuffer";
-    this.emit("message", deliverBinary(type, fragments, length), isBinary);
+    const data = deliverBinary(type, fragments, length);
+    this.upperLayer?.onWebSocketMessage(data as Buffer, isBinary);
+    this.emit("message", data, isBinary);
   }
 
   /** @internal The peer's close frame. */
@@ -396,6 +409,7 @@ export class WebSocket
     this.deflate?.close();
     this.sender?.rejectAll(notOpen(WebSocket.CLOSED));
     this.trackedIn?.delete(this);
+    this.upperLayer?.onWebSocketClose(this.closing.code, this.closing.reason);
     this.emit("close", this.closing.code, this.closing.reason);
   }
 
@@ -425,11 +439,13 @@ export class WebSocket
   handshakeFailed(error: WebSocketError): void {
     this.emitError(error);
     this.state = WebSocket.CLOSED;
+    this.upperLayer?.onWebSocketClose(CloseCode.Abnormal, EMPTY);
     this.emit("close", CloseCode.Abnormal, EMPTY);
   }
 
   /** `error` is only emitted when someone listens: a peer's misbehaviour must never crash the process. */
   private emitError(error: Error): void {
+    this.upperLayer?.onWebSocketError(error);
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
@@ -437,6 +453,14 @@ export class WebSocket
   protected closedCleanly(): boolean {
     return this.closing.wasClean;
   }
+}
+
+/** What {@link WebSocket.attachHandler} calls: the `message`, `close` and `error` events, as methods. */
+export interface WebSocketHandler {
+  /** `data` as the `message` event gives it: a Buffer, or what `binaryType` asks for binary messages. */
+  onWebSocketMessage(data: Buffer, isBinary: boolean): void;
+  onWebSocketClose(code: number, reason: Buffer): void;
+  onWebSocketError(error: Error): void;
 }
 
 /** The request that created a server-side connection, as `connection` gives it. */

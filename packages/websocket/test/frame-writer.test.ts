@@ -1,7 +1,7 @@
 // Frame encoding at every length boundary; what the writer emits, the reader (and ws) reads back.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { encodeFrame, frameHeaderSize } from "../src/frame-writer.js";
+import { encodeFrame, encodeTextFrame, frameHeaderSize } from "../src/frame-writer.js";
 import { applyMask } from "../src/mask.js";
 import { Opcode, prepareMessage } from "../src/index.js";
 import { parseFrames } from "./helpers.js";
@@ -84,6 +84,43 @@ describe("frame writer", () => {
     const cuts = [0, 1, 130, 4099, 4100, 65000, payload.length];
     for (let c = 0; c + 1 < cuts.length; c++) applyMask(payload, cuts[c]!, cuts[c + 1]!, key, cuts[c]!);
     for (let i = 0; i < payload.length; i++) assert.equal(payload[i], original[i]! ^ key[i & 3]!);
+  });
+
+  test("encodeTextFrame: the same bytes as framing Buffer.from(text), at every boundary, in one buffer", () => {
+    // Multi-byte characters put the UTF-8 size past each boundary while the string length stays below it.
+    const texts = ["", "é", "x".repeat(125), "é".repeat(63), "€".repeat(42), "😀".repeat(16384)];
+    for (const [length] of BOUNDARIES) texts.push("a".repeat(length));
+    for (const text of texts) {
+      const bytes = Buffer.from(text);
+      const frame = encodeTextFrame(Opcode.Text, text, true, false);
+      assert.ok(
+        frame.equals(flat(encodeFrame(Opcode.Text, bytes, true, false, false))),
+        `${bytes.length} bytes`,
+      );
+      const masked = encodeTextFrame(Opcode.Text, text, false, true);
+      assert.equal(masked.length, frameHeaderSize(bytes.length, true) + bytes.length);
+      const [parsed] = parseFrames(masked);
+      assert.equal(parsed!.fin, false);
+      assert.ok(parsed!.payload.equals(bytes));
+    }
+    // A caller that knows the UTF-8 size passes it; the opcode may say binary.
+    const binary = encodeTextFrame(Opcode.Binary, "ab", true, false, null, 2);
+    assert.deepEqual(parseFrames(binary)[0], {
+      fin: true,
+      rsv1: false,
+      opcode: Opcode.Binary,
+      payload: Buffer.from("ab"),
+    });
+  });
+
+  test("prepareMessage of a string: one buffer, the payload a view of its tail", () => {
+    for (const text of ["hi", "é".repeat(40000)]) {
+      const prepared = prepareMessage(text);
+      assert.equal(prepared.frames.length, 1);
+      assert.ok(prepared.payload.equals(Buffer.from(text)));
+      assert.equal(prepared.payload.buffer, prepared.frames[0]!.buffer);
+      assert.equal(prepared.byteLength, prepared.frames[0]!.length);
+    }
   });
 
   test("prepareMessage frames once: text, binary, and the binary override", () => {

@@ -51,6 +51,58 @@ test("frames sent in one tick leave in one socket write", async () => {
   await stopServer(wss);
 });
 
+test("frames to several connections in one tick: each connection's leave in one write of its own", async () => {
+  const started = await startServer({});
+  const sides: Array<{ client: WebSocket; ws: WebSocket; writes: number; received: string[] }> = [];
+  for (let i = 0; i < 3; i++) {
+    const connected = once(started.wss, "connection") as Promise<[WebSocket, IncomingMessage]>;
+    const client = new WebSocket(started.url);
+    await once(client, "open");
+    const [ws, req] = await connected;
+    const side = { client, ws, writes: 0, received: [] as string[] };
+    const socket = req.socket as unknown as {
+      _writev: (...args: unknown[]) => void;
+      _write: (...args: unknown[]) => void;
+    };
+    const writev = socket._writev.bind(socket);
+    const write = socket._write.bind(socket);
+    socket._writev = (...args) => {
+      side.writes++;
+      writev(...args);
+    };
+    socket._write = (...args) => {
+      side.writes++;
+      write(...args);
+    };
+    sides.push(side);
+  }
+  const all = sides.map(
+    (side) =>
+      new Promise<void>((resolve) =>
+        side.client.on("message", (data: Buffer) => {
+          side.received.push(data.toString());
+          if (side.received.length === 6) resolve();
+        }),
+      ),
+  );
+  // Interleaved, as a broadcast loop does it, plain sends and prepared frames mixed.
+  for (let m = 0; m < 3; m++) {
+    const prepared = prepareMessage(`b${m}`);
+    for (const side of sides) {
+      side.ws.sendPrepared(prepared);
+      side.ws.send(`s${m}`);
+    }
+  }
+  await Promise.all(all);
+  for (const side of sides) {
+    assert.equal(side.writes, 1);
+    assert.deepEqual(side.received, ["b0", "s0", "b1", "s1", "b2", "s2"]);
+    side.client.close();
+    await once(side.client, "close");
+  }
+  await stopServer(started.wss);
+});
+
 test("bufferedAmount grows while the peer does not read, and drain fires when it does", async () => {
   const { wss, port } = await startServer({ maxPayload: 0 });
   const connected = once(wss, "connection") as Promise<[WebSocket]>;

@@ -1,3 +1,4 @@
+import type { CloseHint } from "../close-hint.js";
 import type { BinaryData, Packet, PacketTypeName } from "../parser/index.js";
 import { encodedByteLength, toPlatformBinary } from "./binary.js";
 import { Emitter } from "./emitter.js";
@@ -95,6 +96,11 @@ export class EngineClient extends Emitter<EngineClientEvents> {
    * handshake refused by a server limit (HTTP 429/503). 0 when none; the Manager waits at least this long.
    */
   retryAfter = 0;
+  /**
+   * Why the server is closing this session, when it said so first (a Volley server's close hint, a noop
+   * `6{"reason":…,"message":…,"reconnectAfter":ms}`): also set as `hint` on the `close` event's description.
+   */
+  declare hint?: CloseHint;
   pingInterval = 0;
   pingTimeout = 0;
   /** Largest polling body the server accepts (from the handshake); 0 = no limit. */
@@ -229,7 +235,11 @@ export class EngineClient extends Emitter<EngineClientEvents> {
       this._emit("data", out);
       this._emit("message", out);
     } else if (type === "noop")
-      this.retryAfter = (/After":(\d+)/.exec(data as string)?.[1] as unknown as number) | 0;
+      try {
+        // A bare noop (upgrade) is not JSON: nothing to keep.
+        // biome-ignore lint/suspicious/noAssignInExpressions: the shortest form (browser bundle budget).
+        this.retryAfter = (this.hint = JSON.parse(data as string) as CloseHint).reconnectAfter! | 0;
+      } catch {}
     // pong (only as a probe answer, handled by the probe), upgrade: nothing to do.
   }
 
@@ -300,12 +310,13 @@ export class EngineClient extends Emitter<EngineClientEvents> {
       !this.#inFlight &&
       buffer.length
     ) {
-      // Polling bodies stay within the server's maxPayload: the rest waits for the next request.
+      // Polling bodies stay within the server's maxPayload and its default maxPacketsPerPayload (1000): the
+      // rest waits for the next request.
       let count = 1;
-      if (this.maxPayload && transport.name === "polling")
-        for (let size = encodedByteLength(buffer[0]!.data); count < buffer.length; count++) {
+      if (transport.name === "polling")
+        for (let size = encodedByteLength(buffer[0]!.data); count < buffer.length && count < 1000; count++) {
           size += 1 + encodedByteLength(buffer[count]!.data);
-          if (size > this.maxPayload) break;
+          if (this.maxPayload && size > this.maxPayload) break;
         }
       else count = buffer.length;
       this.#inFlight = count;
@@ -326,8 +337,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   #onError(error: EngineClientError): void {
     // tryAllTransports: a transport that fails to open gives way to the next one. Node only (the browser
     // bundle's size budget): browsers go on to reconnection.
-    const transports = this.opts.transports;
-    const next = isNode && transports[transports.indexOf(this.transport?.name) + 1];
+    const next = isNode && this.opts.transports[this.opts.transports.indexOf(this.transport?.name) + 1];
     if (next && this.readyState === "opening" && this.opts.tryAllTransports) {
       this.#setTransport(this.#createTransport(next)).open();
       return;
@@ -349,6 +359,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
     this.#writeBuffer = [];
     this.#callbacks = [];
     this.#inFlight = 0;
+    if (description && this.hint) description.hint = this.hint;
     this._emit("close", reason, description);
   }
 

@@ -1,3 +1,4 @@
+import type { CloseHint } from "../close-hint.js";
 import { isNode } from "./websocket-constructor.js";
 
 /** What went wrong, as a stable code users can switch on. */
@@ -39,6 +40,8 @@ export class EngineClientError extends Error {
    * fails with this error; 0 when none.
    */
   declare retryAfter?: number;
+  /** What the server said before the session ended (a Volley server's close hint), when it did. */
+  declare hint?: CloseHint;
 
   constructor(code: EngineClientErrorCode, description?: unknown, context?: unknown) {
     // Node: followed by what is known of the cause (an HTTP status or a timeout, the server's message from

@@ -23,6 +23,7 @@ export {
 export { EngineClientError, type EngineClientErrorCode } from "./errors.js";
 export { Emitter, type EventsMap, type Listener, type ListenerParams, subscribe } from "./emitter.js";
 export { Transport, type CloseDetails, type TransportState } from "./transport.js";
+export type { CloseHint } from "../close-hint.js";
 export { PollingTransport } from "./polling.js";
 export { WebSocketTransport } from "./websocket.js";
 export {

@@ -1,3 +1,4 @@
+import type { CloseHint } from "../close-hint.js";
 import type { Packet } from "../parser/index.js";
 import { Emitter } from "./emitter.js";
 import { EngineClientError } from "./errors.js";
@@ -8,6 +9,8 @@ import { decodePacket, PROTOCOL_VERSION } from "./packet-codec.js";
 export interface CloseDetails {
   description: string;
   context?: unknown;
+  /** What the server said before closing (a Volley server's close hint), set by the engine client. */
+  hint?: CloseHint;
 }
 
 export type TransportEvents = {

@@ -29,10 +29,11 @@ export interface Transport {
   /** Writes a batch in one go (one HTTP response / one corked socket write). Only when `writable`. */
   send(batch: Outgoing[]): void;
   /**
-   * Ends the transport: polling answers a waiting GET with a close packet, websocket sends a close frame,
-   * or with `force` (an unresponsive or overwhelmed peer) drops the connection at once.
+   * Ends the transport: polling answers a waiting GET with a close packet, websocket sends a close frame
+   * (with `code` and `reason` when given, else 1000), or with `force` (an unresponsive or overwhelmed peer)
+   * drops the connection at once.
    */
-  close(force?: boolean): void;
+  close(force?: boolean, code?: number, reason?: string): void;
   /** After an upgrade: stop, releasing a waiting request without ending the session (polling). */
   discard?(): void;
 }

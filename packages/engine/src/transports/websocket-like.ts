@@ -17,6 +17,15 @@ export interface WebSocketLike {
   sendPrepared?(prepared: unknown, cb?: (err?: Error) => void): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
+  /**
+   * `@volley/websocket`'s one handler for message, close and error: preferred to three listeners (no
+   * listener table per connection). Without it (`ws`), the transport listens to the events.
+   */
+  attachHandler?(handler: {
+    onWebSocketMessage(data: Buffer, isBinary: boolean): void;
+    onWebSocketClose(code: number, reason: Buffer): void;
+    onWebSocketError(error: Error): void;
+  }): void;
   on(event: "message", listener: (data: Buffer, isBinary: boolean) => void): unknown;
   on(event: "close", listener: (code: number, reason: Buffer) => void): unknown;
   on(event: "error", listener: (err: Error) => void): unknown;

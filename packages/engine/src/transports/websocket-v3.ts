@@ -38,7 +38,7 @@ export class WebSocketTransportV3 extends WebSocketTransport {
   }
 
   /** @internal */
-  override onMessage(data: Buffer, isBinary: boolean): void {
+  override onWebSocketMessage(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
     let packet: Packet;
     try {

@@ -38,7 +38,12 @@ export class WebSocketTransport implements Transport {
 
   constructor(socket: WebSocketLike) {
     this.socket = socket;
-    // Shared listeners that find their transport on the socket: no closures per connection.
+    if (socket.attachHandler !== undefined) {
+      socket.attachHandler(this);
+      return;
+    }
+    // Another WebSocket library (`wsEngine`): shared listeners that find their transport on the
+    // socket, no closures per connection.
     (socket as unknown as Record<symbol, WebSocketTransport>)[kTransport] = this;
     socket.on("message", onSocketMessage);
     socket.on("close", onSocketClose);
@@ -75,16 +80,17 @@ export class WebSocketTransport implements Transport {
     this.handler.onTransportDrain(this);
   }
 
-  close(force = false): void {
+  close(force = false, code?: number, reason?: string): void {
     if (this.ended) return;
     this.ended = true;
     // A peer that stopped answering or reading would hold a graceful close behind its backlog.
     if (force) this.socket.terminate();
+    else if (code !== undefined) this.socket.close(code, reason);
     else this.socket.close();
   }
 
   /** @internal */
-  onMessage(data: Buffer, isBinary: boolean): void {
+  onWebSocketMessage(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
     let packet: Packet;
     if (isBinary) {
@@ -101,14 +107,14 @@ export class WebSocketTransport implements Transport {
   }
 
   /** @internal */
-  onClose(): void {
+  onWebSocketClose(): void {
     if (this.ended) return;
     this.ended = true;
     this.handler.onTransportClose(this);
   }
 
   /** @internal */
-  onError(err: Error): void {
+  onWebSocketError(err: Error): void {
     if (this.ended) return;
     this.ended = true;
     this.socket.terminate();
@@ -123,13 +129,13 @@ function transportOf(socket: unknown): WebSocketTransport {
 }
 
 function onSocketMessage(this: unknown, data: Buffer, isBinary: boolean): void {
-  transportOf(this).onMessage(data, isBinary);
+  transportOf(this).onWebSocketMessage(data, isBinary);
 }
 
 function onSocketClose(this: unknown): void {
-  transportOf(this).onClose();
+  transportOf(this).onWebSocketClose();
 }
 
 function onSocketError(this: unknown, err: Error): void {
-  transportOf(this).onError(err);
+  transportOf(this).onWebSocketError(err);
 }

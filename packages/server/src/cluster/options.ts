@@ -21,6 +21,12 @@ export interface ClusterAdapterOptions {
   outageBufferMaxPackets?: number;
   /** Most bytes (encoded broadcasts) kept while the transport is down. Default 4 MiB. */
   outageBufferMaxBytes?: number;
+  /**
+   * With connection-state recovery across nodes: most live broadcasts one restoring session keeps
+   * while it waits for the log (a remote answer); past it that restore gives up and its client starts
+   * fresh. Default 10000.
+   */
+  pendingRestoreMaxPackets?: number;
   /** Clock for node liveness, injectable for tests. Default `Date.now`. */
   now?: () => number;
 }
@@ -33,6 +39,7 @@ export interface ResolvedClusterOptions {
   livenessInterval: number;
   outageBufferMaxPackets: number;
   outageBufferMaxBytes: number;
+  pendingRestoreMaxPackets: number;
   now: () => number;
 }
 
@@ -55,6 +62,7 @@ export function resolveClusterOptions(opts: ClusterAdapterOptions = {}): Resolve
     livenessInterval: positive("livenessInterval", opts.livenessInterval, 500),
     outageBufferMaxPackets: integer("outageBufferMaxPackets", opts.outageBufferMaxPackets, 1000),
     outageBufferMaxBytes: integer("outageBufferMaxBytes", opts.outageBufferMaxBytes, 4 * 1024 * 1024),
+    pendingRestoreMaxPackets: integer("pendingRestoreMaxPackets", opts.pendingRestoreMaxPackets, 10_000),
     now: opts.now ?? Date.now,
   };
 }
