@@ -115,6 +115,26 @@ describe("logged recovery in the cluster layer", () => {
     ]);
   });
 
+  test("a restore whose read never sees the live feed pass it ends at requestsTimeout: a fresh start", async (t) => {
+    const { bus, a, adapterA, adapterB } = await cluster("read");
+    await adapterA.persistSession({ sid: "s1", pid: "p1", rooms: ["r1"], data: null });
+    bus.holdLive = true; // the live copies and the read's marker are held back (a lost connection)
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    a.io.to("r1").emit("news", "x");
+    let settled = false;
+    const restoring = adapterB.restoreSession("p1", undefined).then((r) => {
+      settled = true;
+      return r;
+    });
+    for (let i = 0; i < 20; i++) await turn();
+    assert.equal(settled, false, "waiting for the live feed to pass the read");
+    t.mock.timers.tick(60_000); // requestsTimeout
+    assert.equal(await restoring, null, "ended before it was stitched: no session, no gap");
+    t.mock.timers.reset();
+    bus.releaseLive();
+    await bus.idle();
+  });
+
   test("a live broadcast that the read holds too is replayed once; one after the read is kept", async () => {
     const { bus, a, adapterA, adapterB } = await cluster("read");
     await adapterA.persistSession({ sid: "s1", pid: "p1", rooms: ["r1"], data: null });
