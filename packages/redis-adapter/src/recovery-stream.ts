@@ -58,21 +58,23 @@ local function le(a, b)
   local bms, bseq = parse(b)
   return ams < bms or (ams == bms and aseq <= bseq)
 end
-local offset = ARGV[1]
-local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
-if trimmed and not le(trimmed, offset) then return false end
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  if offset == '0-0' and not trimmed then return {} end
-  return false
+local function read(offset)
+  local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
+  if trimmed and not le(trimmed, offset) then return false end
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    if offset == '0-0' and not trimmed then return {} end
+    return false
+  end
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  local last = nil
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = info[i + 1] end
+  end
+  if not last or not le(offset, last) then return false end
+  return redis.call('XRANGE', KEYS[1], '(' .. offset, '+')
 end
-local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last = nil
-for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then last = info[i + 1] end
-end
-if not last or not le(offset, last) then return false end
-local entries = redis.call('XRANGE', KEYS[1], '(' .. offset, '+')
-redis.call(ARGV[4], ARGV[2], ARGV[3])
+local entries = read(ARGV[1])
+if entries then redis.call(ARGV[4], ARGV[2], ARGV[3]) end
 return entries
 `);
 

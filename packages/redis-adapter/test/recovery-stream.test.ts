@@ -104,6 +104,8 @@ describe("recovery stream", () => {
       await sub.subscribe("volley-test-live", "volley-test-marker");
       const got: string[] = [];
       sub.on("messageBuffer", (channel: Buffer, m: Buffer) => got.push(`${channel}:${m.toString("latin1")}`));
+      // Before the first append (no stream yet) a read is empty, and marked too.
+      assert.deepEqual(await s.after("0-0", "volley-test-marker", Buffer.from("\u0003r0", "latin1")), []);
       const id1 = await s.append("volley-test-live", Buffer.from("a"));
       const id2 = await s.append("volley-test-live", Buffer.from("b"));
       const entries = await s.after(id1, "volley-test-marker", Buffer.from("\u0003r1", "latin1"));
@@ -114,8 +116,9 @@ describe("recovery stream", () => {
       const id3 = await s.append("volley-test-live", Buffer.from("c")); // evicts "a": "0-0" is too old
       assert.equal(await s.after("0-0", "volley-test-marker", Buffer.from("\u0003r2", "latin1")), null);
       const id4 = await s.append("volley-test-live", Buffer.from("d"));
-      await until(() => got.length >= 5, "every message");
+      await until(() => got.length >= 6, "every message");
       assert.deepEqual(got, [
+        "volley-test-marker:\u0003r0",
         `volley-test-live:\u0002${id1}\u0000a`,
         `volley-test-live:\u0002${id2}\u0000b`,
         "volley-test-marker:\u0003r1",
