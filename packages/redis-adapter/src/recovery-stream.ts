@@ -11,6 +11,13 @@ import type { RedisClient } from "./redis-client.js";
 /** First byte of a published broadcast that was logged: `0x02 <stream id> 0x00 <frame>`. */
 export const LOGGED_MARKER = 2;
 
+/**
+ * First byte of the marker a read of the stream publishes to the reading node: `0x03 <read number>`.
+ * Published in the read's script, it reaches the node after every broadcast published before the
+ * read (one subscriber connection delivers in publish order). Cluster frames start with 1.
+ */
+export const READ_MARKER = 3;
+
 // KEYS: stream, meta. ARGV: channel, frame, maxLen, maxBytes, maxAge (ms), publish command
 // (PUBLISH, or SPUBLISH on a Redis Cluster: the channel is in the stream's slot).
 // Evicts oldest first, so the last evicted id is the highest ever evicted (`trimmed`).
@@ -38,8 +45,9 @@ redis.call(ARGV[6], ARGV[1], string.char(${LOGGED_MARKER}) .. id .. string.char(
 return id
 `);
 
-// KEYS: stream, meta. ARGV: offset. Every entry after the offset, or nil when any of them is gone
-// (all or nothing) or the offset was never issued.
+// KEYS: stream, meta. ARGV: offset, marker channel, marker, publish command. Every entry after the
+// offset, or nil when any of them is gone (all or nothing) or the offset was never issued. With the
+// entries, the marker is published on the reader's channel (sharded: in the stream's slot).
 const RANGE_AFTER = new LuaScript(`
 local function parse(id)
   local ms, seq = string.match(id, '^(%d+)-(%d+)$')
@@ -50,20 +58,24 @@ local function le(a, b)
   local bms, bseq = parse(b)
   return ams < bms or (ams == bms and aseq <= bseq)
 end
-local offset = ARGV[1]
-local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
-if trimmed and not le(trimmed, offset) then return false end
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  if offset == '0-0' and not trimmed then return {} end
-  return false
+local function read(offset)
+  local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
+  if trimmed and not le(trimmed, offset) then return false end
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    if offset == '0-0' and not trimmed then return {} end
+    return false
+  end
+  local info = redis.call('XINFO', 'STREAM', KEYS[1])
+  local last = nil
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = info[i + 1] end
+  end
+  if not last or not le(offset, last) then return false end
+  return redis.call('XRANGE', KEYS[1], '(' .. offset, '+')
 end
-local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last = nil
-for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then last = info[i + 1] end
-end
-if not last or not le(offset, last) then return false end
-return redis.call('XRANGE', KEYS[1], '(' .. offset, '+')
+local entries = read(ARGV[1])
+if entries then redis.call(ARGV[4], ARGV[2], ARGV[3]) end
+return entries
 `);
 
 // KEYS: stream. The id of the newest entry ever added, "0-0" when there is no stream.
@@ -134,14 +146,21 @@ export class RecoveryStream {
     ) as Promise<string>;
   }
 
-  /** Entries after `offset` as `[id, frame]`, or null when the stream cannot give all of them. */
-  async after(offset: string): Promise<Array<[string, Buffer]> | null> {
+  /**
+   * Entries after `offset` as `[id, frame]`, or null when the stream cannot give all of them. With
+   * the entries, `marker` is published on `markerChannel` (in the same script, after the read).
+   */
+  async after(
+    offset: string,
+    markerChannel: string,
+    marker: Buffer,
+  ): Promise<Array<[string, Buffer]> | null> {
     if (!isStreamId(offset)) return null;
     const reply = await RANGE_AFTER.run(
       this.client,
       true,
       [this.channels.stream, this.channels.streamMeta],
-      [offset],
+      [offset, markerChannel, marker, this.publishCommand],
     );
     if (!Array.isArray(reply)) return null;
     const out: Array<[string, Buffer]> = [];

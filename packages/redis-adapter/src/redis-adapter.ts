@@ -20,7 +20,7 @@ import { toRedisAdapterError } from "./errors.js";
 import { type RedisAdapterOptions, type ResolvedRedisOptions, resolveOptions } from "./options.js";
 import { splitLogged } from "./recovery-stream.js";
 import { isReady, type RedisClient } from "./redis-client.js";
-import { RedisRecovery } from "./redis-recovery.js";
+import { isReadMarker, RedisRecovery } from "./redis-recovery.js";
 import { OwnSocketRooms } from "./own-socket-rooms.js";
 import { RoomSubscriptions } from "./room-subscriptions.js";
 import { debug } from "./debug.js";
@@ -51,6 +51,11 @@ export class RedisAdapter extends LoggedClusterAdapter {
     this.receive(split.frame, split.offset);
   };
   private readonly onMessage = (raw: Buffer) => this.receive(raw);
+  /** Responses addressed to this node, and the markers of its recovery's reads of the stream. */
+  private readonly onResponse = (raw: Buffer) => {
+    if (this.recovery && isReadMarker(raw)) this.recovery.markerHeard(raw);
+    else this.receive(raw);
+  };
   private readonly onBack = () => {
     if (debug.enabled) debug.log("%s: Redis connection ready, rejoining the cluster", this.uid);
     this.transportUp();
@@ -115,7 +120,7 @@ export class RedisAdapter extends LoggedClusterAdapter {
     await Promise.all([
       this.router.subscribe(this.channels.all, this.onBroadcast, this.reportFn),
       this.router.subscribe(this.channels.request, this.onMessage, this.reportFn),
-      this.router.subscribe(this.channels.response(this.uid), this.onMessage, this.reportFn),
+      this.router.subscribe(this.channels.response(this.uid), this.onResponse, this.reportFn),
       this.ownRooms &&
         this.router.psubscribe(this.channels.ownSocketRooms(this.uid), this.onBroadcast, this.reportFn),
     ]);
@@ -142,7 +147,7 @@ export class RedisAdapter extends LoggedClusterAdapter {
     await Promise.all([
       this.router.unsubscribe(this.channels.all, this.onBroadcast),
       this.router.unsubscribe(this.channels.request, this.onMessage),
-      this.router.unsubscribe(this.channels.response(this.uid), this.onMessage),
+      this.router.unsubscribe(this.channels.response(this.uid), this.onResponse),
       this.ownRooms && this.router.punsubscribe(this.channels.ownSocketRooms(this.uid), this.onBroadcast),
       ...this.roomSubscriptions.close(),
     ]);

@@ -157,6 +157,36 @@ describe("connection-state recovery through Redis", () => {
     }
   });
 
+  test("the last missed entry went to a room the new server did not hear: no wait for its live copy", async () => {
+    // Long enough that a restore waiting for a live copy that never comes outlasts the bound below.
+    const s = await setup({ requestsTimeout: 60_000 });
+    try {
+      const { socket, got } = await newsReader(s);
+      // A witness on server a: seeing the broadcast proves it is in the stream (append and publish
+      // are one script). Server b has no member in "news", so it never hears that broadcast live.
+      const witness = await connected(s.a.client());
+      await witness.emitWithAck("join", "news");
+      s.balancer.target = s.b.port;
+      socket.io.opts.reconnection = false;
+      await cut(socket);
+      const logged = next(witness, "news");
+      s.a.io.to("news").emit("news", "missed");
+      await logged;
+      socket.io.opts.reconnection = true;
+      socket.connect();
+      // A bound, not a timing assertion: the restore must not wait for requestsTimeout (60 s).
+      await until(() => socket.connected, "the restore (it must not wait for requestsTimeout)", 1000);
+      assert.equal(socket.recovered, true);
+      await until(() => got.length === 1, "replay");
+      // Live again, and the replayed entry not delivered twice.
+      s.a.io.to("news").emit("news", "live");
+      await until(() => got.includes("live"), "live");
+      assert.deepEqual(got, ["missed", "live"]);
+    } finally {
+      await s.close();
+    }
+  });
+
   test("all or nothing: when the stream dropped part of what was missed, the client starts fresh", async () => {
     const s = await setup({ streamMaxLen: 3 });
     try {

@@ -8,6 +8,7 @@ import { Cluster, Redis } from "ioredis";
 import { io as ioc } from "socket.io-client";
 import type { Socket } from "volley";
 import { createAdapter, type RedisAdapterOptions } from "../src/index.js";
+import type { RedisRecovery } from "../src/redis-recovery.js";
 import { clusterSuite } from "./cluster-suite.js";
 import { startBalancer } from "./processes.js";
 import {
@@ -117,6 +118,29 @@ describe("Redis Cluster: connection-state recovery", () => {
       closeClients(clients);
       for (const close of closers) await close();
       await Promise.all(nodes.map((n) => n.close()));
+    }
+  });
+});
+
+describe("Redis Cluster: a read of the stream", () => {
+  test("publishes its marker in the stream's slot, and it reaches the reading server", async () => {
+    const key = uniqueKey();
+    const recovery = { connectionStateRecovery: { maxDisconnectionDuration: 60_000 } };
+    const node = await start(key, {}, recovery);
+    try {
+      const adapter = node.io.of("/").adapter;
+      await adapter.whenJoined();
+      const backend = (adapter as unknown as { recovery: RedisRecovery }).recovery;
+      // Nothing logged yet: an empty read, which publishes its marker too.
+      const read = await backend.readAfter("0-0");
+      assert.deepEqual(read?.entries, []);
+      let passed = false;
+      void read?.passed?.then(() => {
+        passed = true;
+      });
+      await until(() => passed, "the read's marker");
+    } finally {
+      await node.close();
     }
   });
 });

@@ -91,6 +91,50 @@ describe("logged recovery in the cluster layer", () => {
     assert.deepEqual(restored.missedPackets, [["news", "x", "1"]]);
   });
 
+  test("a replayed entry whose live copy never comes (not heard here): the read's marker ends the wait", async () => {
+    const { bus, a, adapterA, adapterB } = await cluster("read");
+    await adapterA.persistSession({ sid: "s1", pid: "p1", rooms: ["r1"], data: null });
+    bus.deaf.add(adapterB);
+    a.io.to("r1").emit("news", "x"); // "1": in the log, never heard live by b
+    await bus.idle();
+    bus.deaf.delete(adapterB);
+    // requestsTimeout is 60 s here: settling at all shows the restore did not wait for it.
+    let settled = false;
+    const restoring = adapterB.restoreSession("p1", undefined).then((r) => {
+      settled = true;
+      return r;
+    });
+    for (let i = 0; i < 20 && !settled; i++) await turn();
+    assert.equal(settled, true, "the read's marker came back on the live feed");
+    const restored = (await restoring) as RestoredSession;
+    a.io.to("r1").emit("news", "y"); // "2": live, after the read
+    await bus.idle();
+    assert.deepEqual(restored.missedPackets, [
+      ["news", "x", "1"],
+      ["news", "y", "2"],
+    ]);
+  });
+
+  test("a restore whose read never sees the live feed pass it ends at requestsTimeout: a fresh start", async (t) => {
+    const { bus, a, adapterA, adapterB } = await cluster("read");
+    await adapterA.persistSession({ sid: "s1", pid: "p1", rooms: ["r1"], data: null });
+    bus.holdLive = true; // the live copies and the read's marker are held back (a lost connection)
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    a.io.to("r1").emit("news", "x");
+    let settled = false;
+    const restoring = adapterB.restoreSession("p1", undefined).then((r) => {
+      settled = true;
+      return r;
+    });
+    for (let i = 0; i < 20; i++) await turn();
+    assert.equal(settled, false, "waiting for the live feed to pass the read");
+    t.mock.timers.tick(60_000); // requestsTimeout
+    assert.equal(await restoring, null, "ended before it was stitched: no session, no gap");
+    t.mock.timers.reset();
+    bus.releaseLive();
+    await bus.idle();
+  });
+
   test("a live broadcast that the read holds too is replayed once; one after the read is kept", async () => {
     const { bus, a, adapterA, adapterB } = await cluster("read");
     await adapterA.persistSession({ sid: "s1", pid: "p1", rooms: ["r1"], data: null });

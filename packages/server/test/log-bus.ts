@@ -3,7 +3,9 @@
 // and answers restores in either of the two ways a backend can — the session with the log in one
 // answer that comes in order with the live feed ("answer", as the node:cluster primary does), or the
 // session first and a separate read of the log that may outrun the live feed ("read", as Redis
-// does). Live copies can be held back, and answers gated, to show what happens in between.
+// does; its reads say when the live feed has passed them). Live copies can be held back, or never
+// reach a node (as a Redis room channel it did not hear yet), and answers gated, to show what
+// happens in between.
 import {
   type BroadcastOptions,
   type ClusterAdapterOptions,
@@ -35,6 +37,8 @@ export class LogBus {
   /** While true, the live copies of logged broadcasts wait for {@link releaseLive}. */
   holdLive = false;
   private held: Array<() => void> = [];
+  /** Nodes that never get the live copies of logged broadcasts sent from now on. */
+  readonly deaf = new Set<BusAdapter>();
   /** While set, restores are answered (or the log read) only once it resolves: a request in flight. */
   gate: Promise<void> | undefined;
 
@@ -47,7 +51,10 @@ export class LogBus {
   send(to: Iterable<BusAdapter | undefined>, frame: Buffer, offset?: string): void {
     const copy = Buffer.from(frame);
     const live = offset !== undefined && this.holdLive;
-    for (const node of to) if (node) (live ? this.held : this.queue).push(() => node.fromBus(copy, offset));
+    for (const node of to) {
+      if (!node || (offset !== undefined && this.deaf.has(node))) continue;
+      (live ? this.held : this.queue).push(() => node.fromBus(copy, offset));
+    }
     this.schedule();
   }
 
@@ -62,6 +69,14 @@ export class LogBus {
     const n = Number(offset);
     if (!Number.isSafeInteger(n) || n < 0 || n > this.seq) return null;
     return { entries: this.log.filter((e) => Number(e.offset) > n) };
+  }
+
+  /** Resolves once every live copy sent so far was delivered (a marker behind them in the queue). */
+  passed(): Promise<void> {
+    return new Promise((resolve) => {
+      (this.holdLive ? this.held : this.queue).push(resolve);
+      this.schedule();
+    });
   }
 
   releaseLive(): void {
@@ -100,7 +115,8 @@ class BusRecovery implements RecoveryBackend {
     if (bus.mode === "read") {
       this.readAfter = async (from) => {
         await bus.gate;
-        return bus.after(from);
+        const read = bus.after(from);
+        return read && { ...read, passed: bus.passed() };
       };
     }
   }

@@ -56,9 +56,10 @@ export interface RecoveryBackend {
    */
   take(pid: string, offset: string | undefined, listen: () => void): Promise<TakenSession | null>;
   /**
-   * Every entry after `from`, read once the session's rooms are heard live (on another connection
-   * than the live feed: the restore waits for the live copy of the last entry replayed); null when
-   * the log cannot give them all. Needed unless `take` answers with the log.
+   * Every entry after `from`, read once the session's rooms are heard live; null when the log cannot
+   * give them all. Needed unless `take` answers with the log. A read on another connection than the
+   * live feed sets `passed` (see {@link LogRead}): it may hold entries whose live copies are still
+   * on their way, or never come (published before their channel was heard here).
    */
   readAfter?(from: string): Promise<LogRead | null>;
 }
@@ -207,8 +208,9 @@ export class LoggedRecovery {
         await Promise.all([...joined].map((room) => node.heard(room)));
         read = from === undefined || !this.backend.readAfter ? null : await this.backend.readAfter(from);
       }
-      if (read) await this.pending.replay(pending, from, read, taken.log === undefined);
-      if (!read || pending.overflowed) {
+      if (read) await this.pending.replay(pending, from, read);
+      // Ended meanwhile (timed out, or the adapter closed): broadcasts after it were not kept.
+      if (!read || pending.overflowed || !this.pending.isOpen(pending)) {
         this.pending.end(pending);
         return null;
       }

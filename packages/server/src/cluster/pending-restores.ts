@@ -4,8 +4,11 @@
 // afterwards those after the read go straight into the missed packets. The packets replayed are thus
 // exactly those after the client's offset, none twice.
 // A log read on another connection than the live feed (Redis) can hold an entry whose live copy has
-// not arrived yet: the restore then waits until the live feed has passed the last entry it replayed
-// before the socket takes over, else that copy would come twice.
+// not arrived yet, or never will (its channel was not heard here when it was published). Such a read
+// comes with `passed`: it resolves once the live feed has delivered everything published before the
+// read (a marker sent after the read, on the live feed). When the live feed has not yet passed the
+// last entry replayed, the restore waits for that before the socket takes over — else a live copy
+// still on its way would come twice —, and never for the copy itself, which may not come.
 import type { Room, SocketId } from "../adapter.js";
 import { decodeFrame } from "./message-codec.js";
 import { MessageType, validateMessage, type WireOptions } from "./messages.js";
@@ -27,6 +30,11 @@ export interface LogRead {
   entries: LoggedBroadcast[];
   /** The log's head when read (default: the last entry's offset, else the offset read after). */
   head?: string;
+  /**
+   * For a read that may outrun the live feed: resolves once the live feed has delivered every
+   * broadcast published before the read (never rejects; may never resolve if the feed was lost).
+   */
+  passed?: Promise<void>;
 }
 
 export interface PendingRestore {
@@ -42,8 +50,7 @@ export interface PendingRestore {
   timer: ReturnType<typeof setTimeout> | undefined;
   /** The log's head as the read saw it. */
   readUpTo: string | undefined;
-  /** Resolves once the live feed has passed `waitFor` (or the restore ended). */
-  waitFor: string | undefined;
+  /** Ends the wait for the live feed to pass the read (it did, or the restore ended). */
   caughtUp: (() => void) | undefined;
 }
 
@@ -73,6 +80,11 @@ export class PendingRestores {
     this.hooks = hooks;
   }
 
+  /** Whether `pending` still keeps broadcasts (not ended: its socket joined, it failed or timed out). */
+  isOpen(pending: PendingRestore): boolean {
+    return this.listening.has(pending);
+  }
+
   /** Whether a restore of `sid` is pending. */
   has(sid: SocketId): boolean {
     return this.bySid.has(sid);
@@ -94,7 +106,6 @@ export class PendingRestores {
       missed: [],
       timer: undefined,
       readUpTo: undefined,
-      waitFor: undefined,
       caughtUp: undefined,
     };
   }
@@ -137,10 +148,6 @@ export class PendingRestores {
     const { compare } = this.hooks;
     if (this.lastLive === undefined || compare(offset, this.lastLive) > 0) this.lastLive = offset;
     for (const pending of this.listening) {
-      if (pending.waitFor !== undefined && compare(offset, pending.waitFor) >= 0) {
-        pending.waitFor = undefined;
-        pending.caughtUp?.();
-      }
       if (pending.joined && !reaches(opts, pending.joined)) continue;
       if (pending.phase === "buffering") {
         // Bounded: a restore that hears this many while waiting gives up (the client starts fresh).
@@ -154,17 +161,12 @@ export class PendingRestores {
 
   /**
    * Adds the logged broadcasts of `read` that reach the session's rooms (each packet ending with its
-   * offset), then the live ones buffered meanwhile that the read did not include. With `awaitLive`
-   * (a read that may outrun the live feed) it resolves once the live copy of the last entry
-   * replayed has arrived (or the restore ended).
+   * offset), then the live ones buffered meanwhile that the read did not include. For a read that
+   * may outrun the live feed (`read.passed`) it resolves once the live feed has passed the read,
+   * unless it had already passed the last entry replayed (or the restore ended).
    * @throws ClusterAdapterError `MALFORMED_MESSAGE` for an entry that is not a valid message.
    */
-  replay(
-    pending: PendingRestore,
-    from: string | undefined,
-    read: LogRead,
-    awaitLive: boolean,
-  ): Promise<void> {
+  replay(pending: PendingRestore, from: string | undefined, read: LogRead): Promise<void> {
     const joined = pending.joined ?? new Set<Room>();
     const { compare } = this.hooks;
     let readUpTo = from;
@@ -191,21 +193,27 @@ export class PendingRestores {
     }
     pending.buffered = [];
     pending.phase = "collecting";
-    // A replayed entry reaches the session's rooms, whose broadcasts are heard: its live copy comes
-    // (dropped above as read already). Wait for it, so it cannot reach the socket after.
-    // Ended meanwhile (timed out during the read): nothing would resolve the wait.
+    // The live copy of a replayed entry is dropped while collecting (read already), not once the
+    // socket has taken over: wait until the live feed has passed the read, so none comes after.
+    // The feed is one ordered stream, so having heard a later offset already is enough. Whether
+    // that copy comes at all does not matter (its channel may not have been heard when it was
+    // published): `passed` comes either way. Ended meanwhile: nothing would resolve the wait.
     const live = this.lastLive;
+    const passed = read.passed;
     if (
-      !awaitLive ||
+      passed === undefined ||
       lastReplayed === undefined ||
       !this.listening.has(pending) ||
       (live !== undefined && compare(live, lastReplayed) >= 0)
     ) {
       return Promise.resolve();
     }
-    pending.waitFor = lastReplayed;
     return new Promise((resolve) => {
       pending.caughtUp = resolve;
+      passed.then(() => {
+        if (pending.caughtUp === resolve) pending.caughtUp = undefined;
+        resolve();
+      });
     });
   }
 }
