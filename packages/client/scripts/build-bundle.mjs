@@ -42,8 +42,9 @@ const browserOnly = {
 // Private members (`#name`) of the client's own classes become `_`-members, which mangleProps shortens:
 // `this.t` is a byte shorter than `this.#t`, hundreds of times. Each class numbers its private members by
 // use (`_q0` the most used), so unrelated classes share the same short names, as esbuild gives every class
-// the same `#t`, `#e`…, which gzip likes. A class that others extend keeps names of its own (`_Pfile$name`),
-// so a subclass never reuses one of them. Sources: the client's src/ (not shared/) and the engine client.
+// the same `#t`, `#e`…, which gzip likes. A class that others extend, or one without a name (it may be a
+// base under another), keeps names of its own (`_Pfile$Class$name`), so a subclass never reuses one of them.
+// Sources: the client's src/ (not shared/) and the engine client.
 const ownSources = [join(pkg, "src"), join(pkg, "../engine/src/client")];
 const privateToInternal = {
   name: "volley-private-to-internal",
@@ -91,9 +92,10 @@ const privateToInternal = {
           const className = node.name?.text;
           const ranked = [...uses.keys()].sort((a, b) => uses.get(b).length - uses.get(a).length);
           ranked.forEach((name, rank) => {
-            const internal = extended.has(className)
-              ? `_P${basename(args.path, ".ts").replace(/\W/g, "")}$${className}$${name.slice(1)}`
-              : `_q${rank}`;
+            const internal =
+              className === undefined || extended.has(className)
+                ? `_P${basename(args.path, ".ts").replace(/\W/g, "")}$${className ?? node.pos}$${name.slice(1)}`
+                : `_q${rank}`;
             for (const use of uses.get(name)) edits.push([use.getStart(source), use.end, internal]);
           });
         }
