@@ -14,11 +14,13 @@ export interface BackoffOptions {
 
 /** Exponential backoff with jitter: min·factor^attempt, randomised by ±jitter, capped at max. */
 export class Backoff {
+  // Fields without an initializer are `declare`d: set in the constructor or later, they need no class
+  // field definition (bytes in the browser bundle, whose size is budgeted).
   /** Delays handed out since the last reset. */
   attempts = 0;
-  min: number;
-  max: number;
-  jitter: number;
+  declare min: number;
+  declare max: number;
+  declare jitter: number;
   readonly #factor: number;
   readonly #random: () => number;
 

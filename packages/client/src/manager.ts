@@ -73,19 +73,21 @@ export class Manager<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
 > extends Emitter<ManagerReservedEvents> {
+  // Fields without an initializer are `declare`d: set in the constructor or later, they need no class
+  // field definition (bytes in the browser bundle, whose size is budgeted).
   /** The Engine.IO session: the current one, or the last one (set from the first `open()` on). */
-  engine!: EngineClient;
+  declare engine: EngineClient;
   /** The Sockets of this Manager, by namespace. */
   readonly nsps: Record<string, Socket> = {};
-  readonly uri: string | undefined;
-  readonly opts: ManagerOptions & { path: string; timers: Timers };
-  readonly backoff: Backoff;
+  declare readonly uri: string | undefined;
+  declare readonly opts: ManagerOptions & { path: string; timers: Timers };
+  declare readonly backoff: Backoff;
   /** @internal */
   _readyState: "opening" | "open" | "closed" = "closed";
   /** @internal */
   _reconnecting = false;
   /** @internal */
-  _autoConnect: boolean;
+  declare _autoConnect: boolean;
 
   #reconnection: boolean;
   #reconnectionAttempts: number;

@@ -62,14 +62,10 @@ export class Decoder {
       const [packet, slots, buffers] = pending;
       if (buffers.push(chunk) < slots.length) return;
       this.#pending = undefined;
-      // defineProperty: a "__proto__" key from JSON must stay a plain own property.
+      // defineProperty: a "__proto__" key from JSON must stay a plain own property. The placeholder is
+      // already one (writable, enumerable, configurable, as JSON.parse makes them): only its value changes.
       for (const [holder, key, num] of slots)
-        Object.defineProperty(holder, key, {
-          value: buffers[num as number],
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
+        Object.defineProperty(holder, key, { value: buffers[num as number] });
       return packet;
     }
     // type, attachments (BINARY_* only), namespace, ack id, JSON

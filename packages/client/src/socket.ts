@@ -77,26 +77,28 @@ export class Socket<
   ListenEvents extends EventsMap = DefaultEventsMap,
   EmitEvents extends EventsMap = ListenEvents,
 > extends Emitter<ListenEvents & SocketReservedEvents> {
+  // Fields without an initializer are `declare`d: set in the constructor or later, they need no class
+  // field definition (bytes in the browser bundle, whose size is budgeted).
   /** The Manager (the connection). */
-  readonly io: Manager<ListenEvents, EmitEvents>;
+  declare readonly io: Manager<ListenEvents, EmitEvents>;
   /** The namespace, e.g. `"/"` or `"/admin"`. */
-  readonly nsp: string;
+  declare readonly nsp: string;
   /** The session id on this namespace, while connected. */
-  id: string | undefined;
+  declare id: string | undefined;
   connected = false;
   /** Whether the last connection restored the previous session (connection-state recovery). */
   recovered = false;
   /** Sent with each CONNECT packet. */
-  auth: SocketOptions["auth"];
+  declare auth: SocketOptions["auth"];
   /** Events received before `connect`, delivered right after it. */
   receiveBuffer: unknown[][] = [];
   /** Packets emitted while disconnected, sent on (re)connect. */
   sendBuffer: OutPacket[] = [];
 
   /** @internal Recovery: the session id the server gave (`pid`) and the offset of the last event seen. */
-  _pid: string | undefined;
+  declare _pid: string | undefined;
   /** @internal */
-  _lastOffset: string | undefined;
+  declare _lastOffset: string | undefined;
   readonly #opts: SocketOptions;
   /** Unsubscribes from the Manager; set while active. */
   #unsub: (() => void) | undefined;

@@ -83,11 +83,13 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   /** Whether the last session reached WebSocket (for `rememberUpgrade`). */
   static priorWebsocketSuccess = false;
 
+  // Fields without an initializer are `declare`d: set in the constructor or later, they need no class
+  // field definition (bytes in the browser bundle, whose size is budgeted).
   /** The session id (`sid`), once the handshake is done. */
   id: string | null = null;
   readyState: EngineReadyState = "opening";
   /** The transport in use. */
-  transport!: Transport;
+  declare transport: Transport;
   /** Upgrades the server offered that we are willing to use. */
   upgrades: TransportName[] = [];
   /**
@@ -107,7 +109,7 @@ export class EngineClient extends Emitter<EngineClientEvents> {
   maxPayload = 0;
   /** True while switching transports; writes wait. */
   upgrading = false;
-  readonly opts: ResolvedOptions;
+  declare readonly opts: ResolvedOptions;
 
   #writeBuffer: Packet[] = [];
   #callbacks: Array<(() => void) | undefined> = [];

@@ -37,12 +37,14 @@ export abstract class Transport extends Emitter<TransportEvents> {
    */
   declare retryAfter?: number;
   /** `"polling"` or `"websocket"` (on the prototype, so a transport class names itself too). */
+  // Fields without an initializer are `declare`d: set in the constructor or later, they need no class
+  // field definition (bytes in the browser bundle, whose size is budgeted).
   abstract readonly name: "polling" | "websocket";
   readyState: TransportState = "opening";
   /** True when `send` may be called now. */
   writable = false;
   /** The session id once known; sent as the `sid` query parameter. */
-  sid: string | undefined;
+  declare sid: string | undefined;
 
   protected readonly _opts: ResolvedOptions;
 
