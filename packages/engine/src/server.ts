@@ -21,7 +21,7 @@ import type { EngineProtocol, EngineSocket, SessionHost } from "./session.js";
 import { generateSessionId } from "./session-id.js";
 import { SessionRegistry } from "./session-registry.js";
 import { TimerList } from "./timer-list.js";
-import { payloadHeaders } from "./transports/polling-headers.js";
+import { payloadHeaders, TEXT_PLAIN } from "./transports/polling-headers.js";
 import { defaultPrepareFrame } from "./transports/default-websocket.js";
 import { PollingTransport } from "./transports/polling.js";
 import { PollingTransportV3 } from "./transports/polling-v3.js";
@@ -359,7 +359,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         const owed = this.owedCloseHints?.take(query.sid!);
         if (owed !== undefined) {
           applyHeaderListeners(this, req, res, false);
-          res.writeHead(200, payloadHeaders("text/plain; charset=UTF-8", Buffer.byteLength(owed))).end(owed);
+          res.writeHead(200, payloadHeaders(TEXT_PLAIN, Buffer.byteLength(owed))).end(owed);
           return;
         }
       }
