@@ -1,7 +1,9 @@
 // Close hints (issue 17, item 3): a Volley server says why it closes a connection (an Engine.IO noop
 // `6{"reason","message","reconnectAfter"}`) and the Volley client hands that over: `engine.hint`, and `hint` on
 // the `disconnect` description, whose reason stays socket.io-client's. The advised delay holds the next
-// reconnection attempt. Real Volley servers; client timers injected, the server's clock frozen.
+// reconnection attempt. A polling client cut off between two polls gets the hint on its next poll (the
+// engine's `owedCloseHints`); socket.io-client sees a normal close there. Real Volley servers; client timers
+// injected, the server's clock frozen or moved by hand.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer } from "node:http";
@@ -9,7 +11,9 @@ import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import type { Clock } from "@volley/engine";
 import type { EngineClientError } from "@volley/engine/client";
+import { io as officialIo } from "socket.io-client";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "volley";
+import { ManualClock } from "../../server/test/manual-clock.js";
 import { type CloseHint, type DisconnectDescription, io, type Socket } from "../src/index.js";
 
 /** Timers (the `timers` option) that move only on `advance`. */
@@ -245,4 +249,121 @@ describe("what needs no hint", () => {
       await close();
     }
   });
+});
+
+/**
+ * Holds the polls (GETs naming a sid) of `server`'s clients while `hold` is set, as a client between two
+ * polls (a slow network, a throttled tab); a parked one goes on when called.
+ */
+function pollGate(server: Server) {
+  const gate = { hold: false, parked: [] as Array<() => void> };
+  server.engine.use((req, _res, next) => {
+    if (gate.hold && req.method === "GET" && req.url?.includes("sid=")) gate.parked.push(() => next());
+    else next();
+  });
+  return gate;
+}
+
+/** Turns of the event loop until `condition` holds (bounded). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !condition(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(condition(), "condition never met");
+}
+
+describe("polling: closed while the client was between polls (the hint is owed to its next poll)", () => {
+  const CLOSE_TIMEOUT = 1000;
+
+  /**
+   * A polling-only client, between polls when the server cuts it off for its event rate; the server's
+   * `closeTimeout` passes with no poll, so the session is gone before the client polls again.
+   */
+  async function cutOffBetweenPolls(
+    client: (url: string) => { socket: { emit(event: string): unknown }; connected: Promise<unknown> },
+    opts: ServerOptions = {},
+  ) {
+    const clock = new ManualClock();
+    const { server, url, close } = await volley({
+      clock,
+      closeTimeout: CLOSE_TIMEOUT,
+      eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 3000 },
+      ...opts,
+    });
+    server.on("connection", (s) => s.on("error", () => {}));
+    const gate = pollGate(server);
+    const joined = once(server, "connection") as Promise<[ServerSocket]>;
+    const { socket, connected } = client(url);
+    const [[serverSocket]] = await Promise.all([joined, connected]);
+    // The waiting poll is answered; the next one is held: the client is between polls.
+    await pollWaiting(serverSocket);
+    gate.hold = true;
+    serverSocket.emit("nudge");
+    await until(() => gate.parked.length === 1);
+    const cut = new Promise<string>((resolve) => serverSocket.once("disconnect", resolve));
+    for (let i = 0; i < 3; i++) socket.emit("spam");
+    // Cut off, the session waits closeTimeout for a poll that does not come.
+    await until(() => serverSocket.conn.readyState === "closing");
+    clock.advance(CLOSE_TIMEOUT);
+    assert.equal(await cut, "event rate exceeded");
+    gate.hold = false;
+    gate.parked.shift()!();
+    return { close };
+  }
+
+  test("the Volley client: the disconnect carries the hint, and the next attempt waits the advised delay", async () => {
+    const timers = new ManualTimers();
+    let socket: Socket | undefined;
+    let gone: Promise<[string, DisconnectDescription | undefined]> | undefined;
+    const { close } = await cutOffBetweenPolls((url) => {
+      socket = io(url, {
+        forceNew: true,
+        transports: ["polling"],
+        timers,
+        reconnectionDelay: 1000,
+        randomizationFactor: 0,
+      });
+      gone = disconnectOf(socket);
+      return { socket, connected: once(socket, "connect") };
+    });
+    try {
+      const attempts: number[] = [];
+      socket!.io.on("reconnect_attempt", () => attempts.push(timers.now()));
+      const [reason, description] = await gone!;
+      assert.equal(reason, "transport close");
+      assert.equal((description as { description: string }).description, "transport closed by the server");
+      assert.deepEqual(description?.hint, {
+        reason: "event rate exceeded",
+        message: "incoming events exceed eventRateLimit (1/s, burst 2)",
+        reconnectAfter: 3000,
+      });
+      timers.advance(2999);
+      assert.deepEqual(attempts, [], "not before the advised 3000 ms");
+      timers.advance(1);
+      assert.deepEqual(attempts, [3000]);
+    } finally {
+      socket!.disconnect();
+      await close();
+    }
+  });
+
+  for (const owed of [true, false]) {
+    test(`socket.io-client: ${owed ? "a normal close" : "owedCloseHints off: a transport error (the 400)"}`, async () => {
+      let socket: ReturnType<typeof officialIo> | undefined;
+      let gone: Promise<unknown[]> | undefined;
+      const { close } = await cutOffBetweenPolls(
+        (url) => {
+          socket = officialIo(url, { forceNew: true, transports: ["polling"], reconnection: false });
+          gone = once(socket, "disconnect");
+          return { socket, connected: once(socket, "connect") };
+        },
+        owed ? {} : { owedCloseHints: false },
+      );
+      try {
+        const [reason] = await gone!;
+        assert.equal(reason, owed ? "transport close" : "transport error");
+      } finally {
+        socket!.disconnect();
+        await close();
+      }
+    });
+  }
 });

@@ -19,6 +19,7 @@ export {
 } from "./session.js";
 export { PreparedPacket } from "./prepared-packet.js";
 export { type CloseHint, encodeCloseHint, type HintTarget, sendHint } from "./close-hint.js";
+export type { OwedCloseHintsOptions } from "./owed-close-hints.js";
 export { generateSessionId } from "./session-id.js";
 /** Emitters held once per connection create their listener table with their first listener. */
 export { captureRejectionsByDefault, LazyEventEmitter } from "@volley/websocket";

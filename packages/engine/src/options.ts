@@ -8,6 +8,7 @@ import type { RateLimit } from "./token-bucket.js";
 import type { SessionRouter } from "./session-router.js";
 import type { WebSocketServerConstructor } from "./transports/websocket-like.js";
 import { FLUSH_SLICE_MS } from "./flush-queue.js";
+import type { OwedCloseHintsOptions } from "./owed-close-hints.js";
 
 /** The transports this server speaks, by their `transport` query value. */
 export type TransportName = "polling" | "websocket";
@@ -123,6 +124,13 @@ export interface EngineServerOptions {
   connectTimeout?: number;
   /** Milliseconds a closing polling session waits for the client's last poll. Default: = pingTimeout. */
   closeTimeout?: number;
+  /**
+   * A polling session closed with a close hint while no poll of its client was waiting: the hint and the close
+   * packet are kept for that client's next poll (instead of 400 "Session ID unknown"), at most `max` of them,
+   * each for `ttl` ms. `false` (or `max`/`ttl` 0) turns it off. Default: `{ max: 1000, ttl: pingInterval +
+   * pingTimeout }`.
+   */
+  owedCloseHints?: OwedCloseHintsOptions | false;
   /** WebSocket server implementation (`ws`'s API). Default: `@volley/websocket`'s WebSocketServer. */
   wsEngine?: WebSocketServerConstructor;
   /**
@@ -172,6 +180,8 @@ export interface ResolvedOptions {
   flushSliceMs: number;
   connectTimeout: number | undefined;
   closeTimeout: number;
+  /** False when off. */
+  owedCloseHints: { max: number; ttl: number } | false;
   wsEngine: WebSocketServerConstructor | undefined;
   clock: Clock;
   sessionRouter: SessionRouter | undefined;
@@ -232,11 +242,12 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
     throw new TypeError("option handshakeRate must be { perAddress?, total? } or false");
   }
   const maxBufferedBytes = positive("maxBufferedBytes", options.maxBufferedBytes, 16 * 1024 * 1024);
+  const pingInterval = positive("pingInterval", options.pingInterval, 25000);
   const pathPrefix = options.addTrailingSlash === false || path.endsWith("/") ? path : `${path}/`;
   return {
     path,
     pathPrefix,
-    pingInterval: positive("pingInterval", options.pingInterval, 25000),
+    pingInterval,
     pingTimeout,
     upgradeTimeout: positive("upgradeTimeout", options.upgradeTimeout, 10000),
     maxHttpBufferSize: positive("maxHttpBufferSize", options.maxHttpBufferSize, 1e6),
@@ -278,6 +289,7 @@ export function resolveOptions(options: EngineServerOptions = {}): ResolvedOptio
         ? undefined
         : positive("connectTimeout", options.connectTimeout, 0),
     closeTimeout: positive("closeTimeout", options.closeTimeout, pingTimeout),
+    owedCloseHints: resolveOwedCloseHints(options.owedCloseHints, pingInterval + pingTimeout),
     wsEngine: options.wsEngine,
     clock: resolveClock(options.clock),
     sessionRouter: resolveSessionRouter(options.sessionRouter),
@@ -312,4 +324,25 @@ function resolveSessionRouter(router: SessionRouter | undefined): SessionRouter 
     );
   }
   return router;
+}
+
+function resolveOwedCloseHints(
+  value: OwedCloseHintsOptions | false | undefined,
+  defaultTtl: number,
+): { max: number; ttl: number } | false {
+  if (value === false) return false;
+  if (value !== undefined && (typeof value !== "object" || value === null)) {
+    throw new TypeError("option owedCloseHints must be { max?, ttl? } or false");
+  }
+  const max = Math.floor(nonNegative("owedCloseHints.max", value?.max, 1000));
+  const ttl = nonNegative("owedCloseHints.ttl", value?.ttl, defaultTtl);
+  return max === 0 || ttl === 0 ? false : { max, ttl };
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`option ${name} must be a finite number ≥ 0 (got ${String(value)})`);
+  }
+  return value;
 }

@@ -13,6 +13,7 @@ import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import { type EngineServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { PreparedPacket } from "./prepared-packet.js";
 import { type EngineMiddleware, middlewareFailure, runMiddlewares } from "./middleware.js";
+import { OwedCloseHints } from "./owed-close-hints.js";
 import { checkAllowRequest, protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
 import { type EngineQuery, pathnameOf, queryOf } from "./request-query.js";
 import { addHeaderLines, applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
@@ -20,6 +21,7 @@ import type { EngineProtocol, EngineSocket, SessionHost } from "./session.js";
 import { generateSessionId } from "./session-id.js";
 import { SessionRegistry } from "./session-registry.js";
 import { TimerList } from "./timer-list.js";
+import { payloadHeaders, TEXT_PLAIN } from "./transports/polling-headers.js";
 import { defaultPrepareFrame } from "./transports/default-websocket.js";
 import { PollingTransport } from "./transports/polling.js";
 import { PollingTransportV3 } from "./transports/polling-v3.js";
@@ -73,6 +75,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   private readonly webSocketServer: WebSocketServerSlot;
   private readonly prepareFrame: PrepareFrame | undefined;
   private closed = false;
+  /** Answers owed to the next poll of sessions closed with an undelivered close hint (undefined when off). */
+  private readonly owedCloseHints: OwedCloseHints | undefined;
   /** What the request checks see of this server. */
   private readonly requestContext: RequestContext;
 
@@ -90,6 +94,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.prepareFrame = this.options.wsEngine === undefined ? defaultPrepareFrame : undefined;
     this.registry = new SessionRegistry(this.options, this.counters);
     this.sessions = this.registry.sessions;
+    const owed = this.options.owedCloseHints;
+    if (owed !== false) this.owedCloseHints = new OwedCloseHints(owed.max, owed.ttl, clock);
     this.webSocketServer = new WebSocketServerSlot(this.options, (lines, req) =>
       this.onWebSocketHeaders(lines, req),
     );
@@ -298,6 +304,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     if (this.closed) return;
     this.closed = true;
     await this.closeSessions();
+    this.owedCloseHints?.clear();
   }
 
   /** Closes every session and the WebSocket server (made again on the next upgrade); the engine stays usable. */
@@ -334,6 +341,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.registry.remove(session);
   }
 
+  /** @internal */
+  oweCloseHint(session: EngineSocket, hint: string): void {
+    this.owedCloseHints?.owe(session.id, session.protocol, hint);
+  }
+
   // ---- requests ----
 
   private onHttpRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -342,6 +354,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     if (error !== undefined) {
       const router = this.options.sessionRouter;
       const refuse = () => this.refuse(req, res, error);
+      if (error.code === EngineErrorCode.UNKNOWN_SID && req.method === "GET") {
+        // A poll of a session closed here with a hint it never got: that hint and the close packet.
+        const owed = this.owedCloseHints?.take(query.sid!);
+        if (owed !== undefined) {
+          applyHeaderListeners(this, req, res, false);
+          res.writeHead(200, payloadHeaders(TEXT_PLAIN, Buffer.byteLength(owed))).end(owed);
+          return;
+        }
+      }
       if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
         if (router.forwardRequest(query.sid!, req, res, refuse)) return;
       }

@@ -54,6 +54,8 @@ export interface SessionHost {
   readonly clientPingTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
   onSessionClose(session: EngineSocket): void;
+  /** A polling session closed with `hint` (a close hint's JSON) undelivered: its client's next poll is owed it. */
+  oweCloseHint(session: EngineSocket, hint: string): void;
 }
 
 export type ReadyState = "opening" | "open" | "closing" | "closed";

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { type Packet, PROTOCOL_VERSION } from "./parser/index.js";
 import { PROTOCOL_V3 } from "./parser/v3.js";
-import { endSlowConsumer } from "./close-hint.js";
+import { endSlowConsumer, undeliveredHint } from "./close-hint.js";
 import type { CloseReason } from "./errors.js";
 import { HandshakeRequest } from "./handshake-request.js";
 import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
@@ -379,9 +379,13 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
     else this.host.pingTimers.remove(this);
     this.clearStateTimer();
     this.cancelUpgrade();
+    // A polling client with no poll waiting learns nothing now: a hint it was due is owed to its next poll.
+    const pollMissed = this.transport.name === "polling" && !this.transport.writable;
     if (reason === "slow consumer") endSlowConsumer(this.transport, this.host.options);
     else this.transport.close(reason === "ping timeout");
-    this.takeQueued();
+    const dropped = this.takeQueued();
+    const owed = pollMissed ? undeliveredHint(reason, dropped, this.host.options) : undefined;
+    if (owed !== undefined) this.host.oweCloseHint(this, owed);
     this.host.onSessionClose(this);
     this.handler?.onSessionClose(reason, description);
     this.emit("close", reason, description);

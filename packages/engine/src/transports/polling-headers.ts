@@ -1,5 +1,8 @@
 import type { OutgoingHttpHeaders } from "node:http";
 
+/** The content type of a text payload answering a poll. */
+export const TEXT_PLAIN = "text/plain; charset=UTF-8";
+
 /** The headers of the "ok" answering every POST: one object for all of them (nothing in it varies). */
 export const OK_HEADERS: Readonly<OutgoingHttpHeaders> = Object.freeze({
   "Content-Type": "text/html",

@@ -12,7 +12,7 @@ import { chooseEncoding, compress } from "../http-compression.js";
 import type { Clock } from "../clock.js";
 import type { Outgoing } from "../outgoing.js";
 import { PreparedPacket } from "../prepared-packet.js";
-import { compressedPayloadHeaders, OK_HEADERS, payloadHeaders } from "./polling-headers.js";
+import { compressedPayloadHeaders, OK_HEADERS, payloadHeaders, TEXT_PLAIN } from "./polling-headers.js";
 import { type RelayDetector, RelayedRequests } from "./relayed-requests.js";
 import type { Transport, TransportHandler } from "./transport.js";
 
@@ -32,7 +32,6 @@ export interface PollingConfig {
 
 const CLOSE_PAYLOAD = encodePacket({ type: "close" }, false) as string;
 const NOOP_PAYLOAD = encodePacket({ type: "noop" }, false) as string;
-const TEXT_PLAIN = "text/plain; charset=UTF-8";
 
 /**
  * HTTP long-polling: the client holds one GET open to receive (answered with every packet queued, joined by
