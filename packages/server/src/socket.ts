@@ -5,6 +5,7 @@ import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
 import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
+import { PendingAcks } from "./socket-acks.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
 import type { ExactlyOnceSession } from "./exactly-once-session.js";
 import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
@@ -82,7 +83,8 @@ export class Socket<
   private readonly auth: Record<string, unknown> | undefined;
   private cachedHandshake: Handshake | undefined;
   private dataStore: SocketData | undefined;
-  private acks: Map<number, AnyListener> | undefined;
+  /** Acknowledgements awaited from the client; made on the first emit that asks for one. */
+  private acks: PendingAcks | undefined;
   private flags: BroadcastFlags | undefined;
   private previous: PreviousSession | undefined;
   /** Incoming event budget (`eventRateLimit`); undefined when the limit is off. */
@@ -347,30 +349,17 @@ export class Socket<
 
   /** @internal Registers an acknowledgement (also used by broadcasts with acks). */
   _registerAck(id: number, fn: AnyListener): void {
-    this.nsp.server._counters.acksRequested++;
-    if (!this.acks) this.acks = new Map();
-    this.acks.set(id, fn);
+    this.pendingAcks().register(id, fn);
   }
 
   private registerAck(id: number, fn: AnyListener, timeout: number | undefined): void {
-    if (timeout === undefined) {
-      this._registerAck(id, fn);
-      return;
-    }
-    const clock = this.nsp.server._clock;
-    const timer = clock.setTimeout(
-      () => {
-        this.acks?.delete(id);
-        this.nsp.server._counters.acksTimedOut++;
-        fn.call(this, new Error("operation has timed out"));
-      },
-      timeout,
-      undefined,
-    );
-    this._registerAck(id, (...args: unknown[]) => {
-      clock.clearTimeout(timer);
-      fn.call(this, null, ...args);
-    });
+    if (timeout === undefined) this.pendingAcks().register(id, fn);
+    else this.pendingAcks().registerWithTimeout(id, fn, timeout, this.nsp.server._clock);
+  }
+
+  private pendingAcks(): PendingAcks {
+    if (!this.acks) this.acks = new PendingAcks(this.nsp.server._counters, this);
+    return this.acks;
   }
 
   /** @internal Joins its rooms, answers CONNECT, replays what a restored client missed. */
@@ -492,9 +481,8 @@ export class Socket<
   }
 
   private onack(packet: Packet): void {
-    const fn = this.acks?.get(packet.id!) ?? this._exactlyOnce?.settle(packet.id!);
+    const fn = this.acks?.take(packet.id!) ?? this._exactlyOnce?.settle(packet.id!);
     if (!fn) return;
-    this.acks?.delete(packet.id!);
     this.nsp.server._counters.acksReceived++;
     this.call(fn, packet.data as unknown[]);
   }
