@@ -6,6 +6,7 @@ import { BroadcastOperator } from "./broadcast-operator.js";
 import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
 import { PendingAcks } from "./socket-acks.js";
+import { missedPackets, type PreviousSession, persistLeavingSocket } from "./socket-recovery.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
 import type { ExactlyOnceSession } from "./exactly-once-session.js";
 import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
@@ -42,16 +43,7 @@ const EVER_CONNECTED = 2;
 const ENDED = 4;
 const RECOVERED = 8;
 
-/** State a restored socket starts from. */
-export interface PreviousSession {
-  sid: SocketId;
-  pid: string;
-  rooms: Room[];
-  data: unknown;
-  missedPackets: unknown[][];
-  /** Last log position `missedPackets` covers. */
-  logSeq?: number;
-}
+export type { PreviousSession };
 
 /**
  * One client connected to one namespace. Most state is created on first use, so an idle socket
@@ -373,12 +365,7 @@ export class Socket<
     const adapter = this.nsp.adapter;
     const log = adapter.log;
     if (log) this._logSeq = log.nextSeq - 1;
-    let missed = previous?.missedPackets;
-    if (previous && log && previous.logSeq !== undefined && log.nextSeq - 1 > previous.logSeq) {
-      // Logged while the middlewares ran: the socket was in no room yet, so it gets them here.
-      const extra = adapter.missedSince(previous.logSeq, rooms);
-      missed = extra ? [...(missed ?? []), ...extra] : missed;
-    }
+    const missed = previous && missedPackets(previous, adapter, rooms);
     const data: Record<string, unknown> = { sid: this.id };
     if (this._pid) data.pid = this._pid;
     const once =
@@ -495,15 +482,8 @@ export class Socket<
     this.emitOwn(["disconnecting", reason, description]);
     const adapter = this.nsp.adapter;
     if (this._pid && RECOVERABLE_REASONS.has(reason)) {
-      const rooms = [...(adapter.socketRooms(this.id) ?? [])].filter((room) => room !== this.id);
-      const persisted = adapter.persistSession({
-        sid: this.id,
-        pid: this._pid,
-        rooms,
-        data: this.dataStore,
-        logSeq: this._logSeq,
-      });
-      if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
+      const leaving = { sid: this.id, pid: this._pid, data: this.dataStore, logSeq: this._logSeq };
+      persistLeavingSocket(adapter, leaving, (err) => this.nsp.server._reportError(err, this));
     }
     const once = this._exactlyOnce;
     if (once) this.nsp._exactlyOnceSessions()?.close(once, this, RECOVERABLE_REASONS.has(reason));
