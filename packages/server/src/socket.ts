@@ -1,26 +1,19 @@
 import type { IncomingMessage } from "node:http";
 import type { EngineSocket } from "@volley/engine";
 import { type Packet, PacketType } from "@volley/protocol";
-import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
-import { BroadcastOperator } from "./broadcast-operator.js";
+import type { Room, SocketId } from "./adapter.js";
 import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
 import { PendingAcks } from "./socket-acks.js";
+import { SocketEmitModifiers } from "./socket-emit-modifiers.js";
 import { missedPackets, type PreviousSession, persistLeavingSocket } from "./socket-recovery.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
 import type { ExactlyOnceSession } from "./exactly-once-session.js";
 import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
-import {
-  type AnyListener,
-  type Event,
-  type SocketMiddleware,
-  SocketEvents,
-  type SocketReservedEvents,
-} from "./socket-events.js";
+import type { AnyListener, Event, SocketMiddleware, SocketReservedEvents } from "./socket-events.js";
 import type {
   AckResult,
-  DecorateAcknowledgements,
   DefaultEventsMap,
   EventNames,
   EventParams,
@@ -55,7 +48,7 @@ export class Socket<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // biome-ignore lint/suspicious/noExplicitAny: socket.io's default
   SocketData = any,
-> extends SocketEvents<ListenEvents> {
+> extends SocketEmitModifiers<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly client: Client;
   /** Public id, shared with the client (CONNECT reply `sid`); also the name of the socket's own room. */
@@ -77,7 +70,6 @@ export class Socket<
   private dataStore: SocketData | undefined;
   /** Acknowledgements awaited from the client; made on the first emit that asks for one. */
   private acks: PendingAcks | undefined;
-  private flags: BroadcastFlags | undefined;
   private previous: PreviousSession | undefined;
   /** Incoming event budget (`eventRateLimit`); undefined when the limit is off. */
   private readonly eventBucket: EventBucket | undefined;
@@ -186,8 +178,7 @@ export class Socket<
     const data: unknown[] = [ev];
     for (let i = 0; i < args.length; i++) data.push(args[i]);
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
-    const flags = this.flags;
-    this.flags = undefined;
+    const flags = this.takeFlags();
     const last = data[data.length - 1];
     if (typeof last === "function") {
       data.pop();
@@ -227,7 +218,7 @@ export class Socket<
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
   ): Promise<AckResult<EmitEvents, Ev>> {
-    const withErr = this.flags?.timeout !== undefined;
+    const withErr = this.nextTimeout !== undefined;
     return new Promise((resolve, reject) => {
       const ack = withErr
         ? (err: Error | null, res: AckResult<EmitEvents, Ev>) => (err ? reject(err) : resolve(res))
@@ -245,67 +236,6 @@ export class Socket<
   /** Alias of {@link send}. */
   write(...args: EventParams<EmitEvents, "message">): this {
     return this.send(...args);
-  }
-
-  /** Broadcast to `room` (every socket there but this one). */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator().to(room);
-  }
-
-  /** Alias of {@link to}. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.to(room);
-  }
-
-  /** Broadcast to everyone but members of `room` (and this socket). */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator().except(room);
-  }
-
-  /** Broadcast to every other socket of the namespace. */
-  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator();
-  }
-
-  /** Broadcast to other sockets of this server only (no cluster fan-out). */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator().local;
-  }
-
-  /** The next emit may be dropped if the client cannot take it now. */
-  get volatile(): this {
-    this.setFlag("volatile", true);
-    return this;
-  }
-
-  /** Whether the next emit is compressed. */
-  compress(compress: boolean): this {
-    this.setFlag("compress", compress);
-    return this;
-  }
-
-  /** The next emit's acknowledgement gets an error first: a timeout error after `ms` milliseconds. */
-  timeout(
-    ms: number,
-  ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
-    this.setFlag("timeout", ms);
-    return this as unknown as Socket<
-      ListenEvents,
-      DecorateAcknowledgements<EmitEvents>,
-      ServerSideEvents,
-      SocketData
-    >;
-  }
-
-  private setFlag<K extends keyof BroadcastFlags>(key: K, value: BroadcastFlags[K]): void {
-    if (!this.flags) this.flags = {};
-    this.flags[key] = value;
-  }
-
-  private newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
-    const flags = this.flags ?? {};
-    this.flags = undefined;
-    return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
   }
 
   /** Joins one or more rooms; does nothing once the socket has left its namespace. */
