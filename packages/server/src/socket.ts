@@ -6,10 +6,11 @@ import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
 import { PendingAcks } from "./socket-acks.js";
 import { SocketEmitModifiers } from "./socket-emit-modifiers.js";
+import { compactAuth, msSinceEpoch, socketHandshake } from "./socket-handshake.js";
 import { missedPackets, type PreviousSession, persistLeavingSocket } from "./socket-recovery.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
 import type { ExactlyOnceSession } from "./exactly-once-session.js";
-import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
+import type { Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
 import type { AnyListener, Event, SocketMiddleware, SocketReservedEvents } from "./socket-events.js";
 import type {
@@ -21,9 +22,6 @@ import type {
   EventsMap,
 } from "./typed-events.js";
 import { debug } from "./debug.js";
-
-/** Sockets count their creation time from here (this module's load). */
-const EPOCH = Date.now();
 
 // Bits of `Socket.bits`.
 const CONNECTED = 1;
@@ -62,7 +60,7 @@ export class Socket<
   /** @internal The exactly-once record of this socket's session, when its client asked for one. */
   _exactlyOnce: ExactlyOnceSession | undefined;
   private readonly wantsExactlyOnce: boolean;
-  /** When it was created, ms after {@link EPOCH}: a small integer fits in the field, a full timestamp needs a 16-byte box. */
+  /** When it was created, in ms after the epoch of `socket-handshake.ts`: a small integer, not a boxed timestamp. */
   private readonly issuedAfterEpoch: number;
   /** The CONNECT packet's `auth`; undefined when empty (most clients send none): no object per socket. */
   private readonly auth: Record<string, unknown> | undefined;
@@ -86,8 +84,8 @@ export class Socket<
     this.wantsExactlyOnce = exactlyOnce;
     this.nsp = nsp;
     this.client = client;
-    this.auth = isEmpty(auth) ? undefined : auth;
-    this.issuedAfterEpoch = Date.now() - EPOCH;
+    this.auth = compactAuth(auth);
+    this.issuedAfterEpoch = msSinceEpoch();
     const eventRate = nsp.server._eventRate;
     this.eventBucket = eventRate ? new EventBucket(eventRate) : undefined;
     const recovery = nsp.server._recovery !== undefined;
@@ -106,15 +104,7 @@ export class Socket<
   /** Details of the connection, computed on first access. */
   get handshake(): Handshake {
     if (!this.cachedHandshake) {
-      const conn = this.client.conn;
-      // The engine's compact record: no IncomingMessage is rebuilt for a handshake read.
-      const info = conn.handshake ?? handshakeInfoOf(conn.request);
-      this.cachedHandshake = buildHandshake(
-        info,
-        conn.remoteAddress,
-        EPOCH + this.issuedAfterEpoch,
-        this.auth ?? {},
-      );
+      this.cachedHandshake = socketHandshake(this.client.conn, this.issuedAfterEpoch, this.auth);
     }
     return this.cachedHandshake;
   }
@@ -425,11 +415,6 @@ export class Socket<
     this.acks = undefined;
     this.emitOwn(["disconnect", reason, description]);
   }
-}
-
-function isEmpty(auth: Record<string, unknown>): boolean {
-  for (const _ in auth) return false;
-  return Object.getPrototypeOf(auth) === Object.prototype;
 }
 
 export type { Event, SocketMiddleware, SocketReservedEvents };
