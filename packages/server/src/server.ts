@@ -21,7 +21,7 @@ import { type AttachOptions, engineOptionsOf, resolveAttachOptions } from "./att
 import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession } from "./engine-contract.js";
-import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from "./graceful-close.js";
+import type { CloseOptions } from "./graceful-close.js";
 import { HttpAttachment } from "./http-attachment.js";
 import { MainNamespaceShortcuts, type ServerReservedEvents } from "./main-namespace-shortcuts.js";
 import { collectMetrics, ServerCounters } from "./metrics.js";
@@ -42,6 +42,7 @@ import {
   resolveRecovery,
   type ServerOptions,
 } from "./server-options.js";
+import { ServerShutdown } from "./server-shutdown.js";
 import type { Socket } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
 
@@ -88,15 +89,23 @@ export class Server<
   > = new Map();
   private clientPath: string;
   private bundle: ClientBundle | undefined;
-  private closing: Promise<void> | undefined;
-  private closed = false;
   private ownHttpServer = false;
   private httpLimits: HttpHardeningOptions | undefined;
-  private refusingConnections = false;
   private readonly metricsPath: string | undefined;
   private readonly eio: ServerEngine;
   private upgradeOptions: { destroyUpgrade?: boolean; destroyUpgradeTimeout?: number };
   private attachment: HttpAttachment | undefined;
+  private readonly shutdown = new ServerShutdown({
+    namespaces: () => this._nsps.values(),
+    clock: () => this._clock,
+    closeEngine: () => this.eio.current.close(),
+    releaseHttp: async () => {
+      const attachment = this.attachment;
+      this.attachment = undefined;
+      await attachment?.close(this.ownHttpServer);
+    },
+    report: (err) => this._reportError(err),
+  });
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -164,12 +173,12 @@ export class Server<
    * @throws TypeError for an option only the constructor takes, or an engine option once `io.engine` was used.
    */
   attach(srv: AttachTarget | number, opts?: AttachOptions): this {
-    if (this.closing !== undefined && !this.closed) {
+    if (this.shutdown.inProgress) {
       throw new Error("the server is closing: attach()/listen() again once close() has resolved");
     }
     if (this.attachment) throw new Error("server is already attached to an http server");
     const settings = resolveAttachOptions(opts);
-    const restart = this.closed;
+    const restart = this.shutdown.done;
     const path = settings.path === undefined ? this.clientPath : normalisePath(settings.path);
     const engineOptions = { ...this.eio.options, ...settings.engine };
     const rebuild = restart || path !== this.clientPath || Object.keys(settings.engine).length > 0;
@@ -247,9 +256,7 @@ export class Server<
 
   /** After `close()`: accept connections again, with fresh adapters (the closed ones are gone). */
   private reopen(): void {
-    this.closing = undefined;
-    this.closed = false;
-    this.refusingConnections = false;
+    this.shutdown.reopen();
     for (const nsp of this._nsps.values()) nsp._initAdapter();
   }
 
@@ -401,43 +408,9 @@ export class Server<
   close(optsOrFn?: CloseOptions | ((err?: Error) => void), maybeFn?: (err?: Error) => void): Promise<void> {
     const fn = typeof optsOrFn === "function" ? optsOrFn : maybeFn;
     const graceful = typeof optsOrFn === "object" ? optsOrFn.graceful : undefined;
-    if (!this.closing)
-      this.closing = this.doClose(graceful || undefined).finally(() => {
-        this.closed = true;
-      });
-    if (fn) this.closing.then(() => fn(), fn);
-    return this.closing;
-  }
-
-  private async doClose(graceful: GracefulCloseOptions | true | undefined): Promise<void> {
-    const clients = new Set<Client>();
-    for (const nsp of this._nsps.values())
-      for (const socket of nsp.sockets.values()) clients.add(socket.client);
-    if (graceful) {
-      this.refusingConnections = true;
-      try {
-        await closeGracefully([...clients], graceful, this._clock);
-      } catch (err) {
-        this._reportError(err);
-      }
-    }
-    // A plain close tells each client why too (a close hint; those closed gracefully were told already).
-    for (const client of clients) client._advise({ reason: "server shutting down" });
-    const adapters: Array<Promise<void> | void> = [];
-    for (const nsp of this._nsps.values()) {
-      for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
-      try {
-        adapters.push(nsp.adapter.close());
-      } catch (err) {
-        this._reportError(err);
-      }
-    }
-    await Promise.allSettled(adapters);
-    await this.eio.current.close();
-    const attachment = this.attachment;
-    this.attachment = undefined;
-    await attachment?.close(this.ownHttpServer);
-    this.closed = true;
+    const closing = this.shutdown.close(graceful);
+    if (fn) closing.then(() => fn(), fn);
+    return closing;
   }
 
   protected override onListenerRejection(err: unknown): void {
@@ -473,7 +446,7 @@ export class Server<
 
   private onconnection(session: EngineSession): void {
     // A graceful close is under way: new connections are not accepted.
-    if (this.refusingConnections) {
+    if (this.shutdown.refusingConnections) {
       session.close();
       return;
     }
