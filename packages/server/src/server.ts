@@ -26,8 +26,8 @@ import { HttpAttachment } from "./http-attachment.js";
 import { MainNamespaceShortcuts, type ServerReservedEvents } from "./main-namespace-shortcuts.js";
 import { collectMetrics, ServerCounters } from "./metrics.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
-import { type ExtendedError, Namespace } from "./namespace.js";
-import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import type { ExtendedError, Namespace } from "./namespace.js";
+import type { ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type ExactlyOnceLimits, resolveExactlyOnce } from "./processed-acks.js";
 import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
 import type { EventRateSettings } from "./rate-limiter.js";
@@ -42,6 +42,7 @@ import {
   resolveRecovery,
   type ServerOptions,
 } from "./server-options.js";
+import { NamespaceDirectory } from "./server-namespaces.js";
 import { ServerShutdown } from "./server-shutdown.js";
 import type { Socket } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
@@ -63,8 +64,8 @@ export class Server<
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The http server this server was last attached to, if any. */
   httpServer: AttachTarget | undefined;
-  /** @internal */
-  readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
+  /** @internal Live namespaces by name (those of {@link namespaces}). */
+  readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
   /** @internal */
   readonly _encoder: EncoderLike;
   /** @internal */
@@ -83,10 +84,7 @@ export class Server<
   readonly _counters = new ServerCounters();
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
-  private readonly parentNsps: Map<
-    ParentNspNameMatchFn,
-    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
-  > = new Map();
+  private readonly directory: NamespaceDirectory<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   private clientPath: string;
   private bundle: ClientBundle | undefined;
   private ownHttpServer = false;
@@ -133,6 +131,11 @@ export class Server<
       cleanup: opts.cleanupEmptyChildNamespaces !== false,
       max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
     });
+    this.directory = new NamespaceDirectory(this, {
+      childRefusal: () => this._childNamespaces.refusal(),
+      report: (err) => this._reportError(err),
+    });
+    this._nsps = this.directory.byName;
     this.eio = new ServerEngine(engineOptionsOf(opts), path, opts.eventRateLimit, (session) =>
       this.onconnection(session),
     );
@@ -350,27 +353,7 @@ export class Server<
     name: string | RegExp | ParentNspNameMatchFn,
     fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    if (typeof name === "function" || name instanceof RegExp) {
-      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this);
-      const regex = name instanceof RegExp ? name : undefined;
-      const match: ParentNspNameMatchFn = regex
-        ? (nsp, _auth, next) => next(null, regex.test(nsp))
-        : (name as ParentNspNameMatchFn);
-      this.parentNsps.set(match, parent);
-      if (fn) parent.on("connect", fn);
-      return parent;
-    }
-    if (typeof name !== "string")
-      throw new TypeError("namespace name must be a string, a RegExp or a function");
-    if (name.charAt(0) !== "/") name = `/${name}`;
-    let nsp = this._nsps.get(name);
-    if (!nsp) {
-      nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, name);
-      this._nsps.set(name, nsp);
-      if (name !== "/") this.sockets.emitReserved("new_namespace", nsp);
-    }
-    if (fn) nsp.on("connect", fn);
-    return nsp;
+    return this.directory.of(name, fn);
   }
 
   /**
@@ -385,12 +368,7 @@ export class Server<
       reason?: string,
     ) => void,
   ): void {
-    matchDynamicNamespace(this.parentNsps, name, auth, {
-      existing: (n) => this._nsps.get(n),
-      refusal: () => this._childNamespaces.refusal(),
-      report: (err) => this._reportError(err),
-      done,
-    });
+    this.directory.check(name, auth, done);
   }
 
   /**
