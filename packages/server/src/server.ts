@@ -1,13 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
-import type { Http2SecureServer } from "node:http2";
-import type { Server as HttpsServer } from "node:https";
-import {
-  type Clock,
-  type EngineServer,
-  generateSessionId,
-  type HttpHardeningOptions,
-  hardenHttpServer,
-} from "@volley/engine";
+import { type Clock, type EngineServer, generateSessionId } from "@volley/engine";
 import {
   type DecoderOptions,
   Encoder,
@@ -22,16 +13,13 @@ import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession } from "./engine-contract.js";
 import type { CloseOptions } from "./graceful-close.js";
-import { HttpAttachment } from "./http-attachment.js";
 import { MainNamespaceShortcuts, type ServerReservedEvents } from "./main-namespace-shortcuts.js";
 import { collectMetrics, ServerCounters } from "./metrics.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
 import type { ExtendedError, Namespace } from "./namespace.js";
 import type { ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type ExactlyOnceLimits, resolveExactlyOnce } from "./processed-acks.js";
-import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
 import type { EventRateSettings } from "./rate-limiter.js";
-import { ClientBundle } from "./serve-client.js";
 import { type PerConnectionCompress, type PreparedBroadcast, ServerEngine } from "./server-engine.js";
 import {
   type ConnectionStateRecoveryOptions,
@@ -43,11 +31,10 @@ import {
   type ServerOptions,
 } from "./server-options.js";
 import { NamespaceDirectory } from "./server-namespaces.js";
+import { type AttachTarget, ServerHttp } from "./server-http.js";
 import { ServerShutdown } from "./server-shutdown.js";
 import type { Socket } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
-
-type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
 
 /**
  * The Socket.IO-compatible server. `new Server(httpServer, opts)`, `new Server(port, opts)` or
@@ -85,23 +72,13 @@ export class Server<
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
   private readonly directory: NamespaceDirectory<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
-  private clientPath: string;
-  private bundle: ClientBundle | undefined;
-  private ownHttpServer = false;
-  private httpLimits: HttpHardeningOptions | undefined;
-  private readonly metricsPath: string | undefined;
   private readonly eio: ServerEngine;
-  private upgradeOptions: { destroyUpgrade?: boolean; destroyUpgradeTimeout?: number };
-  private attachment: HttpAttachment | undefined;
+  private readonly http: ServerHttp;
   private readonly shutdown = new ServerShutdown({
     namespaces: () => this._nsps.values(),
     clock: () => this._clock,
     closeEngine: () => this.eio.current.close(),
-    releaseHttp: async () => {
-      const attachment = this.attachment;
-      this.attachment = undefined;
-      await attachment?.close(this.ownHttpServer);
-    },
+    releaseHttp: () => this.http.release(),
     report: (err) => this._reportError(err),
   });
 
@@ -114,12 +91,8 @@ export class Server<
       srv = undefined;
     }
     const path = normalisePath(opts.path ?? "/socket.io");
-    this.clientPath = path;
+    this.http = new ServerHttp(opts, path);
     this._connectTimeout = positive("connectTimeout", opts.connectTimeout, 45_000);
-    this.upgradeOptions = {
-      destroyUpgrade: opts.destroyUpgrade,
-      destroyUpgradeTimeout: opts.destroyUpgradeTimeout,
-    };
     this._parser = opts.parser ?? parser;
     this._encoder = opts.parser ? new opts.parser.Encoder() : new Encoder();
     this._decoderOptions = opts.decoder;
@@ -139,9 +112,6 @@ export class Server<
     this.eio = new ServerEngine(engineOptionsOf(opts), path, opts.eventRateLimit, (session) =>
       this.onconnection(session),
     );
-    this.httpLimits = opts.httpLimits;
-    this.metricsPath = resolveMetricsPath(opts.metrics);
-    this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     if (srv !== undefined) this.attach(srv as AttachTarget | number);
   }
@@ -179,45 +149,31 @@ export class Server<
     if (this.shutdown.inProgress) {
       throw new Error("the server is closing: attach()/listen() again once close() has resolved");
     }
-    if (this.attachment) throw new Error("server is already attached to an http server");
+    if (this.http.attached) throw new Error("server is already attached to an http server");
     const settings = resolveAttachOptions(opts);
     const restart = this.shutdown.done;
-    const path = settings.path === undefined ? this.clientPath : normalisePath(settings.path);
+    const path = settings.path === undefined ? this.http.path : normalisePath(settings.path);
     const engineOptions = { ...this.eio.options, ...settings.engine };
-    const rebuild = restart || path !== this.clientPath || Object.keys(settings.engine).length > 0;
+    const rebuild = restart || path !== this.http.path || Object.keys(settings.engine).length > 0;
     if (rebuild && !restart) this.eio.checkReplaceable("attach()/listen() options for the engine");
     const connectTimeout = positive("connectTimeout", settings.connectTimeout, this._connectTimeout);
     // Everything that may throw is done; now the settings take effect.
     if (rebuild) {
       this.eio.use(this.eio.build(engineOptions, path, settings.eventRateLimit));
       this.eio.options = engineOptions;
-      this.clientPath = path;
     }
     if (settings.eventRateLimit !== undefined) this.eio.eventRateOption = settings.eventRateLimit;
     this._connectTimeout = connectTimeout;
-    if (settings.serveClient !== undefined) this.serveClient(settings.serveClient);
-    else if (rebuild && this.bundle) this.bundle = new ClientBundle(path);
-    if (settings.httpLimits !== undefined) this.httpLimits = settings.httpLimits;
-    if (settings.destroyUpgrade !== undefined) this.upgradeOptions.destroyUpgrade = settings.destroyUpgrade;
-    if (settings.destroyUpgradeTimeout !== undefined) {
-      this.upgradeOptions.destroyUpgradeTimeout = settings.destroyUpgradeTimeout;
-    }
+    this.http.configure(settings, rebuild ? path : undefined);
     if (restart) this.reopen();
     if (settings.adapter !== undefined) this.adapter(settings.adapter);
     if (typeof srv === "number") {
-      // A server of our own faces the public: tight header/request timeouts and a connection cap, and a
-      // 404 for every path it does not serve (socket.io's answer; without it such requests hang).
-      const own = hardenHttpServer(
-        createServer((_req, res) => res.writeHead(404).end()),
-        this.httpLimits,
-      );
-      this.ownHttpServer = true;
-      this.attachTo(own);
+      const own = this.http.ownServer();
+      this.attachTo(own, true);
       own.listen(srv, settings.host);
       return this;
     }
-    this.ownHttpServer = false;
-    this.attachTo(srv);
+    this.attachTo(srv, false);
     return this;
   }
 
@@ -240,21 +196,15 @@ export class Server<
     ) {
       throw new TypeError("bind() takes an EngineServer of @volley/engine");
     }
-    if (this.attachment) throw new Error("bind() must come before attach()/listen(): the engine is attached");
+    if (this.http.attached)
+      throw new Error("bind() must come before attach()/listen(): the engine is attached");
     this.eio.bind(engine);
     return this;
   }
 
-  private attachTo(srv: AttachTarget): void {
+  private attachTo(srv: AttachTarget, own: boolean): void {
     this.httpServer = srv;
-    const engine = this.eio.current;
-    this.attachment = new HttpAttachment(srv as HttpServer, engine, this.upgradeOptions, (req, res) => {
-      if (this.metricsPath !== undefined && serveMetrics(this.metricsPath, () => this.metrics(), req, res)) {
-        return true;
-      }
-      const bundle = this.bundle;
-      return bundle?.handle(req, res, engine.options.cors) === true;
-    });
+    this.http.hold(srv, this.eio.current, () => this.metrics(), own);
   }
 
   /** After `close()`: accept connections again, with fresh adapters (the closed ones are gone). */
@@ -284,14 +234,14 @@ export class Server<
    */
   path(v: string): this;
   path(v?: string): string | this {
-    if (v === undefined) return this.clientPath;
+    if (v === undefined) return this.http.path;
     const path = normalisePath(v);
-    if (path === this.clientPath) return this;
-    if (this.attachment) throw new Error("path() cannot change once attached: give it to attach()/listen()");
+    if (path === this.http.path) return this;
+    if (this.http.attached)
+      throw new Error("path() cannot change once attached: give it to attach()/listen()");
     this.eio.checkReplaceable("path()");
     this.eio.use(this.eio.build(this.eio.options, path));
-    this.clientPath = path;
-    if (this.bundle) this.bundle = new ClientBundle(path);
+    this.http.movePath(path);
     return this;
   }
 
@@ -300,9 +250,8 @@ export class Server<
   /** Serves the browser client, or stops; takes effect at once, attached or not. */
   serveClient(v: boolean): this;
   serveClient(v?: boolean): boolean | this {
-    if (v === undefined) return this.bundle !== undefined;
-    if (v && !this.bundle) this.bundle = new ClientBundle(this.clientPath);
-    if (!v) this.bundle = undefined;
+    if (v === undefined) return this.http.servesClient;
+    this.http.serveClient(v);
     return this;
   }
 
