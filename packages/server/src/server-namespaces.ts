@@ -1,5 +1,6 @@
 // The namespaces of one server: static ones by name (created on first use), the dynamic parents a
-// RegExp or function creates, and the lookup a CONNECT to an unknown name goes through.
+// RegExp or function creates, the lookup a CONNECT to an unknown name goes through, and their adapters
+// renewed when the adapter class changes or the server opens again after a close.
 import { Namespace } from "./namespace.js";
 import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
 import type { Server } from "./server.js";
@@ -51,6 +52,25 @@ export class NamespaceDirectory<L extends EventsMap, E extends EventsMap, S exte
     }
     if (fn) nsp.on("connect", fn);
     return nsp;
+  }
+
+  /** Every namespace a new adapter of the server's current adapter class (the previous ones are closed already). */
+  renewAdapters(): void {
+    for (const nsp of this.byName.values()) nsp._initAdapter();
+  }
+
+  /** Every namespace a new adapter of the server's current adapter class; the previous ones close. */
+  replaceAdapters(): void {
+    for (const nsp of this.byName.values()) {
+      const previous = nsp.adapter;
+      nsp._initAdapter();
+      try {
+        const closing = previous.close();
+        if (closing instanceof Promise) closing.catch((err) => this.context.report(err));
+      } catch (err) {
+        this.context.report(err);
+      }
+    }
   }
 
   /** See {@link Server._checkNamespace}. */

@@ -210,7 +210,7 @@ export class Server<
   /** After `close()`: accept connections again, with fresh adapters (the closed ones are gone). */
   private reopen(): void {
     this.shutdown.reopen();
-    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    this.directory.renewAdapters();
   }
 
   /**
@@ -276,16 +276,7 @@ export class Server<
     if (v === undefined) return this._adapterConstructor;
     if (typeof v !== "function") throw new TypeError("adapter() takes an adapter class");
     this._adapterConstructor = v;
-    for (const nsp of this._nsps.values()) {
-      const previous = nsp.adapter;
-      nsp._initAdapter();
-      try {
-        const closing = previous.close();
-        if (closing instanceof Promise) closing.catch((err) => this._reportError(err));
-      } catch (err) {
-        this._reportError(err);
-      }
-    }
+    this.directory.replaceAdapters();
     return this;
   }
 

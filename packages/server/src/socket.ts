@@ -5,6 +5,7 @@ import type { Room, SocketId } from "./adapter.js";
 import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
 import { PendingAcks } from "./socket-acks.js";
+import { connectAnswer, connectRefusal, replayMissed } from "./socket-connect-packets.js";
 import { SocketEmitModifiers } from "./socket-emit-modifiers.js";
 import { compactAuth, msSinceEpoch, socketHandshake } from "./socket-handshake.js";
 import { missedPackets, type PreviousSession, persistLeavingSocket } from "./socket-recovery.js";
@@ -286,21 +287,18 @@ export class Socket<
     const log = adapter.log;
     if (log) this._logSeq = log.nextSeq - 1;
     const missed = previous && missedPackets(previous, adapter, rooms);
-    const data: Record<string, unknown> = { sid: this.id };
-    if (this._pid) data.pid = this._pid;
     const once =
       this.wantsExactlyOnce && this._pid
         ? this.nsp._exactlyOnceSessions()?.open(this._pid, previous !== undefined)
         : undefined;
-    // An extension of the CONNECT answer that other clients ignore: the record the client relies on goes on.
-    if (once?.continued) data.exactlyOnce = true;
     this._exactlyOnce = once?.session;
-    this.client._writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, false, undefined);
-    if (missed) {
-      for (const data of missed) {
-        this.client._writePacket({ type: PacketType.EVENT, nsp: this.nsp.name, data }, false, undefined);
-      }
-    }
+    const nsp = this.nsp.name;
+    this.client._writePacket(
+      connectAnswer(nsp, this.id, this._pid, once?.continued === true),
+      false,
+      undefined,
+    );
+    if (missed) replayMissed(nsp, missed, (packet) => this.client._writePacket(packet, false, undefined));
     once?.session.attach(this);
   }
 
@@ -323,11 +321,9 @@ export class Socket<
 
   /** @internal Refuses the connection (middleware error). */
   _connectError(err: Error & { data?: unknown }): void {
-    const data: Record<string, unknown> = { message: err.message };
-    if (err.data !== undefined) data.data = err.data;
     this.nsp.server._counters.connectRefused("middleware");
     if (debug.enabled) debug.log("CONNECT to %s refused by a middleware: %s", this.nsp.name, err.message);
-    this.client._writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, false, undefined);
+    this.client._writePacket(connectRefusal(this.nsp.name, err), false, undefined);
   }
 
   /** @internal A protocol error on the connection, just before it closes. */
