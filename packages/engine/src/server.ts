@@ -9,11 +9,12 @@ import { type AttachOptions, attachToHttpServer } from "./http-attach.js";
 import { EngineCounters, type EngineMetricsSnapshot, refusalReason } from "./metrics.js";
 import { debug } from "./debug.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
+import { admitHandshake } from "./handshake-admission.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import { type EngineServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { PreparedPacket } from "./prepared-packet.js";
 import { type EngineMiddleware, middlewareFailure, runMiddlewares } from "./middleware.js";
-import { checkAllowRequest, protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
+import { protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
 import { type EngineQuery, pathnameOf, queryOf } from "./request-query.js";
 import { addHeaderLines, applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
 import type { EngineProtocol, EngineSocket, SessionHost } from "./session.js";
@@ -258,25 +259,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.acceptWebSocket(req, socket, head, sid, 4);
         return;
       }
-      const limited = this.registry.admit(req);
-      if (limited !== undefined) {
-        this.refuseUpgrade(req, socket, limited);
-        return;
-      }
-      checkAllowRequest(this.options.allowRequest, req, (refusal) => {
-        if (refusal !== undefined) this.refuseUpgrade(req, socket, refusal);
-        else
-          this.registry.reserveId(
-            req,
-            (r) => this.generateId(r),
-            (failure) => {
-              if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
-              else {
-                const protocol = protocolOf(query);
-                this.queueHandshake(() => this.acceptWebSocket(req, socket, head, null, protocol));
-              }
-            },
-          );
+      admitHandshake(req, {
+        registry: this.registry,
+        allowRequest: this.options.allowRequest,
+        generateId: (r) => this.generateId(r),
+        refuse: (err) => this.refuseUpgrade(req, socket, err),
+        admitted: () => {
+          const protocol = protocolOf(query);
+          this.queueHandshake(() => this.acceptWebSocket(req, socket, head, null, protocol));
+        },
       });
     } catch (err) {
       if (thrownByListener(err)) throw err;
@@ -355,22 +346,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       (session.transport as PollingTransport).onRequest(req, res);
       return;
     }
-    const limited = this.registry.admit(req);
-    if (limited !== undefined) {
-      this.refuse(req, res, limited);
-      return;
-    }
-    checkAllowRequest(this.options.allowRequest, req, (refusal) => {
-      if (refusal !== undefined) this.refuse(req, res, refusal);
-      else
-        this.registry.reserveId(
-          req,
-          (r) => this.generateId(r),
-          (failure) => {
-            if (failure !== undefined) this.refuse(req, res, failure);
-            else this.queueHandshake(() => this.openPollingSession(req, res, query));
-          },
-        );
+    admitHandshake(req, {
+      registry: this.registry,
+      allowRequest: this.options.allowRequest,
+      generateId: (r) => this.generateId(r),
+      refuse: (err) => this.refuse(req, res, err),
+      admitted: () => this.queueHandshake(() => this.openPollingSession(req, res, query)),
     });
   }
 
