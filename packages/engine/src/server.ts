@@ -6,14 +6,19 @@ import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
 import { type AttachOptions, attachToHttpServer } from "./http-attach.js";
-import { EngineCounters, type EngineMetricsSnapshot, refusalReason } from "./metrics.js";
-import { debug } from "./debug.js";
+import { EngineCounters, type EngineMetricsSnapshot } from "./metrics.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { admitHandshake } from "./handshake-admission.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import { type EngineServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { PreparedPacket } from "./prepared-packet.js";
 import { type EngineMiddleware, middlewareFailure, runMiddlewares } from "./middleware.js";
+import {
+  type EngineConnectionError,
+  markListenerError,
+  reportRefusal,
+  thrownByListener,
+} from "./refusals.js";
 import { protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
 import { type EngineQuery, pathnameOf, queryOf } from "./request-query.js";
 import { addHeaderLines, applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
@@ -29,13 +34,7 @@ import { WebSocketTransportV3 } from "./transports/websocket-v3.js";
 import type { PrepareFrame, WebSocketLike } from "./transports/websocket-like.js";
 import { WebSocketServerSlot } from "./websocket-server-slot.js";
 
-/** A refused request, as `connection_error` listeners receive it. */
-export interface EngineConnectionError {
-  req: IncomingMessage;
-  code: EngineErrorCode;
-  message: string;
-  context: Record<string, unknown>;
-}
+export type { EngineConnectionError };
 
 /** Events of an {@link EngineServer}. */
 export interface EngineServerEvents {
@@ -375,7 +374,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     try {
       this.emit("connection", session);
     } catch (err) {
-      if (typeof err === "object" && err !== null) listenerErrors.add(err);
+      markListenerError(err);
       throw err;
     }
   }
@@ -464,30 +463,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   private refuse(req: IncomingMessage, res: ServerResponse, err: EngineRequestError): void {
     writeErrorResponse(res, err);
-    this.emitConnectionError(req, err);
+    reportRefusal(this, req, err);
   }
 
   private refuseUpgrade(req: IncomingMessage, socket: Duplex, err: EngineRequestError): void {
     writeUpgradeError(socket, err);
-    this.emitConnectionError(req, err);
+    reportRefusal(this, req, err);
   }
-
-  private emitConnectionError(req: IncomingMessage, err: EngineRequestError): void {
-    this.counters.refused(err.code, err.context.name);
-    if (debug.enabled) logRefusal(req, err);
-    if (this.listenerCount("connection_error") === 0) return;
-    this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
-  }
-}
-
-/** What `connection` listeners threw: the request's error handling passes these on untouched. */
-const listenerErrors = new WeakSet<object>();
-
-function thrownByListener(err: unknown): boolean {
-  return typeof err === "object" && err !== null && listenerErrors.has(err);
-}
-
-function logRefusal(req: IncomingMessage, err: EngineRequestError): void {
-  const reason = refusalReason(err.code, err.context.name);
-  debug.log("refused %s %s: %s (%s)", req.method, req.url, err.message, reason);
 }
