@@ -153,18 +153,12 @@ export class Server<
     const settings = resolveAttachOptions(opts);
     const restart = this.shutdown.done;
     const path = settings.path === undefined ? this.http.path : normalisePath(settings.path);
-    const engineOptions = { ...this.eio.options, ...settings.engine };
-    const rebuild = restart || path !== this.http.path || Object.keys(settings.engine).length > 0;
-    if (rebuild && !restart) this.eio.checkReplaceable("attach()/listen() options for the engine");
+    const newEngine = this.eio.planAttach(settings.engine, path !== this.http.path, restart);
     const connectTimeout = positive("connectTimeout", settings.connectTimeout, this._connectTimeout);
     // Everything that may throw is done; now the settings take effect.
-    if (rebuild) {
-      this.eio.use(this.eio.build(engineOptions, path, settings.eventRateLimit));
-      this.eio.options = engineOptions;
-    }
-    if (settings.eventRateLimit !== undefined) this.eio.eventRateOption = settings.eventRateLimit;
+    this.eio.applyAttach(newEngine, path, settings.eventRateLimit);
     this._connectTimeout = connectTimeout;
-    this.http.configure(settings, rebuild ? path : undefined);
+    this.http.configure(settings, newEngine ? path : undefined);
     if (restart) this.reopen();
     if (settings.adapter !== undefined) this.adapter(settings.adapter);
     if (typeof srv === "number") {
