@@ -6,15 +6,21 @@ import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
 import { EngineErrorCode, EngineRequestError } from "./errors.js";
 import { type AttachOptions, attachToHttpServer } from "./http-attach.js";
-import { EngineCounters, type EngineMetricsSnapshot, refusalReason } from "./metrics.js";
-import { debug } from "./debug.js";
+import { EngineCounters, type EngineMetricsSnapshot } from "./metrics.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
+import { admitHandshake } from "./handshake-admission.js";
 import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
 import { type EngineServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { PreparedPacket } from "./prepared-packet.js";
 import { type EngineMiddleware, middlewareFailure, runMiddlewares } from "./middleware.js";
 import { OwedCloseHints } from "./owed-close-hints.js";
-import { checkAllowRequest, protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
+import {
+  type EngineConnectionError,
+  markListenerError,
+  reportRefusal,
+  thrownByListener,
+} from "./refusals.js";
+import { protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
 import { type EngineQuery, pathnameOf, queryOf } from "./request-query.js";
 import { addHeaderLines, applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
 import type { EngineProtocol, EngineSocket, SessionHost } from "./session.js";
@@ -30,13 +36,7 @@ import { WebSocketTransportV3 } from "./transports/websocket-v3.js";
 import type { PrepareFrame, WebSocketLike } from "./transports/websocket-like.js";
 import { WebSocketServerSlot } from "./websocket-server-slot.js";
 
-/** A refused request, as `connection_error` listeners receive it. */
-export interface EngineConnectionError {
-  req: IncomingMessage;
-  code: EngineErrorCode;
-  message: string;
-  context: Record<string, unknown>;
-}
+export type { EngineConnectionError };
 
 /** Events of an {@link EngineServer}. */
 export interface EngineServerEvents {
@@ -264,25 +264,15 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
         this.acceptWebSocket(req, socket, head, sid, 4);
         return;
       }
-      const limited = this.registry.admit(req);
-      if (limited !== undefined) {
-        this.refuseUpgrade(req, socket, limited);
-        return;
-      }
-      checkAllowRequest(this.options.allowRequest, req, (refusal) => {
-        if (refusal !== undefined) this.refuseUpgrade(req, socket, refusal);
-        else
-          this.registry.reserveId(
-            req,
-            (r) => this.generateId(r),
-            (failure) => {
-              if (failure !== undefined) this.refuseUpgrade(req, socket, failure);
-              else {
-                const protocol = protocolOf(query);
-                this.queueHandshake(() => this.acceptWebSocket(req, socket, head, null, protocol));
-              }
-            },
-          );
+      admitHandshake(req, {
+        registry: this.registry,
+        allowRequest: this.options.allowRequest,
+        generateId: (r) => this.generateId(r),
+        refuse: (err) => this.refuseUpgrade(req, socket, err),
+        admitted: () => {
+          const protocol = protocolOf(query);
+          this.queueHandshake(() => this.acceptWebSocket(req, socket, head, null, protocol));
+        },
       });
     } catch (err) {
       if (thrownByListener(err)) throw err;
@@ -376,22 +366,12 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       (session.transport as PollingTransport).onRequest(req, res);
       return;
     }
-    const limited = this.registry.admit(req);
-    if (limited !== undefined) {
-      this.refuse(req, res, limited);
-      return;
-    }
-    checkAllowRequest(this.options.allowRequest, req, (refusal) => {
-      if (refusal !== undefined) this.refuse(req, res, refusal);
-      else
-        this.registry.reserveId(
-          req,
-          (r) => this.generateId(r),
-          (failure) => {
-            if (failure !== undefined) this.refuse(req, res, failure);
-            else this.queueHandshake(() => this.openPollingSession(req, res, query));
-          },
-        );
+    admitHandshake(req, {
+      registry: this.registry,
+      allowRequest: this.options.allowRequest,
+      generateId: (r) => this.generateId(r),
+      refuse: (err) => this.refuse(req, res, err),
+      admitted: () => this.queueHandshake(() => this.openPollingSession(req, res, query)),
     });
   }
 
@@ -415,7 +395,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     try {
       this.emit("connection", session);
     } catch (err) {
-      if (typeof err === "object" && err !== null) listenerErrors.add(err);
+      markListenerError(err);
       throw err;
     }
   }
@@ -504,30 +484,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   private refuse(req: IncomingMessage, res: ServerResponse, err: EngineRequestError): void {
     writeErrorResponse(res, err);
-    this.emitConnectionError(req, err);
+    reportRefusal(this, req, err);
   }
 
   private refuseUpgrade(req: IncomingMessage, socket: Duplex, err: EngineRequestError): void {
     writeUpgradeError(socket, err);
-    this.emitConnectionError(req, err);
+    reportRefusal(this, req, err);
   }
-
-  private emitConnectionError(req: IncomingMessage, err: EngineRequestError): void {
-    this.counters.refused(err.code, err.context.name);
-    if (debug.enabled) logRefusal(req, err);
-    if (this.listenerCount("connection_error") === 0) return;
-    this.emit("connection_error", { req, code: err.code, message: err.message, context: err.context });
-  }
-}
-
-/** What `connection` listeners threw: the request's error handling passes these on untouched. */
-const listenerErrors = new WeakSet<object>();
-
-function thrownByListener(err: unknown): boolean {
-  return typeof err === "object" && err !== null && listenerErrors.has(err);
-}
-
-function logRefusal(req: IncomingMessage, err: EngineRequestError): void {
-  const reason = refusalReason(err.code, err.context.name);
-  debug.log("refused %s %s: %s (%s)", req.method, req.url, err.message, reason);
 }

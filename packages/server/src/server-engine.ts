@@ -98,6 +98,35 @@ export class ServerEngine {
     };
   }
 
+  /**
+   * What `attach()` options need of the engine, checked before anything changes: a new one after a
+   * close, for a new path, or for engine options. Returns its merged options then, else undefined.
+   * @throws TypeError when a new engine is needed but the application holds the current one.
+   */
+  planAttach(
+    engineOptions: EngineServerOptions,
+    pathChanged: boolean,
+    restart: boolean,
+  ): EngineServerOptions | undefined {
+    const options = { ...this.options, ...engineOptions };
+    const rebuild = restart || pathChanged || Object.keys(engineOptions).length > 0;
+    if (rebuild && !restart) this.checkReplaceable("attach()/listen() options for the engine");
+    return rebuild ? options : undefined;
+  }
+
+  /** Takes `attach()` options: the engine {@link planAttach} asked for (`options`), the event rate option. */
+  applyAttach(
+    options: EngineServerOptions | undefined,
+    path: string,
+    eventRateLimit: EventRateLimitOptions | false | undefined,
+  ): void {
+    if (options !== undefined) {
+      this.use(this.build(options, path, eventRateLimit));
+      this.options = options;
+    }
+    if (eventRateLimit !== undefined) this.eventRateOption = eventRateLimit;
+  }
+
   /** @throws TypeError when `what` needs a new engine but the application holds the current one. */
   checkReplaceable(what: string): void {
     if (this.shared) {

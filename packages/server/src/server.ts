@@ -1,13 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
-import type { Http2SecureServer } from "node:http2";
-import type { Server as HttpsServer } from "node:https";
-import {
-  type Clock,
-  type EngineServer,
-  generateSessionId,
-  type HttpHardeningOptions,
-  hardenHttpServer,
-} from "@volley/engine";
+import { type Clock, type EngineServer, generateSessionId } from "@volley/engine";
 import {
   type DecoderOptions,
   Encoder,
@@ -21,17 +12,14 @@ import { type AttachOptions, engineOptionsOf, resolveAttachOptions } from "./att
 import { ChildNamespaceRegistry } from "./child-namespaces.js";
 import { Client } from "./client.js";
 import type { EngineSession } from "./engine-contract.js";
-import { type CloseOptions, closeGracefully, type GracefulCloseOptions } from "./graceful-close.js";
-import { HttpAttachment } from "./http-attachment.js";
+import type { CloseOptions } from "./graceful-close.js";
 import { MainNamespaceShortcuts, type ServerReservedEvents } from "./main-namespace-shortcuts.js";
 import { collectMetrics, ServerCounters } from "./metrics.js";
 import type { MetricsSnapshot } from "./metrics-snapshot.js";
-import { type ExtendedError, Namespace } from "./namespace.js";
-import { matchDynamicNamespace, ParentNamespace, type ParentNspNameMatchFn } from "./parent-namespace.js";
+import type { ExtendedError, Namespace } from "./namespace.js";
+import type { ParentNspNameMatchFn } from "./parent-namespace.js";
 import { type ExactlyOnceLimits, resolveExactlyOnce } from "./processed-acks.js";
-import { resolveMetricsPath, serveMetrics } from "./prometheus.js";
 import type { EventRateSettings } from "./rate-limiter.js";
-import { ClientBundle } from "./serve-client.js";
 import { type PerConnectionCompress, type PreparedBroadcast, ServerEngine } from "./server-engine.js";
 import {
   type ConnectionStateRecoveryOptions,
@@ -42,10 +30,11 @@ import {
   resolveRecovery,
   type ServerOptions,
 } from "./server-options.js";
+import { NamespaceDirectory } from "./server-namespaces.js";
+import { type AttachTarget, ServerHttp } from "./server-http.js";
+import { ServerShutdown } from "./server-shutdown.js";
 import type { Socket } from "./socket.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
-
-type AttachTarget = HttpServer | HttpsServer | Http2SecureServer;
 
 /**
  * The Socket.IO-compatible server. `new Server(httpServer, opts)`, `new Server(port, opts)` or
@@ -62,8 +51,8 @@ export class Server<
   readonly sockets: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   /** The http server this server was last attached to, if any. */
   httpServer: AttachTarget | undefined;
-  /** @internal */
-  readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>> = new Map();
+  /** @internal Live namespaces by name (those of {@link namespaces}). */
+  readonly _nsps: Map<string, Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>>;
   /** @internal */
   readonly _encoder: EncoderLike;
   /** @internal */
@@ -82,21 +71,16 @@ export class Server<
   readonly _counters = new ServerCounters();
   /** @internal The live dynamic child namespaces and their limit. */
   readonly _childNamespaces: ChildNamespaceRegistry;
-  private readonly parentNsps: Map<
-    ParentNspNameMatchFn,
-    ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>
-  > = new Map();
-  private clientPath: string;
-  private bundle: ClientBundle | undefined;
-  private closing: Promise<void> | undefined;
-  private closed = false;
-  private ownHttpServer = false;
-  private httpLimits: HttpHardeningOptions | undefined;
-  private refusingConnections = false;
-  private readonly metricsPath: string | undefined;
+  private readonly directory: NamespaceDirectory<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   private readonly eio: ServerEngine;
-  private upgradeOptions: { destroyUpgrade?: boolean; destroyUpgradeTimeout?: number };
-  private attachment: HttpAttachment | undefined;
+  private readonly http: ServerHttp;
+  private readonly shutdown = new ServerShutdown({
+    namespaces: () => this._nsps.values(),
+    clock: () => this._clock,
+    closeEngine: () => this.eio.current.close(),
+    releaseHttp: () => this.http.release(),
+    report: (err) => this._reportError(err),
+  });
 
   constructor(opts?: ServerOptions);
   constructor(srv: AttachTarget | number, opts?: ServerOptions);
@@ -107,12 +91,8 @@ export class Server<
       srv = undefined;
     }
     const path = normalisePath(opts.path ?? "/socket.io");
-    this.clientPath = path;
+    this.http = new ServerHttp(opts, path);
     this._connectTimeout = positive("connectTimeout", opts.connectTimeout, 45_000);
-    this.upgradeOptions = {
-      destroyUpgrade: opts.destroyUpgrade,
-      destroyUpgradeTimeout: opts.destroyUpgradeTimeout,
-    };
     this._parser = opts.parser ?? parser;
     this._encoder = opts.parser ? new opts.parser.Encoder() : new Encoder();
     this._decoderOptions = opts.decoder;
@@ -124,12 +104,14 @@ export class Server<
       cleanup: opts.cleanupEmptyChildNamespaces !== false,
       max: positive("maxChildNamespaces", opts.maxChildNamespaces, 1000),
     });
+    this.directory = new NamespaceDirectory(this, {
+      childRefusal: () => this._childNamespaces.refusal(),
+      report: (err) => this._reportError(err),
+    });
+    this._nsps = this.directory.byName;
     this.eio = new ServerEngine(engineOptionsOf(opts), path, opts.eventRateLimit, (session) =>
       this.onconnection(session),
     );
-    this.httpLimits = opts.httpLimits;
-    this.metricsPath = resolveMetricsPath(opts.metrics);
-    this.bundle = opts.serveClient === false ? undefined : new ClientBundle(path);
     this.sockets = this.of("/") as Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
     if (srv !== undefined) this.attach(srv as AttachTarget | number);
   }
@@ -164,48 +146,28 @@ export class Server<
    * @throws TypeError for an option only the constructor takes, or an engine option once `io.engine` was used.
    */
   attach(srv: AttachTarget | number, opts?: AttachOptions): this {
-    if (this.closing !== undefined && !this.closed) {
+    if (this.shutdown.inProgress) {
       throw new Error("the server is closing: attach()/listen() again once close() has resolved");
     }
-    if (this.attachment) throw new Error("server is already attached to an http server");
+    if (this.http.attached) throw new Error("server is already attached to an http server");
     const settings = resolveAttachOptions(opts);
-    const restart = this.closed;
-    const path = settings.path === undefined ? this.clientPath : normalisePath(settings.path);
-    const engineOptions = { ...this.eio.options, ...settings.engine };
-    const rebuild = restart || path !== this.clientPath || Object.keys(settings.engine).length > 0;
-    if (rebuild && !restart) this.eio.checkReplaceable("attach()/listen() options for the engine");
+    const restart = this.shutdown.done;
+    const path = settings.path === undefined ? this.http.path : normalisePath(settings.path);
+    const newEngine = this.eio.planAttach(settings.engine, path !== this.http.path, restart);
     const connectTimeout = positive("connectTimeout", settings.connectTimeout, this._connectTimeout);
     // Everything that may throw is done; now the settings take effect.
-    if (rebuild) {
-      this.eio.use(this.eio.build(engineOptions, path, settings.eventRateLimit));
-      this.eio.options = engineOptions;
-      this.clientPath = path;
-    }
-    if (settings.eventRateLimit !== undefined) this.eio.eventRateOption = settings.eventRateLimit;
+    this.eio.applyAttach(newEngine, path, settings.eventRateLimit);
     this._connectTimeout = connectTimeout;
-    if (settings.serveClient !== undefined) this.serveClient(settings.serveClient);
-    else if (rebuild && this.bundle) this.bundle = new ClientBundle(path);
-    if (settings.httpLimits !== undefined) this.httpLimits = settings.httpLimits;
-    if (settings.destroyUpgrade !== undefined) this.upgradeOptions.destroyUpgrade = settings.destroyUpgrade;
-    if (settings.destroyUpgradeTimeout !== undefined) {
-      this.upgradeOptions.destroyUpgradeTimeout = settings.destroyUpgradeTimeout;
-    }
+    this.http.configure(settings, newEngine ? path : undefined);
     if (restart) this.reopen();
     if (settings.adapter !== undefined) this.adapter(settings.adapter);
     if (typeof srv === "number") {
-      // A server of our own faces the public: tight header/request timeouts and a connection cap, and a
-      // 404 for every path it does not serve (socket.io's answer; without it such requests hang).
-      const own = hardenHttpServer(
-        createServer((_req, res) => res.writeHead(404).end()),
-        this.httpLimits,
-      );
-      this.ownHttpServer = true;
-      this.attachTo(own);
+      const own = this.http.ownServer();
+      this.attachTo(own, true);
       own.listen(srv, settings.host);
       return this;
     }
-    this.ownHttpServer = false;
-    this.attachTo(srv);
+    this.attachTo(srv, false);
     return this;
   }
 
@@ -228,29 +190,21 @@ export class Server<
     ) {
       throw new TypeError("bind() takes an EngineServer of @volley/engine");
     }
-    if (this.attachment) throw new Error("bind() must come before attach()/listen(): the engine is attached");
+    if (this.http.attached)
+      throw new Error("bind() must come before attach()/listen(): the engine is attached");
     this.eio.bind(engine);
     return this;
   }
 
-  private attachTo(srv: AttachTarget): void {
+  private attachTo(srv: AttachTarget, own: boolean): void {
     this.httpServer = srv;
-    const engine = this.eio.current;
-    this.attachment = new HttpAttachment(srv as HttpServer, engine, this.upgradeOptions, (req, res) => {
-      if (this.metricsPath !== undefined && serveMetrics(this.metricsPath, () => this.metrics(), req, res)) {
-        return true;
-      }
-      const bundle = this.bundle;
-      return bundle?.handle(req, res, engine.options.cors) === true;
-    });
+    this.http.hold(srv, this.eio.current, () => this.metrics(), own);
   }
 
   /** After `close()`: accept connections again, with fresh adapters (the closed ones are gone). */
   private reopen(): void {
-    this.closing = undefined;
-    this.closed = false;
-    this.refusingConnections = false;
-    for (const nsp of this._nsps.values()) nsp._initAdapter();
+    this.shutdown.reopen();
+    this.directory.renewAdapters();
   }
 
   /**
@@ -274,14 +228,14 @@ export class Server<
    */
   path(v: string): this;
   path(v?: string): string | this {
-    if (v === undefined) return this.clientPath;
+    if (v === undefined) return this.http.path;
     const path = normalisePath(v);
-    if (path === this.clientPath) return this;
-    if (this.attachment) throw new Error("path() cannot change once attached: give it to attach()/listen()");
+    if (path === this.http.path) return this;
+    if (this.http.attached)
+      throw new Error("path() cannot change once attached: give it to attach()/listen()");
     this.eio.checkReplaceable("path()");
     this.eio.use(this.eio.build(this.eio.options, path));
-    this.clientPath = path;
-    if (this.bundle) this.bundle = new ClientBundle(path);
+    this.http.movePath(path);
     return this;
   }
 
@@ -290,9 +244,8 @@ export class Server<
   /** Serves the browser client, or stops; takes effect at once, attached or not. */
   serveClient(v: boolean): this;
   serveClient(v?: boolean): boolean | this {
-    if (v === undefined) return this.bundle !== undefined;
-    if (v && !this.bundle) this.bundle = new ClientBundle(this.clientPath);
-    if (!v) this.bundle = undefined;
+    if (v === undefined) return this.http.servesClient;
+    this.http.serveClient(v);
     return this;
   }
 
@@ -317,16 +270,7 @@ export class Server<
     if (v === undefined) return this._adapterConstructor;
     if (typeof v !== "function") throw new TypeError("adapter() takes an adapter class");
     this._adapterConstructor = v;
-    for (const nsp of this._nsps.values()) {
-      const previous = nsp.adapter;
-      nsp._initAdapter();
-      try {
-        const closing = previous.close();
-        if (closing instanceof Promise) closing.catch((err) => this._reportError(err));
-      } catch (err) {
-        this._reportError(err);
-      }
-    }
+    this.directory.replaceAdapters();
     return this;
   }
 
@@ -343,27 +287,7 @@ export class Server<
     name: string | RegExp | ParentNspNameMatchFn,
     fn?: (socket: Socket<ListenEvents, EmitEvents, ServerSideEvents, SocketData>) => void,
   ): Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
-    if (typeof name === "function" || name instanceof RegExp) {
-      const parent = new ParentNamespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this);
-      const regex = name instanceof RegExp ? name : undefined;
-      const match: ParentNspNameMatchFn = regex
-        ? (nsp, _auth, next) => next(null, regex.test(nsp))
-        : (name as ParentNspNameMatchFn);
-      this.parentNsps.set(match, parent);
-      if (fn) parent.on("connect", fn);
-      return parent;
-    }
-    if (typeof name !== "string")
-      throw new TypeError("namespace name must be a string, a RegExp or a function");
-    if (name.charAt(0) !== "/") name = `/${name}`;
-    let nsp = this._nsps.get(name);
-    if (!nsp) {
-      nsp = new Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>(this, name);
-      this._nsps.set(name, nsp);
-      if (name !== "/") this.sockets.emitReserved("new_namespace", nsp);
-    }
-    if (fn) nsp.on("connect", fn);
-    return nsp;
+    return this.directory.of(name, fn);
   }
 
   /**
@@ -378,12 +302,7 @@ export class Server<
       reason?: string,
     ) => void,
   ): void {
-    matchDynamicNamespace(this.parentNsps, name, auth, {
-      existing: (n) => this._nsps.get(n),
-      refusal: () => this._childNamespaces.refusal(),
-      report: (err) => this._reportError(err),
-      done,
-    });
+    this.directory.check(name, auth, done);
   }
 
   /**
@@ -401,43 +320,9 @@ export class Server<
   close(optsOrFn?: CloseOptions | ((err?: Error) => void), maybeFn?: (err?: Error) => void): Promise<void> {
     const fn = typeof optsOrFn === "function" ? optsOrFn : maybeFn;
     const graceful = typeof optsOrFn === "object" ? optsOrFn.graceful : undefined;
-    if (!this.closing)
-      this.closing = this.doClose(graceful || undefined).finally(() => {
-        this.closed = true;
-      });
-    if (fn) this.closing.then(() => fn(), fn);
-    return this.closing;
-  }
-
-  private async doClose(graceful: GracefulCloseOptions | true | undefined): Promise<void> {
-    const clients = new Set<Client>();
-    for (const nsp of this._nsps.values())
-      for (const socket of nsp.sockets.values()) clients.add(socket.client);
-    if (graceful) {
-      this.refusingConnections = true;
-      try {
-        await closeGracefully([...clients], graceful, this._clock);
-      } catch (err) {
-        this._reportError(err);
-      }
-    }
-    // A plain close tells each client why too (a close hint; those closed gracefully were told already).
-    for (const client of clients) client._advise({ reason: "server shutting down" });
-    const adapters: Array<Promise<void> | void> = [];
-    for (const nsp of this._nsps.values()) {
-      for (const socket of [...nsp.sockets.values()]) socket._onclose("server shutting down");
-      try {
-        adapters.push(nsp.adapter.close());
-      } catch (err) {
-        this._reportError(err);
-      }
-    }
-    await Promise.allSettled(adapters);
-    await this.eio.current.close();
-    const attachment = this.attachment;
-    this.attachment = undefined;
-    await attachment?.close(this.ownHttpServer);
-    this.closed = true;
+    const closing = this.shutdown.close(graceful);
+    if (fn) closing.then(() => fn(), fn);
+    return closing;
   }
 
   protected override onListenerRejection(err: unknown): void {
@@ -473,7 +358,7 @@ export class Server<
 
   private onconnection(session: EngineSession): void {
     // A graceful close is under way: new connections are not accepted.
-    if (this.refusingConnections) {
+    if (this.shutdown.refusingConnections) {
       session.close();
       return;
     }

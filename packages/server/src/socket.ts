@@ -1,24 +1,21 @@
 import type { IncomingMessage } from "node:http";
 import type { EngineSocket } from "@volley/engine";
 import { type Packet, PacketType } from "@volley/protocol";
-import type { BroadcastFlags, Room, SocketId } from "./adapter.js";
-import { BroadcastOperator } from "./broadcast-operator.js";
+import type { Room, SocketId } from "./adapter.js";
 import type { Client } from "./client.js";
 import { EventBucket } from "./rate-limiter.js";
+import { PendingAcks } from "./socket-acks.js";
+import { connectAnswer, connectRefusal, replayMissed } from "./socket-connect-packets.js";
+import { SocketEmitModifiers } from "./socket-emit-modifiers.js";
+import { compactAuth, msSinceEpoch, socketHandshake } from "./socket-handshake.js";
+import { missedPackets, type PreviousSession, persistLeavingSocket } from "./socket-recovery.js";
 import { type DisconnectReason, RECOVERABLE_REASONS, RESERVED_EVENTS } from "./disconnect-reason.js";
 import type { ExactlyOnceSession } from "./exactly-once-session.js";
-import { buildHandshake, type Handshake, handshakeInfoOf } from "./handshake.js";
+import type { Handshake } from "./handshake.js";
 import type { Namespace } from "./namespace.js";
-import {
-  type AnyListener,
-  type Event,
-  type SocketMiddleware,
-  SocketEvents,
-  type SocketReservedEvents,
-} from "./socket-events.js";
+import type { AnyListener, Event, SocketMiddleware, SocketReservedEvents } from "./socket-events.js";
 import type {
   AckResult,
-  DecorateAcknowledgements,
   DefaultEventsMap,
   EventNames,
   EventParams,
@@ -26,9 +23,6 @@ import type {
   EventsMap,
 } from "./typed-events.js";
 import { debug } from "./debug.js";
-
-/** Sockets count their creation time from here (this module's load). */
-const EPOCH = Date.now();
 
 // Bits of `Socket.bits`.
 const CONNECTED = 1;
@@ -41,16 +35,7 @@ const EVER_CONNECTED = 2;
 const ENDED = 4;
 const RECOVERED = 8;
 
-/** State a restored socket starts from. */
-export interface PreviousSession {
-  sid: SocketId;
-  pid: string;
-  rooms: Room[];
-  data: unknown;
-  missedPackets: unknown[][];
-  /** Last log position `missedPackets` covers. */
-  logSeq?: number;
-}
+export type { PreviousSession };
 
 /**
  * One client connected to one namespace. Most state is created on first use, so an idle socket
@@ -62,7 +47,7 @@ export class Socket<
   ServerSideEvents extends EventsMap = DefaultEventsMap,
   // biome-ignore lint/suspicious/noExplicitAny: socket.io's default
   SocketData = any,
-> extends SocketEvents<ListenEvents> {
+> extends SocketEmitModifiers<ListenEvents, EmitEvents, ServerSideEvents, SocketData> {
   readonly nsp: Namespace<ListenEvents, EmitEvents, ServerSideEvents, SocketData>;
   readonly client: Client;
   /** Public id, shared with the client (CONNECT reply `sid`); also the name of the socket's own room. */
@@ -76,14 +61,14 @@ export class Socket<
   /** @internal The exactly-once record of this socket's session, when its client asked for one. */
   _exactlyOnce: ExactlyOnceSession | undefined;
   private readonly wantsExactlyOnce: boolean;
-  /** When it was created, ms after {@link EPOCH}: a small integer fits in the field, a full timestamp needs a 16-byte box. */
+  /** When it was created, in ms after the epoch of `socket-handshake.ts`: a small integer, not a boxed timestamp. */
   private readonly issuedAfterEpoch: number;
   /** The CONNECT packet's `auth`; undefined when empty (most clients send none): no object per socket. */
   private readonly auth: Record<string, unknown> | undefined;
   private cachedHandshake: Handshake | undefined;
   private dataStore: SocketData | undefined;
-  private acks: Map<number, AnyListener> | undefined;
-  private flags: BroadcastFlags | undefined;
+  /** Acknowledgements awaited from the client; made on the first emit that asks for one. */
+  private acks: PendingAcks | undefined;
   private previous: PreviousSession | undefined;
   /** Incoming event budget (`eventRateLimit`); undefined when the limit is off. */
   private readonly eventBucket: EventBucket | undefined;
@@ -100,8 +85,8 @@ export class Socket<
     this.wantsExactlyOnce = exactlyOnce;
     this.nsp = nsp;
     this.client = client;
-    this.auth = isEmpty(auth) ? undefined : auth;
-    this.issuedAfterEpoch = Date.now() - EPOCH;
+    this.auth = compactAuth(auth);
+    this.issuedAfterEpoch = msSinceEpoch();
     const eventRate = nsp.server._eventRate;
     this.eventBucket = eventRate ? new EventBucket(eventRate) : undefined;
     const recovery = nsp.server._recovery !== undefined;
@@ -120,15 +105,7 @@ export class Socket<
   /** Details of the connection, computed on first access. */
   get handshake(): Handshake {
     if (!this.cachedHandshake) {
-      const conn = this.client.conn;
-      // The engine's compact record: no IncomingMessage is rebuilt for a handshake read.
-      const info = conn.handshake ?? handshakeInfoOf(conn.request);
-      this.cachedHandshake = buildHandshake(
-        info,
-        conn.remoteAddress,
-        EPOCH + this.issuedAfterEpoch,
-        this.auth ?? {},
-      );
+      this.cachedHandshake = socketHandshake(this.client.conn, this.issuedAfterEpoch, this.auth);
     }
     return this.cachedHandshake;
   }
@@ -192,8 +169,7 @@ export class Socket<
     const data: unknown[] = [ev];
     for (let i = 0; i < args.length; i++) data.push(args[i]);
     const packet: Packet = { type: PacketType.EVENT, nsp: this.nsp.name, data };
-    const flags = this.flags;
-    this.flags = undefined;
+    const flags = this.takeFlags();
     const last = data[data.length - 1];
     if (typeof last === "function") {
       data.pop();
@@ -233,7 +209,7 @@ export class Socket<
     ev: Ev,
     ...args: EventParamsWithoutAck<EmitEvents, Ev>
   ): Promise<AckResult<EmitEvents, Ev>> {
-    const withErr = this.flags?.timeout !== undefined;
+    const withErr = this.nextTimeout !== undefined;
     return new Promise((resolve, reject) => {
       const ack = withErr
         ? (err: Error | null, res: AckResult<EmitEvents, Ev>) => (err ? reject(err) : resolve(res))
@@ -251,67 +227,6 @@ export class Socket<
   /** Alias of {@link send}. */
   write(...args: EventParams<EmitEvents, "message">): this {
     return this.send(...args);
-  }
-
-  /** Broadcast to `room` (every socket there but this one). */
-  to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator().to(room);
-  }
-
-  /** Alias of {@link to}. */
-  in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.to(room);
-  }
-
-  /** Broadcast to everyone but members of `room` (and this socket). */
-  except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator().except(room);
-  }
-
-  /** Broadcast to every other socket of the namespace. */
-  get broadcast(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator();
-  }
-
-  /** Broadcast to other sockets of this server only (no cluster fan-out). */
-  get local(): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator().local;
-  }
-
-  /** The next emit may be dropped if the client cannot take it now. */
-  get volatile(): this {
-    this.setFlag("volatile", true);
-    return this;
-  }
-
-  /** Whether the next emit is compressed. */
-  compress(compress: boolean): this {
-    this.setFlag("compress", compress);
-    return this;
-  }
-
-  /** The next emit's acknowledgement gets an error first: a timeout error after `ms` milliseconds. */
-  timeout(
-    ms: number,
-  ): Socket<ListenEvents, DecorateAcknowledgements<EmitEvents>, ServerSideEvents, SocketData> {
-    this.setFlag("timeout", ms);
-    return this as unknown as Socket<
-      ListenEvents,
-      DecorateAcknowledgements<EmitEvents>,
-      ServerSideEvents,
-      SocketData
-    >;
-  }
-
-  private setFlag<K extends keyof BroadcastFlags>(key: K, value: BroadcastFlags[K]): void {
-    if (!this.flags) this.flags = {};
-    this.flags[key] = value;
-  }
-
-  private newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
-    const flags = this.flags ?? {};
-    this.flags = undefined;
-    return new BroadcastOperator(this.nsp.adapter, new Set(), new Set([this.id]), flags);
   }
 
   /** Joins one or more rooms; does nothing once the socket has left its namespace. */
@@ -347,30 +262,17 @@ export class Socket<
 
   /** @internal Registers an acknowledgement (also used by broadcasts with acks). */
   _registerAck(id: number, fn: AnyListener): void {
-    this.nsp.server._counters.acksRequested++;
-    if (!this.acks) this.acks = new Map();
-    this.acks.set(id, fn);
+    this.pendingAcks().register(id, fn);
   }
 
   private registerAck(id: number, fn: AnyListener, timeout: number | undefined): void {
-    if (timeout === undefined) {
-      this._registerAck(id, fn);
-      return;
-    }
-    const clock = this.nsp.server._clock;
-    const timer = clock.setTimeout(
-      () => {
-        this.acks?.delete(id);
-        this.nsp.server._counters.acksTimedOut++;
-        fn.call(this, new Error("operation has timed out"));
-      },
-      timeout,
-      undefined,
-    );
-    this._registerAck(id, (...args: unknown[]) => {
-      clock.clearTimeout(timer);
-      fn.call(this, null, ...args);
-    });
+    if (timeout === undefined) this.pendingAcks().register(id, fn);
+    else this.pendingAcks().registerWithTimeout(id, fn, timeout, this.nsp.server._clock);
+  }
+
+  private pendingAcks(): PendingAcks {
+    if (!this.acks) this.acks = new PendingAcks(this.nsp.server._counters, this);
+    return this.acks;
   }
 
   /** @internal Joins its rooms, answers CONNECT, replays what a restored client missed. */
@@ -384,27 +286,19 @@ export class Socket<
     const adapter = this.nsp.adapter;
     const log = adapter.log;
     if (log) this._logSeq = log.nextSeq - 1;
-    let missed = previous?.missedPackets;
-    if (previous && log && previous.logSeq !== undefined && log.nextSeq - 1 > previous.logSeq) {
-      // Logged while the middlewares ran: the socket was in no room yet, so it gets them here.
-      const extra = adapter.missedSince(previous.logSeq, rooms);
-      missed = extra ? [...(missed ?? []), ...extra] : missed;
-    }
-    const data: Record<string, unknown> = { sid: this.id };
-    if (this._pid) data.pid = this._pid;
+    const missed = previous && missedPackets(previous, adapter, rooms);
     const once =
       this.wantsExactlyOnce && this._pid
         ? this.nsp._exactlyOnceSessions()?.open(this._pid, previous !== undefined)
         : undefined;
-    // An extension of the CONNECT answer that other clients ignore: the record the client relies on goes on.
-    if (once?.continued) data.exactlyOnce = true;
     this._exactlyOnce = once?.session;
-    this.client._writePacket({ type: PacketType.CONNECT, nsp: this.nsp.name, data }, false, undefined);
-    if (missed) {
-      for (const data of missed) {
-        this.client._writePacket({ type: PacketType.EVENT, nsp: this.nsp.name, data }, false, undefined);
-      }
-    }
+    const nsp = this.nsp.name;
+    this.client._writePacket(
+      connectAnswer(nsp, this.id, this._pid, once?.continued === true),
+      false,
+      undefined,
+    );
+    if (missed) replayMissed(nsp, missed, (packet) => this.client._writePacket(packet, false, undefined));
     once?.session.attach(this);
   }
 
@@ -427,11 +321,9 @@ export class Socket<
 
   /** @internal Refuses the connection (middleware error). */
   _connectError(err: Error & { data?: unknown }): void {
-    const data: Record<string, unknown> = { message: err.message };
-    if (err.data !== undefined) data.data = err.data;
     this.nsp.server._counters.connectRefused("middleware");
     if (debug.enabled) debug.log("CONNECT to %s refused by a middleware: %s", this.nsp.name, err.message);
-    this.client._writePacket({ type: PacketType.CONNECT_ERROR, nsp: this.nsp.name, data }, false, undefined);
+    this.client._writePacket(connectRefusal(this.nsp.name, err), false, undefined);
   }
 
   /** @internal A protocol error on the connection, just before it closes. */
@@ -492,9 +384,8 @@ export class Socket<
   }
 
   private onack(packet: Packet): void {
-    const fn = this.acks?.get(packet.id!) ?? this._exactlyOnce?.settle(packet.id!);
+    const fn = this.acks?.take(packet.id!) ?? this._exactlyOnce?.settle(packet.id!);
     if (!fn) return;
-    this.acks?.delete(packet.id!);
     this.nsp.server._counters.acksReceived++;
     this.call(fn, packet.data as unknown[]);
   }
@@ -507,15 +398,8 @@ export class Socket<
     this.emitOwn(["disconnecting", reason, description]);
     const adapter = this.nsp.adapter;
     if (this._pid && RECOVERABLE_REASONS.has(reason)) {
-      const rooms = [...(adapter.socketRooms(this.id) ?? [])].filter((room) => room !== this.id);
-      const persisted = adapter.persistSession({
-        sid: this.id,
-        pid: this._pid,
-        rooms,
-        data: this.dataStore,
-        logSeq: this._logSeq,
-      });
-      if (persisted instanceof Promise) persisted.catch((err) => this.nsp.server._reportError(err, this));
+      const leaving = { sid: this.id, pid: this._pid, data: this.dataStore, logSeq: this._logSeq };
+      persistLeavingSocket(adapter, leaving, (err) => this.nsp.server._reportError(err, this));
     }
     const once = this._exactlyOnce;
     if (once) this.nsp._exactlyOnceSessions()?.close(once, this, RECOVERABLE_REASONS.has(reason));
@@ -527,11 +411,6 @@ export class Socket<
     this.acks = undefined;
     this.emitOwn(["disconnect", reason, description]);
   }
-}
-
-function isEmpty(auth: Record<string, unknown>): boolean {
-  for (const _ in auth) return false;
-  return Object.getPrototypeOf(auth) === Object.prototype;
 }
 
 export type { Event, SocketMiddleware, SocketReservedEvents };
