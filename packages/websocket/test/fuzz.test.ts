@@ -242,10 +242,12 @@ test("fuzz: mutated compressed streams through a real inflater never throw or ha
           reader.write(chunk);
           assert.ok(reader.bufferedAmount <= 4096 + 64, "unparsed input stays within maxUnparsedBytes");
         }
-        // Never hang: every inflation finishes (or fails) within a bounded number of event-loop turns.
+        // Never hang: every inflation finishes (or fails). Inflation runs on libuv's thread pool, which a
+        // busy machine can hold back for many event-loop turns, so each wait is a timer turn (>= 1 ms):
+        // the bound is a hang guard of 10 s or more, never a race with the pool.
         for (let turn = 0; reader.inflating; turn++) {
           assert.ok(turn < 10_000, "inflation never finished");
-          await new Promise((resolve) => setImmediate(resolve));
+          await new Promise((resolve) => setTimeout(resolve, 1));
         }
         checkOutcome(observed);
         inflater.close();
