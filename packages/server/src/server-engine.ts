@@ -121,10 +121,16 @@ export class ServerEngine {
     eventRateLimit: EventRateLimitOptions | false | undefined,
   ): void {
     if (options !== undefined) {
-      this.use(this.build(options, path, eventRateLimit));
+      const engine = this.build(options, path, eventRateLimit);
+      // Stored before use(), which derives the event rate from it.
+      if (eventRateLimit !== undefined) this.eventRateOption = eventRateLimit;
+      this.use(engine);
       this.options = options;
+    } else if (eventRateLimit !== undefined) {
+      // Same engine: only the event rate follows (resolved first, so a bad option changes nothing).
+      this.eventRate = resolveEventRate(eventRateLimit, this.clock);
+      this.eventRateOption = eventRateLimit;
     }
-    if (eventRateLimit !== undefined) this.eventRateOption = eventRateLimit;
   }
 
   /** @throws TypeError when `what` needs a new engine but the application holds the current one. */

@@ -96,4 +96,25 @@ describe("eventRateLimit", () => {
       /eventRateLimit\.onExceeded/,
     );
   });
+
+  test("eventRateLimit given to attach() takes effect, with or without a new engine; a bad one changes nothing", async () => {
+    const { createServer } = await import("node:http");
+    const { Server } = await import("volley");
+    const rateOf = (io: InstanceType<typeof Server>) => [io._eventRate?.rate, io._eventRate?.burst];
+    const servers = [new Server(), new Server(), new Server()] as const;
+    try {
+      const [sameEngine, newEngine, refused] = servers;
+      sameEngine.attach(createServer(), { eventRateLimit: { rate: 7, burst: 9 } });
+      assert.deepEqual(rateOf(sameEngine), [7, 9]);
+      newEngine.attach(createServer(), { pingInterval: 5000, eventRateLimit: { rate: 3, burst: 4 } });
+      assert.deepEqual(rateOf(newEngine), [3, 4]);
+      assert.throws(
+        () => refused.attach(createServer(), { eventRateLimit: { rate: -1 } }),
+        /eventRateLimit\.rate/,
+      );
+      assert.deepEqual(rateOf(refused), [100, 200]);
+    } finally {
+      await Promise.all(servers.map((io) => io.close()));
+    }
+  });
 });
