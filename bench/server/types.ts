@@ -48,5 +48,6 @@ export type StartServer = (
 
 /** The libraries the bench knows; `volley-*` import the workspace sources. */
 /** `ws-floor`: the Socket.IO app on bare `ws` with a hand-written minimum of the protocols (the floor). */
-export const IMPLS = ["ws", "volley-ws", "socket.io", "volley", "ws-floor"] as const;
+/** `volley-observed`: `volley` as a production app runs it — metrics served, a debug logger installed, off. */
+export const IMPLS = ["ws", "volley-ws", "socket.io", "volley", "ws-floor", "volley-observed"] as const;
 export type Impl = (typeof IMPLS)[number];

@@ -3,7 +3,7 @@
 // their changing types cannot break the bench.
 import { type ClusterOptions, connectRedisPair, type RedisPair } from "./cluster.js";
 import { createTrackedHttpServer } from "./http.js";
-import { attachSioApp, type SioServerLike } from "./sio-app.js";
+import { type AppLogger, attachSioApp, type SioServerLike } from "./sio-app.js";
 import { type Counters, deflateOption, type Scenario, type ServerUnderTest } from "./types.js";
 
 interface VolleyAdapter {
@@ -24,10 +24,19 @@ interface VolleyRedisAdapterModule {
 const MODULE = "volley";
 const ADAPTER_MODULE = "@volley/redis-adapter";
 
+/** What the observed variant adds to the plain server (volley-observed.ts). */
+export interface Observation {
+  /** Server options merged over the bench's (`metrics`). */
+  options: Record<string, unknown>;
+  /** The app's own debug logger, guarded at every handler. */
+  log: AppLogger;
+}
+
 export async function startVolleyServer(
   scenario: Scenario,
   counters: Counters,
   cluster?: ClusterOptions,
+  observation?: Observation,
 ): Promise<ServerUnderTest> {
   const mod = (await import(MODULE)) as VolleyModule;
   if (typeof mod.Server !== "function") throw new Error(`${MODULE} does not export Server`);
@@ -38,6 +47,7 @@ export async function startVolleyServer(
     serveClient: false,
     eventRateLimit: false,
     perMessageDeflate: deflateOption(scenario),
+    ...observation?.options,
   };
   let redis: RedisPair | undefined;
   if (cluster) {
@@ -46,7 +56,7 @@ export async function startVolleyServer(
     options.adapter = adapterMod.createAdapter(redis.pub, redis.sub, { key: cluster.key });
   }
   const io = new mod.Server(http.server, options);
-  attachSioApp(io, scenario, counters);
+  attachSioApp(io, scenario, counters, observation?.log);
   const adapter = io.of("/").adapter;
   // A node reports itself ready only once Redis has confirmed its subscriptions (adapter README, "Joining").
   if (cluster) await adapter.whenJoined?.();
