@@ -5,6 +5,9 @@ import type { Measure } from "../suites/trio-rows.js";
 import { median } from "./stats.js";
 import { fmt, fmtInt, markdownTable, ratio } from "./table.js";
 
+/** Figures only the observed side has. */
+const OBSERVED_ONLY = new Set(["scrapes", "scrapeUs", "scrapeSharePct"]);
+
 /** Three decimals: the budget is 5 %, two would round 1.054 to a pass. */
 const fmtRatio3 = (r: number) => (Number.isFinite(r) ? `${r.toFixed(3)}×` : "n/a");
 
@@ -58,11 +61,11 @@ export function observeTable(rows: ObserveRowResult[]): string {
         m.label,
         value(plain.median[m.key], m),
         value(observed.median[m.key], m),
-        m.key === "scrapes" ? "—" : fmtRatio3(r),
+        OBSERVED_ONLY.has(m.key) ? "—" : fmtRatio3(r),
         p.length ? `${fmtRatio3(median(p))} (${fmt(Math.min(...p), 3)}–${fmt(Math.max(...p), 3)})` : "",
         m.budget?.label ?? "—",
         observeVerdict(m, r),
-        m.key === "scrapes"
+        OBSERVED_ONLY.has(m.key)
           ? ""
           : row.sides.map((s) => `±${spread(s.samples.map((v) => v[m.key] ?? Number.NaN))}`).join(" / "),
         i === 0 ? `${plain.samples.length}/${observed.samples.length}${failed ? " ⚠" : ""}` : "",

@@ -334,7 +334,7 @@ function budgetLines(res: Results): BudgetLine[] {
       if (m.budget?.ratio === undefined) continue;
       const r = observeRatio(row, m.key);
       lines.push({
-        measure: `${row.name}: ${m.label}, observed ÷ plain Volley`,
+        measure: `${row.name}: ${m.label}`,
         ratio: r,
         budget: { ratio: m.budget.ratio, label: m.budget.label },
         shown: { value: Number.isFinite(r) ? `${r.toFixed(3)}×` : "n/a", verdict: observeVerdict(m, r) },

@@ -33,6 +33,8 @@ export interface ServerUnderTest {
   readonly port: number;
   /** Cluster rows: servers of the cluster this one counts (itself included), as its adapter sees them. */
   serverCount?(): Promise<number>;
+  /** Observed servers: the text a metrics scrape is answered with, built now (what a scrape costs). */
+  metricsText?(): string;
   close(): Promise<void>;
 }
 

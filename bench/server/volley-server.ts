@@ -12,10 +12,12 @@ interface VolleyAdapter {
 }
 interface VolleyServer extends SioServerLike {
   close(): unknown;
+  metrics(): unknown;
   of(name: string): { adapter: VolleyAdapter };
 }
 interface VolleyModule {
   Server: new (http: unknown, options?: Record<string, unknown>) => VolleyServer;
+  toPrometheus(snapshot: unknown): string;
 }
 interface VolleyRedisAdapterModule {
   createAdapter(pub: unknown, sub: unknown, options?: Record<string, unknown>): unknown;
@@ -64,6 +66,7 @@ export async function startVolleyServer(
   return {
     port,
     serverCount: cluster ? () => adapter.serverCount() : undefined,
+    metricsText: observation ? () => mod.toPrometheus(io.metrics()) : undefined,
     close: async () => {
       await io.close();
       await http.close();

@@ -31,13 +31,17 @@ export interface ObserveRowResult {
   pairedCpuRatios: number[];
 }
 
-/** [plain, observed]. */
-export const OBSERVE_IMPLS: [Impl, Impl] = ["volley", "volley-observed"];
+/** [plain, observed]; with --aa [plain, plain] (the noise of the method: ratios should be ≈ 1.000). */
+export function observeImpls(aa: boolean): [Impl, Impl] {
+  return aa ? ["volley", "volley"] : ["volley", "volley-observed"];
+}
 
 const MAX_FAILURES = 2;
 
 const BUDGET = { ratio: 1.05, label: "≤ 1.05×" };
 const SCRAPES: Measure = { key: "scrapes", label: "scrapes in the run", digits: 0 };
+const SCRAPE_US: Measure = { key: "scrapeUs", label: "CPU µs per scrape answered", digits: 0 };
+const SCRAPE_SHARE: Measure = { key: "scrapeSharePct", label: "1 scrape/s in % of server CPU", digits: 3 };
 
 export function observeRows(c: Config): ObserveRow[] {
   const fan = c.quick ? 200 : 1000;
@@ -55,6 +59,8 @@ export function observeRows(c: Config): ObserveRow[] {
         rate("msgs/s"),
         { key: "p50", label: "p50 ms", digits: 2 },
         SCRAPES,
+        SCRAPE_US,
+        SCRAPE_SHARE,
       ],
     },
     {
@@ -69,6 +75,8 @@ export function observeRows(c: Config): ObserveRow[] {
         rate("deliveries/s"),
         { key: "p50", label: "p50 ms to last", digits: 2 },
         SCRAPES,
+        SCRAPE_US,
+        SCRAPE_SHARE,
       ],
     },
     {
@@ -81,16 +89,36 @@ export function observeRows(c: Config): ObserveRow[] {
         rate("connects/s"),
         { key: "p50", label: "p50 ms to first ack", digits: 1 },
         SCRAPES,
+        SCRAPE_US,
+        SCRAPE_SHARE,
       ],
     },
   ];
 }
 
-/** The scraper of the observed side; the plain side serves no metrics and is not scraped. */
-const scrapeMetrics: RunObserver = (port) => {
+/**
+ * The scraper of the observed side (the plain side serves no metrics and is not scraped), and after the
+ * window the CPU one answer costs the server with the run's connections open.
+ */
+const scrapeMetrics: RunObserver = (port, server) => {
   const scraper = new Scraper(port, METRICS_PATH);
-  return { stop: async () => ({ ...(await scraper.stop()) }) };
+  return {
+    stop: async () => {
+      const figures = await scraper.stop();
+      const cost = await server.request<{ us: number; bytes: number }>("scrapeCost", {}, 30_000);
+      return { ...figures, scrapeUs: cost.us };
+    },
+  };
 };
+
+/**
+ * The share of the server's CPU that scraping once a second takes: one answer's CPU ÷ the server's CPU
+ * per second in the window (CPU per unit × units per second), in %.
+ */
+export function scrapeShare(sample: TrioSample): number {
+  const perSecond = (sample.cpuUs ?? Number.NaN) * (sample.rate ?? Number.NaN);
+  return (100 * (sample.scrapeUs ?? Number.NaN)) / perSecond;
+}
 
 function medians(samples: TrioSample[]): TrioSample {
   const out: TrioSample = {};
@@ -101,10 +129,9 @@ function medians(samples: TrioSample[]): TrioSample {
 }
 
 async function runRow(env: Env, row: ObserveRow, deadline: number): Promise<ObserveRowResult> {
-  const sides = OBSERVE_IMPLS.map((impl): TrioSide => ({ impl, samples: [], errors: [], median: {} })) as [
-    TrioSide,
-    TrioSide,
-  ];
+  const sides = observeImpls(env.config.aa).map(
+    (impl): TrioSide => ({ impl, samples: [], errors: [], median: {} }),
+  ) as [TrioSide, TrioSide];
   const runs = env.config.runs;
   const paired: number[] = [];
   const children = new TrioChildren(env, row);
@@ -124,6 +151,7 @@ async function runRow(env: Env, row: ObserveRow, deadline: number): Promise<Obse
             row.kind === "handshake"
               ? await measureHandshake(env, row, side.impl, i, children, run, observe)
               : await measureFlow(env, row, side.impl, i, children, run, observe);
+          if (observe) sample.scrapeSharePct = scrapeShare(sample);
           side.samples.push(sample);
           cpu[i] = sample.cpuUs;
         } catch (err) {

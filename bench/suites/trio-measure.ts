@@ -14,10 +14,10 @@ export type TrioSample = Record<string, number>;
 
 /**
  * Something watching a run from outside the server (the observe suite's metrics scraper): started once
- * the server listens on `port`, stopped after the server's report; its figures join the sample, and a
- * throw fails the run.
+ * `server` listens on `port`, stopped after the server's report, connections still open; its figures
+ * join the sample, and a throw fails the run.
  */
-export type RunObserver = (port: number) => { stop(): Promise<TrioSample> };
+export type RunObserver = (port: number, server: Child) => { stop(): Promise<TrioSample> };
 
 /** The hard open-files limit of this machine: no child can be given more. */
 const MAX_FDS = 20_000;
@@ -161,7 +161,7 @@ export async function measureFlow(
   let observer: ReturnType<RunObserver> | undefined;
   try {
     const { port } = await server.request<{ port: number }>("start", {}, 60_000);
-    observer = observe?.(port);
+    observer = observe?.(port, server);
     await load.request(
       "connect",
       {
@@ -241,7 +241,7 @@ export async function measureHandshake(
   let observer: ReturnType<RunObserver> | undefined;
   try {
     const { port } = await server.request<{ port: number }>("start", {}, 60_000);
-    observer = observe?.(port);
+    observer = observe?.(port, server);
     await server.request("mark", { profilePath: profilePathOf(env, row, impl, run) }, 30_000);
     const result = await load.request<HandshakeResult>(
       "handshake",
