@@ -37,11 +37,13 @@ export function observeRatio(row: ObserveRowResult, key: string): number {
 
 export function observeTable(rows: ObserveRowResult[]): string {
   if (rows.length === 0) return "";
+  const [a, b] = rows[0]!.sides;
   const header = [
     "row",
     "measure",
-    "volley",
-    "volley observed",
+    a.impl,
+    // --aa: plain against plain.
+    b.impl === a.impl ? `${b.impl} (A/A)` : b.impl,
     "observed ÷ plain",
     "paired runs: median (min–max)",
     "budget",
