@@ -47,9 +47,6 @@ export interface ServerMemory {
   connections: number;
 }
 
-/** Expositions built to price one scrape (scrapeCost). */
-const SCRAPE_PROBES = 50;
-
 const [impl, scenario] = process.argv.slice(2) as [Impl, Scenario];
 // Replaced on every start, so late close events of a previous server cannot touch the current counts.
 let counters: Counters = { messages: 0, deliveries: 0, connections: 0 };
@@ -149,15 +146,10 @@ serveIpc({
     }
     return { servers: seen };
   },
-  scrapeCost: async () => {
-    const text = server?.metricsText;
-    if (!server || !text) throw new Error("this server serves no metrics");
-    // What answering one scrape costs with the connections of the run still open: snapshot + exposition.
-    const cpu = process.cpuUsage();
-    let bytes = 0;
-    for (let i = 0; i < SCRAPE_PROBES; i++) bytes = text.call(server).length;
-    const used = process.cpuUsage(cpu);
-    return { us: (used.user + used.system) / SCRAPE_PROBES, bytes };
+  scrapeStats: async () => {
+    const stats = server?.scrapeStats?.();
+    if (!stats) throw new Error("this server serves no metrics");
+    return stats;
   },
   close: async () => {
     await server?.close();

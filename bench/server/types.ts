@@ -28,13 +28,19 @@ export function deflateOption(scenario: Scenario): boolean | { serverNoContextTa
   return scenario === "deflate";
 }
 
+/** What answering metrics scrapes cost a server (measured around its request handler). */
+export interface ScrapeStats {
+  served: number;
+  cpuUs: number;
+}
+
 /** A running server under test. */
 export interface ServerUnderTest {
   readonly port: number;
   /** Cluster rows: servers of the cluster this one counts (itself included), as its adapter sees them. */
   serverCount?(): Promise<number>;
-  /** Observed servers: the text a metrics scrape is answered with, built now (what a scrape costs). */
-  metricsText?(): string;
+  /** Observed servers: metrics scrapes answered since the start, and the CPU their handler took. */
+  scrapeStats?(): ScrapeStats;
   close(): Promise<void>;
 }
 

@@ -4,7 +4,14 @@
 import { type ClusterOptions, connectRedisPair, type RedisPair } from "./cluster.js";
 import { createTrackedHttpServer } from "./http.js";
 import { type AppLogger, attachSioApp, type SioServerLike } from "./sio-app.js";
-import { type Counters, deflateOption, type Scenario, type ServerUnderTest } from "./types.js";
+import type { Server } from "node:http";
+import {
+  type Counters,
+  deflateOption,
+  type Scenario,
+  type ScrapeStats,
+  type ServerUnderTest,
+} from "./types.js";
 
 interface VolleyAdapter {
   serverCount(): Promise<number>;
@@ -12,12 +19,11 @@ interface VolleyAdapter {
 }
 interface VolleyServer extends SioServerLike {
   close(): unknown;
-  metrics(): unknown;
+
   of(name: string): { adapter: VolleyAdapter };
 }
 interface VolleyModule {
   Server: new (http: unknown, options?: Record<string, unknown>) => VolleyServer;
-  toPrometheus(snapshot: unknown): string;
 }
 interface VolleyRedisAdapterModule {
   createAdapter(pub: unknown, sub: unknown, options?: Record<string, unknown>): unknown;
@@ -32,6 +38,9 @@ export interface Observation {
   options: Record<string, unknown>;
   /** The app's own debug logger, guarded at every handler. */
   log: AppLogger;
+  /** Called with the http server once Volley's request listener is on it. */
+  instrument(http: Server): void;
+  scrapeStats(): ScrapeStats;
 }
 
 export async function startVolleyServer(
@@ -58,6 +67,7 @@ export async function startVolleyServer(
     options.adapter = adapterMod.createAdapter(redis.pub, redis.sub, { key: cluster.key });
   }
   const io = new mod.Server(http.server, options);
+  observation?.instrument(http.server);
   attachSioApp(io, scenario, counters, observation?.log);
   const adapter = io.of("/").adapter;
   // A node reports itself ready only once Redis has confirmed its subscriptions (adapter README, "Joining").
@@ -66,7 +76,7 @@ export async function startVolleyServer(
   return {
     port,
     serverCount: cluster ? () => adapter.serverCount() : undefined,
-    metricsText: observation ? () => mod.toPrometheus(io.metrics()) : undefined,
+    scrapeStats: observation?.scrapeStats,
     close: async () => {
       await io.close();
       await http.close();

@@ -5,7 +5,8 @@
 import type { Config } from "../lib/config.js";
 import { median } from "../lib/stats.js";
 import { METRICS_PATH } from "../server/volley-observed.js";
-import type { Impl } from "../server/types.js";
+import type { Impl, ScrapeStats } from "../server/types.js";
+import { BenchError } from "../lib/ipc.js";
 import type { Env } from "./measure.js";
 import { Scraper } from "./scraper.js";
 import type { TrioSide } from "./trio.js";
@@ -97,16 +98,19 @@ export function observeRows(c: Config): ObserveRow[] {
 }
 
 /**
- * The scraper of the observed side (the plain side serves no metrics and is not scraped), and after the
- * window the CPU one answer costs the server with the run's connections open.
+ * The scraper of the observed side (the plain side serves no metrics and is not scraped), and the CPU the
+ * server's handler spent per scrape it answered over the run.
  */
 const scrapeMetrics: RunObserver = (port, server) => {
   const scraper = new Scraper(port, METRICS_PATH);
   return {
     stop: async () => {
       const figures = await scraper.stop();
-      const cost = await server.request<{ us: number; bytes: number }>("scrapeCost", {}, 30_000);
-      return { ...figures, scrapeUs: cost.us };
+      const served = await server.request<ScrapeStats>("scrapeStats", {}, 30_000);
+      if (served.served !== figures.scrapes) {
+        throw new BenchError("RUN_INVALID", `${figures.scrapes} scrapes sent, ${served.served} served`);
+      }
+      return { ...figures, scrapeUs: served.served ? served.cpuUs / served.served : Number.NaN };
     },
   };
 };
