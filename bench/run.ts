@@ -25,6 +25,8 @@ import { runTrioRows } from "./suites/trio.js";
 import { TRIO_SUITES, type TrioSuite, trioRows } from "./suites/trio-rows.js";
 import { trioTable } from "./lib/trio-report.js";
 import { runWorkersRows, workersRows } from "./suites/workers.js";
+import { observeRows, runObserveRows } from "./suites/observe.js";
+import { observeTable } from "./lib/observe-report.js";
 
 const RESULTS_DIR = fileURLToPath(new URL("./results/", import.meta.url));
 const README = fileURLToPath(new URL("./README.md", import.meta.url));
@@ -137,6 +139,15 @@ async function main(): Promise<number> {
       results[trio] = await suite(name, () =>
         runTrioRows(env, filterRows(trioRows(trio, config), config), Date.now() + budget, (row) =>
           log(trioTable([row])),
+        ),
+      );
+    } else if (name === "observe") {
+      results.observe = await suite(name, () =>
+        runObserveRows(
+          env,
+          filterRows(observeRows(config), config),
+          Date.now() + config.suiteBudgetMs,
+          (row) => log(observeTable([row])),
         ),
       );
     } else if (name === "bundle") {

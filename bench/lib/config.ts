@@ -14,6 +14,8 @@ export const SUITES = [
   "broadcast",
   "compression",
   "floor",
+  // Volley plain vs Volley with metrics scraped and a disabled debug logger: suites/observe.ts.
+  "observe",
 ] as const;
 export type Suite = (typeof SUITES)[number];
 

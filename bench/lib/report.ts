@@ -10,6 +10,8 @@ import { projectionTable, trioTable } from "./trio-report.js";
 import type { TrioRowResult } from "../suites/trio.js";
 import type { TrioSuite } from "../suites/trio-rows.js";
 import { workersNotes, workersSection } from "./workers-report.js";
+import type { ObserveRowResult } from "../suites/observe.js";
+import { observeRatio, observeTable, observeVerdict } from "./observe-report.js";
 
 export interface Machine {
   date: string;
@@ -44,6 +46,7 @@ export interface Results {
   broadcast?: SuiteRun<TrioRowResult[]>;
   compression?: SuiteRun<TrioRowResult[]>;
   floor?: SuiteRun<TrioRowResult[]>;
+  observe?: SuiteRun<ObserveRowResult[]>;
 }
 
 /** Titles of the three-server suites' sections. */
@@ -326,6 +329,18 @@ function budgetLines(res: Results): BudgetLine[] {
     });
   }
   lines.push(...trioBudgetLines(res));
+  for (const row of res.observe?.data ?? []) {
+    for (const m of row.measures) {
+      if (m.budget?.ratio === undefined) continue;
+      const r = observeRatio(row, m.key);
+      lines.push({
+        measure: `${row.name}: ${m.label}`,
+        ratio: r,
+        budget: { ratio: m.budget.ratio, label: m.budget.label },
+        shown: { value: Number.isFinite(r) ? `${r.toFixed(3)}×` : "n/a", verdict: observeVerdict(m, r) },
+      });
+    }
+  }
   return lines;
 }
 
@@ -341,7 +356,8 @@ export function renderMarkdown(res: Results): string {
     res.polling ??
     res.handshake ??
     res.broadcast ??
-    res.compression;
+    res.compression ??
+    res.observe;
   const m = first?.machine;
   const out: string[] = [
     "# Volley benchmarks",
@@ -423,6 +439,21 @@ export function renderMarkdown(res: Results): string {
       out.push(projectionTable(run.data));
     }
     notes.push(...errorNotes(run.data));
+  }
+  if (res.observe) {
+    out.push(
+      "",
+      "## Logging and metrics cost (volley plain vs volley observed)",
+      "",
+      measuredLine(res.observe),
+      "",
+      "Observed: the `metrics` option on, `GET /metrics` every second from the orchestrator (one keep-alive",
+      "connection, as Prometheus), `setDebugOutput` installed and every debug logger off, the app's handlers",
+      "guarded by their own logger. Paired runs: observed ÷ plain of runs taken back to back.",
+      "",
+      observeTable(res.observe.data),
+    );
+    notes.push(...errorNotes(res.observe.data));
   }
   if (notes.length) out.push("", "## Failed runs", "", ...notes);
   return `${out.join("\n")}\n`;

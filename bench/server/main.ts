@@ -9,6 +9,7 @@ import { startProfile, stopProfile } from "./profiler.js";
 import { startSocketIoReference } from "./socketio-reference.js";
 import { StallProbe, type StallReport } from "./stall-probe.js";
 import type { Counters, Impl, Scenario, ServerUnderTest, StartServer } from "./types.js";
+import { startVolleyObserved } from "./volley-observed.js";
 import { startVolleyServer } from "./volley-server.js";
 import { startVolleyWs } from "./volley-ws.js";
 import { startWsFloor } from "./ws-floor.js";
@@ -20,6 +21,7 @@ const STARTERS: Record<Impl, StartServer> = {
   "socket.io": startSocketIoReference,
   volley: startVolleyServer,
   "ws-floor": startWsFloor,
+  "volley-observed": startVolleyObserved,
 };
 
 /** CPU and counters over the window since the last `mark`. */
@@ -143,6 +145,11 @@ serveIpc({
       seen = await count.call(server);
     }
     return { servers: seen };
+  },
+  scrapeStats: async () => {
+    const stats = server?.scrapeStats?.();
+    if (!stats) throw new Error("this server serves no metrics");
+    return stats;
   },
   close: async () => {
     await server?.close();

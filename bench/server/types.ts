@@ -28,11 +28,19 @@ export function deflateOption(scenario: Scenario): boolean | { serverNoContextTa
   return scenario === "deflate";
 }
 
+/** What answering metrics scrapes cost a server (measured around its request handler). */
+export interface ScrapeStats {
+  served: number;
+  cpuUs: number;
+}
+
 /** A running server under test. */
 export interface ServerUnderTest {
   readonly port: number;
   /** Cluster rows: servers of the cluster this one counts (itself included), as its adapter sees them. */
   serverCount?(): Promise<number>;
+  /** Observed servers: metrics scrapes answered since the start, and the CPU their handler took. */
+  scrapeStats?(): ScrapeStats;
   close(): Promise<void>;
 }
 
@@ -48,5 +56,6 @@ export type StartServer = (
 
 /** The libraries the bench knows; `volley-*` import the workspace sources. */
 /** `ws-floor`: the Socket.IO app on bare `ws` with a hand-written minimum of the protocols (the floor). */
-export const IMPLS = ["ws", "volley-ws", "socket.io", "volley", "ws-floor"] as const;
+/** `volley-observed`: `volley` as a production app runs it — metrics served, a debug logger installed, off. */
+export const IMPLS = ["ws", "volley-ws", "socket.io", "volley", "ws-floor", "volley-observed"] as const;
 export type Impl = (typeof IMPLS)[number];

@@ -3,8 +3,15 @@
 // their changing types cannot break the bench.
 import { type ClusterOptions, connectRedisPair, type RedisPair } from "./cluster.js";
 import { createTrackedHttpServer } from "./http.js";
-import { attachSioApp, type SioServerLike } from "./sio-app.js";
-import { type Counters, deflateOption, type Scenario, type ServerUnderTest } from "./types.js";
+import { type AppLogger, attachSioApp, type SioServerLike } from "./sio-app.js";
+import type { Server } from "node:http";
+import {
+  type Counters,
+  deflateOption,
+  type Scenario,
+  type ScrapeStats,
+  type ServerUnderTest,
+} from "./types.js";
 
 interface VolleyAdapter {
   serverCount(): Promise<number>;
@@ -12,6 +19,7 @@ interface VolleyAdapter {
 }
 interface VolleyServer extends SioServerLike {
   close(): unknown;
+
   of(name: string): { adapter: VolleyAdapter };
 }
 interface VolleyModule {
@@ -24,10 +32,22 @@ interface VolleyRedisAdapterModule {
 const MODULE = "volley";
 const ADAPTER_MODULE = "@volley/redis-adapter";
 
+/** What the observed variant adds to the plain server (volley-observed.ts). */
+export interface Observation {
+  /** Server options merged over the bench's (`metrics`). */
+  options: Record<string, unknown>;
+  /** The app's own debug logger, guarded at every handler. */
+  log: AppLogger;
+  /** Called with the http server once Volley's request listener is on it. */
+  instrument(http: Server): void;
+  scrapeStats(): ScrapeStats;
+}
+
 export async function startVolleyServer(
   scenario: Scenario,
   counters: Counters,
   cluster?: ClusterOptions,
+  observation?: Observation,
 ): Promise<ServerUnderTest> {
   const mod = (await import(MODULE)) as VolleyModule;
   if (typeof mod.Server !== "function") throw new Error(`${MODULE} does not export Server`);
@@ -38,6 +58,7 @@ export async function startVolleyServer(
     serveClient: false,
     eventRateLimit: false,
     perMessageDeflate: deflateOption(scenario),
+    ...observation?.options,
   };
   let redis: RedisPair | undefined;
   if (cluster) {
@@ -46,7 +67,8 @@ export async function startVolleyServer(
     options.adapter = adapterMod.createAdapter(redis.pub, redis.sub, { key: cluster.key });
   }
   const io = new mod.Server(http.server, options);
-  attachSioApp(io, scenario, counters);
+  observation?.instrument(http.server);
+  attachSioApp(io, scenario, counters, observation?.log);
   const adapter = io.of("/").adapter;
   // A node reports itself ready only once Redis has confirmed its subscriptions (adapter README, "Joining").
   if (cluster) await adapter.whenJoined?.();
@@ -54,6 +76,7 @@ export async function startVolleyServer(
   return {
     port,
     serverCount: cluster ? () => adapter.serverCount() : undefined,
+    scrapeStats: observation?.scrapeStats,
     close: async () => {
       await io.close();
       await http.close();

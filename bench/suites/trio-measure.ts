@@ -12,6 +12,13 @@ import type { FlowRow, HandshakeRow, ScaleRow, TrioRow } from "./trio-rows.js";
 /** The figures of one run, keyed as the row's measures. */
 export type TrioSample = Record<string, number>;
 
+/**
+ * Something watching a run from outside the server (the observe suite's metrics scraper): started once
+ * `server` listens on `port`, stopped after the server's report, connections still open; its figures
+ * join the sample, and a throw fails the run.
+ */
+export type RunObserver = (port: number, server: Child) => { stop(): Promise<TrioSample> };
+
 /** The hard open-files limit of this machine: no child can be given more. */
 const MAX_FDS = 20_000;
 const fdsFor = (sockets: number) => Math.min(MAX_FDS, sockets + 1024);
@@ -146,12 +153,15 @@ export async function measureFlow(
   side: number,
   children: TrioChildren,
   run: number,
+  observe?: RunObserver,
 ): Promise<TrioSample> {
   const { config } = env;
   const server = children.server(side, impl);
   const load = children.load();
+  let observer: ReturnType<RunObserver> | undefined;
   try {
     const { port } = await server.request<{ port: number }>("start", {}, 60_000);
+    observer = observe?.(port, server);
     await load.request(
       "connect",
       {
@@ -182,6 +192,8 @@ export async function measureFlow(
     );
     const bytesAfter = row.deflate ? await load.request<{ bytes: number }>("bytes", {}, 10_000) : undefined;
     const report = await server.request<ServerReport>("report", {}, 60_000);
+    const observed = await stopObserver(observer);
+    observer = undefined;
     checkErrors(result);
     const units = row.kind === "echo" ? report.messages : report.deliveries;
     if (units === 0) throw new BenchError("RUN_INVALID", "the server handled no messages in the window");
@@ -189,6 +201,7 @@ export async function measureFlow(
     await load.request("close", {}, 30_000);
     await server.request("close", {}, 30_000);
     const sample: TrioSample = {
+      ...observed,
       cpuUs: report.cpuUs / units,
       sysUs: report.systemUs / units,
       rate: seen / (result.elapsedMs / 1000),
@@ -203,9 +216,14 @@ export async function measureFlow(
     }
     return sample;
   } catch (err) {
+    await stopObserver(observer).catch(() => undefined);
     await children.discard(side);
     throw err;
   }
+}
+
+async function stopObserver(observer: ReturnType<RunObserver> | undefined): Promise<TrioSample> {
+  return observer ? await observer.stop() : {};
 }
 
 /** A handshake storm against a fresh server: every client must get through, else the run fails. */
@@ -216,11 +234,14 @@ export async function measureHandshake(
   side: number,
   children: TrioChildren,
   run: number,
+  observe?: RunObserver,
 ): Promise<TrioSample> {
   const server = children.server(side, impl);
   const load = children.load();
+  let observer: ReturnType<RunObserver> | undefined;
   try {
     const { port } = await server.request<{ port: number }>("start", {}, 60_000);
+    observer = observe?.(port, server);
     await server.request("mark", { profilePath: profilePathOf(env, row, impl, run) }, 30_000);
     const result = await load.request<HandshakeResult>(
       "handshake",
@@ -229,6 +250,8 @@ export async function measureHandshake(
       60_000 + row.clients * 30,
     );
     const report = await server.request<ServerReport>("report", {}, 60_000);
+    const observed = await stopObserver(observer);
+    observer = undefined;
     checkErrors(result);
     if (result.connected !== row.clients) {
       throw new BenchError("RUN_INVALID", `${result.connected} of ${row.clients} clients connected`);
@@ -236,6 +259,7 @@ export async function measureHandshake(
     await load.request("close", {}, 30_000);
     await server.request("close", {}, 30_000);
     return {
+      ...observed,
       rate: result.connected / (result.elapsedMs / 1000),
       cpuUs: report.cpuUs / result.connected,
       stallMs: report.maxStallMs,
@@ -245,6 +269,7 @@ export async function measureHandshake(
       p99: result.p99,
     };
   } catch (err) {
+    await stopObserver(observer).catch(() => undefined);
     await children.discard(side);
     throw err;
   }
