@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Socket as EngineIoClient } from "engine.io-client";
 import type { Socket } from "volley";
 import { type Harness, MODES, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { RawClient } from "./raw-client.js";
 
 const RATE_HINT =

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { afterEach, describe, test } from "node:test";
 import type { Socket } from "volley";
 import { type Harness, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { RawClient } from "./raw-client.js";
 
 describe("eventRateLimit", () => {

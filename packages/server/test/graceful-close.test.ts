@@ -10,7 +10,7 @@ import { afterEach, describe, test } from "node:test";
 import { io as volleyClient, type Socket as VolleySocket } from "@volley/client";
 import { Server, type Socket } from "volley";
 import { clientTransports, type Harness, MODES, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { RawClient } from "./raw-client.js";
 
 /** Client-side timers (`timers` option of the Volley client) that move only on `advance`. */

@@ -11,7 +11,7 @@ import { io as volleyClient, type Socket as VolleySocket } from "@volley/client"
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { type MetricsSnapshot, Server, type Socket, toPrometheus } from "volley";
 import { next } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { parseExposition, promtoolCheck } from "./prometheus-text.js";
 import { RawClient } from "./raw-client.js";
 

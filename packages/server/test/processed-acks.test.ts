@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import { ExactlyOnceSessions, type ExactlyOnceSocket } from "../src/exactly-once-session.js";
 import { ProcessedAcks, resolveExactlyOnce, sizeOf } from "../src/processed-acks.js";
 import { positive } from "../src/server-options.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 
 const limits = { maxEmits: 1000, maxBytes: 256 * 1024 };
 
