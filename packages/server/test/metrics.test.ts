@@ -254,7 +254,7 @@ describe("metrics", () => {
       await raw.connect();
       const [socket] = await joined;
       // The client stops reading: the kernel buffers fill, then the session's queue.
-      (raw.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      raw.stopReading();
       const chunk = "x".repeat(256 * 1024);
       for (let i = 0; i < 400 && socket.conn.writable; i++) {
         socket.emit("fill", chunk);
