@@ -3,7 +3,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encodeCloseHint, sendHint } from "@volley/engine";
-import { closed, nextSession, poll, pollingHandshake, RS, rawWebSocket, startEngine } from "./helpers.js";
+import {
+  closed,
+  nextSession,
+  RS,
+  rawWebSocket,
+  startEngine,
+  pollingSession,
+  waitingPoll,
+} from "./helpers.js";
 
 describe("encodeCloseHint", () => {
   test("JSON with reason, message, reconnectAfter in that order; absent fields left out", () => {
@@ -26,14 +34,11 @@ describe("encodeCloseHint", () => {
 describe("sendHint", () => {
   test("queues a noop ahead of the close: a waiting poll gets both", async () => {
     const f = await startEngine();
-    const connection = nextSession(f.engine);
-    const { sid } = await pollingHandshake(f);
-    const session = await connection;
-    const pending = poll(f, sid);
-    while (!session.transport.writable) await new Promise((r) => setImmediate(r));
+    const { sid, session } = await pollingSession(f);
+    const pending = await waitingPoll(f, sid, session);
     sendHint(session, { reason: "r", message: "m" });
     session.close();
-    assert.equal((await pending).body, `6{"reason":"r","message":"m"}${RS}1`);
+    assert.equal((await pending.answer).body, `6{"reason":"r","message":"m"}${RS}1`);
     await f.close();
   });
 

@@ -26,6 +26,7 @@ import {
   RS,
   rawRequest,
   startEngine,
+  pollingSession,
 } from "./helpers.js";
 import { ManualClock } from "./manual-clock.js";
 
@@ -37,9 +38,7 @@ const CLOSE_TIMEOUT = 1000;
 async function idlePollingSession(options: EngineServerOptions = {}) {
   const clock = new ManualClock();
   const f = await startEngine({ clock, closeTimeout: CLOSE_TIMEOUT, ...options });
-  const connection = nextSession(f.engine);
-  const { sid } = await pollingHandshake(f);
-  const session = await connection;
+  const { sid, session } = await pollingSession(f);
   assert.equal(session.transport.writable, false, "no poll waiting");
   return { f, clock, sid, session };
 }
