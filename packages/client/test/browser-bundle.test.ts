@@ -21,9 +21,12 @@ const dist = fileURLToPath(new URL("../dist", import.meta.url));
 
 before(buildBundles);
 
-/** An HTTP server for the page: `/` loads `/volley.min.js`; `/socket.io/` is left to the server attached. */
-function servingBundle(): HttpServer {
-  return createServer((req, res) => {
+/**
+ * An HTTP server listening on loopback for the page: `/` loads `/volley.min.js`; `/socket.io/` is left to the
+ * Socket.IO server the test attaches.
+ */
+async function servingBundle(): Promise<{ http: HttpServer; url: string }> {
+  const http = createServer((req, res) => {
     if (req.url === "/volley.min.js") {
       res.writeHead(200, { "content-type": "text/javascript" });
       res.end(readFileSync(join(dist, "volley.min.js")));
@@ -34,6 +37,9 @@ function servingBundle(): HttpServer {
       res.writeHead(404).end();
     }
   });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return { http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/` };
 }
 
 describe("browser bundles", () => {
@@ -64,16 +70,13 @@ describe("browser bundles", () => {
   test("the global `io` works in Chromium: same origin, namespace, polling only", {
     skip: !CHROMIUM,
   }, async () => {
-    const http = servingBundle();
+    const { http, url } = await servingBundle();
     const server = new Server(http, { maxHttpBufferSize: 1000 });
     server.on("connection", (s) => {
       s.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
       s.on("bin", (ack: (v: unknown) => void) => ack({ data: Buffer.from([1, 2, 3]) }));
     });
     server.of("/admin").on("connection", (s) => s.emit("hello", "admin"));
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
     const { browser, page, errors } = await openPage(url);
     try {
       // A string, not a function: the test runner's transpiler would add helpers the page lacks.
@@ -141,7 +144,7 @@ describe("browser bundles", () => {
   test("close hints in Chromium: a Volley server's reason reaches disconnect on both transports", {
     skip: !CHROMIUM,
   }, async () => {
-    const http = servingBundle();
+    const { http, url } = await servingBundle();
     const server = new VolleyServer(http, {
       serveClient: false,
       eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 3000 },
@@ -151,9 +154,6 @@ describe("browser bundles", () => {
       s.on("error", () => {});
       s.on("flood", () => s.emit("big", "x".repeat(20_000)));
     });
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
     const { browser, page, errors } = await openPage(url);
     try {
       const result = await page.evaluate(`(async () => {
