@@ -12,6 +12,7 @@ import {
   startEngine,
   pollingSession,
   waitingPoll,
+  webSocketSession,
 } from "./helpers.js";
 
 describe("prepared packets", () => {
@@ -124,10 +125,7 @@ describe("slow consumers", () => {
 
   test("websocket: a client that stops reading is closed with 'slow consumer'", async () => {
     const f = await startEngine({ maxBufferedBytes: 256 * 1024 });
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     // The client stops reading: the kernel buffers fill, then the session's own.
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const reason = closed(session);

@@ -3,15 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encodeCloseHint, sendHint } from "@volley/engine";
-import {
-  closed,
-  nextSession,
-  RS,
-  rawWebSocket,
-  startEngine,
-  pollingSession,
-  waitingPoll,
-} from "./helpers.js";
+import { closed, RS, startEngine, pollingSession, waitingPoll, webSocketSession } from "./helpers.js";
 
 describe("encodeCloseHint", () => {
   test("JSON with reason, message, reconnectAfter in that order; absent fields left out", () => {
@@ -44,10 +36,7 @@ describe("sendHint", () => {
 
   test("nothing once the session is closed", async () => {
     const f = await startEngine();
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const gone = closed(session);
     session.close();
     await gone;
@@ -63,10 +52,7 @@ describe("sendHint", () => {
 describe("slow consumer", () => {
   test("websocket, a client that kept up: the hint, then close 1008; the rest of the queue is dropped", async () => {
     const f = await startEngine({ maxBufferedBytes: 10_000 });
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const reason = closed(session);
     const code = new Promise<[number, string]>((resolve) =>
       c.ws.once("close", (n: number, why: Buffer) => resolve([n, why.toString()])),
@@ -84,10 +70,7 @@ describe("slow consumer", () => {
 
   test("websocket, a client that stopped reading: dropped at once, no close frame", async () => {
     const f = await startEngine({ maxBufferedBytes: 256 * 1024, writableHighWaterMark: 64 * 1024 });
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     socket.pause();
     const reason = closed(session);

@@ -102,6 +102,16 @@ export async function pollingSession(fixture: Fixture): Promise<{ sid: string; s
   return { sid, session: await connection };
 }
 
+/** Opens a websocket session by hand (its open packet read): the raw client and the engine's side of it. */
+export async function webSocketSession(
+  fixture: Fixture,
+): Promise<{ c: RawWebSocket; session: EngineSocket }> {
+  const connection = nextSession(fixture.engine);
+  const c = await rawWebSocket(fixture, "");
+  await c.next();
+  return { c, session: await connection };
+}
+
 /** Sends a poll and resolves once it waits at the engine (the session can write to it): its answer to come. */
 export async function waitingPoll(
   fixture: Fixture,
