@@ -4,6 +4,7 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { writeHeapSnapshot } from "node:v8";
 import { serveIpc } from "../lib/ipc.js";
+import { fullGc } from "./full-gc.js";
 import type { ClusterOptions } from "./cluster.js";
 import { startProfile, stopProfile } from "./profiler.js";
 import { startSocketIoReference } from "./socketio-reference.js";
@@ -64,16 +65,6 @@ process.on("uncaughtException", (err) => {
   console.error(`[server ${impl}] uncaught:`, err);
   process.exit(1);
 });
-
-async function fullGc(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error("start the server child with --expose-gc");
-  // Several passes with turns between, so weak callbacks and finalisers settle.
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 serveIpc({
   start: async (args: { cluster?: ClusterOptions } | undefined) => {

@@ -5,18 +5,10 @@
 import { createHash } from "node:crypto";
 import { createServer, type Socket } from "node:net";
 import { serveIpc } from "../lib/ipc.js";
+import { fullGc } from "./full-gc.js";
 
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const sockets = new Set<Socket>();
-
-async function fullGc(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error("start the server child with --expose-gc");
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const server = createServer((socket) => {
   let head = "";

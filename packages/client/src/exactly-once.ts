@@ -14,10 +14,9 @@ import { ClientError } from "./errors.js";
 import type { Manager } from "./manager.js";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT, EVENT } from "./packet-type.js";
 import type { Socket } from "./socket.js";
+import type { Ack } from "./socket-api.js";
 
 type OutPacket = Packet & { options?: { compress: boolean } };
-// biome-ignore lint/suspicious/noExplicitAny: acknowledgements carry whatever the peer sent.
-type Ack = ((...args: any[]) => void) & { _withError?: boolean };
 
 /** A Socket's state as kept over a page reload (see `exactly-once-install.ts`). */
 export interface ExactlyOnceSnapshot {

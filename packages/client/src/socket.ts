@@ -3,6 +3,7 @@ import type { Packet } from "@volley/protocol";
 import { ClientError, type DisconnectDescription } from "./errors.js";
 import type { Manager, ManagerReservedEvents } from "./manager.js";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT, CONNECT_ERROR, DISCONNECT, EVENT } from "./packet-type.js";
+import { type Ack, type AnyListener, RESERVED } from "./socket-api.js";
 import type {
   AckResult,
   DecorateAcknowledgements,
@@ -42,8 +43,6 @@ export interface SocketReservedEvents {
   disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
 }
 
-const RESERVED = /^(connect(_error)?|disconnect(ing)?|newListener|removeListener)$/;
-
 interface Flags {
   _compress?: boolean;
   _volatile?: boolean;
@@ -53,9 +52,6 @@ interface Flags {
   _id?: number;
 }
 
-type AnyListener = (event: string, ...args: unknown[]) => void;
-// biome-ignore lint/suspicious/noExplicitAny: acknowledgements carry whatever the peer sent.
-type Ack = ((...args: any[]) => void) & { _withError?: boolean };
 type OutPacket = Packet & { options?: { compress: boolean } };
 
 /** An emit of the at-least-once queue (`retries`): its arguments with the queue's own ack last. */

@@ -4,11 +4,10 @@
 // disconnect. And small: at most half of socket.io-client's own minified bundle, both min+gzip (DESIGN.md
 // budget).
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { once } from "node:events";
-import { createServer } from "node:http";
+import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { before, describe, test } from "node:test";
@@ -16,16 +15,32 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { Server } from "socket.io";
 import { Server as VolleyServer } from "volley";
+import { buildBundles, CHROMIUM, openPage } from "./browser.js";
 
-const pkg = fileURLToPath(new URL("..", import.meta.url));
-const dist = join(pkg, "dist");
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find(
-  existsSync,
-);
+const dist = fileURLToPath(new URL("../dist", import.meta.url));
 
-before(() => {
-  execFileSync(process.execPath, [join(pkg, "scripts/build-bundle.mjs")], { stdio: "pipe" });
-});
+before(buildBundles);
+
+/**
+ * An HTTP server listening on loopback for the page: `/` loads `/volley.min.js`; `/socket.io/` is left to the
+ * Socket.IO server the test attaches.
+ */
+async function servingBundle(): Promise<{ http: HttpServer; url: string }> {
+  const http = createServer((req, res) => {
+    if (req.url === "/volley.min.js") {
+      res.writeHead(200, { "content-type": "text/javascript" });
+      res.end(readFileSync(join(dist, "volley.min.js")));
+    } else if (req.url === "/") {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end('<!doctype html><script src="/volley.min.js"></script>');
+    } else if (!req.url?.startsWith("/socket.io/")) {
+      res.writeHead(404).end();
+    }
+  });
+  http.listen(0, "127.0.0.1");
+  await once(http, "listening");
+  return { http, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/` };
+}
 
 describe("browser bundles", () => {
   test("exist and contain no Node-only import", () => {
@@ -55,33 +70,15 @@ describe("browser bundles", () => {
   test("the global `io` works in Chromium: same origin, namespace, polling only", {
     skip: !CHROMIUM,
   }, async () => {
-    const http = createServer((req, res) => {
-      if (req.url === "/volley.min.js") {
-        res.writeHead(200, { "content-type": "text/javascript" });
-        res.end(readFileSync(join(dist, "volley.min.js")));
-      } else if (req.url === "/") {
-        res.writeHead(200, { "content-type": "text/html" });
-        res.end('<!doctype html><script src="/volley.min.js"></script>');
-      } else if (!req.url?.startsWith("/socket.io/")) {
-        res.writeHead(404).end();
-      }
-    });
+    const { http, url } = await servingBundle();
     const server = new Server(http, { maxHttpBufferSize: 1000 });
     server.on("connection", (s) => {
       s.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
       s.on("bin", (ack: (v: unknown) => void) => ack({ data: Buffer.from([1, 2, 3]) }));
     });
     server.of("/admin").on("connection", (s) => s.emit("hello", "admin"));
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    const { browser, page, errors } = await openPage(url);
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(url);
       // A string, not a function: the test runner's transpiler would add helpers the page lacks.
       const result = await page.evaluate(`(async () => {
         const up = (s) => new Promise((resolve) => s.once("connect", () => resolve()));
@@ -147,17 +144,7 @@ describe("browser bundles", () => {
   test("close hints in Chromium: a Volley server's reason reaches disconnect on both transports", {
     skip: !CHROMIUM,
   }, async () => {
-    const http = createServer((req, res) => {
-      if (req.url === "/volley.min.js") {
-        res.writeHead(200, { "content-type": "text/javascript" });
-        res.end(readFileSync(join(dist, "volley.min.js")));
-      } else if (req.url === "/") {
-        res.writeHead(200, { "content-type": "text/html" });
-        res.end('<!doctype html><script src="/volley.min.js"></script>');
-      } else if (!req.url?.startsWith("/socket.io/")) {
-        res.writeHead(404).end();
-      }
-    });
+    const { http, url } = await servingBundle();
     const server = new VolleyServer(http, {
       serveClient: false,
       eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 3000 },
@@ -167,16 +154,8 @@ describe("browser bundles", () => {
       s.on("error", () => {});
       s.on("flood", () => s.emit("big", "x".repeat(20_000)));
     });
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    const { browser, page, errors } = await openPage(url);
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(url);
       const result = await page.evaluate(`(async () => {
         const gone = (s) => new Promise((resolve) => s.once("disconnect", (reason, d) => resolve(
           [reason, d.hint, d.context && d.context.code, d.context && d.context.reason])));

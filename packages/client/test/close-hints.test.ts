@@ -13,37 +13,8 @@ import type { Clock } from "@volley/engine";
 import type { EngineClientError } from "@volley/engine/client";
 import { io as officialIo } from "socket.io-client";
 import { Server, type ServerOptions, type Socket as ServerSocket } from "volley";
-import { ManualClock } from "../../server/test/manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { type CloseHint, type DisconnectDescription, io, type Socket } from "../src/index.js";
-
-/** Timers (the `timers` option) that move only on `advance`. */
-class ManualTimers {
-  private time = 0;
-  private pending = new Set<{ at: number; callback: () => void }>();
-  setTimeout(callback: () => void, ms: number): unknown {
-    const entry = { at: this.time + ms, callback };
-    this.pending.add(entry);
-    return entry;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as { at: number; callback: () => void });
-  }
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let first: { at: number; callback: () => void } | undefined;
-      for (const p of this.pending) if (p.at <= end && (!first || p.at < first.at)) first = p;
-      if (!first) break;
-      this.pending.delete(first);
-      this.time = first.at;
-      first.callback();
-    }
-    this.time = end;
-  }
-}
 
 /** The server's clock, stopped: rates, heartbeats and close timers never move on their own. */
 const frozen: Clock = { now: () => 0, setTimeout: () => undefined, clearTimeout: () => {} };
@@ -91,7 +62,7 @@ describe("close hints reach the disconnect description", () => {
         eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 3000 },
       });
       server.on("connection", (s) => s.on("error", () => {}));
-      const timers = new ManualTimers();
+      const timers = new ManualClock();
       const [socket] = await connect(server, url, {
         transports: [transport],
         timers,
@@ -310,7 +281,7 @@ describe("polling: closed while the client was between polls (the hint is owed t
   }
 
   test("the Volley client: the disconnect carries the hint, and the next attempt waits the advised delay", async () => {
-    const timers = new ManualTimers();
+    const timers = new ManualClock();
     let socket: Socket | undefined;
     let gone: Promise<[string, DisconnectDescription | undefined]> | undefined;
     const { close } = await cutOffBetweenPolls((url) => {

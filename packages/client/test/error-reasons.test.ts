@@ -9,38 +9,10 @@ import { after, describe, test } from "node:test";
 import { EngineClient, type EngineClientError } from "@volley/engine/client";
 import { Server } from "volley";
 import { type ClientError, io } from "../src/index.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { cleanup, next, startSocketIo } from "./helpers.js";
 
 after(cleanup);
-
-/** Timers (the `timers` option) that move only on `advance`. */
-class ManualTimers {
-  private time = 0;
-  private pending = new Set<{ at: number; callback: () => void }>();
-  setTimeout(callback: () => void, ms: number): unknown {
-    const entry = { at: this.time + ms, callback };
-    this.pending.add(entry);
-    return entry;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as { at: number; callback: () => void });
-  }
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let first: { at: number; callback: () => void } | undefined;
-      for (const p of this.pending) if (p.at <= end && (!first || p.at < first.at)) first = p;
-      if (!first) break;
-      this.pending.delete(first);
-      this.time = first.at;
-      first.callback();
-    }
-    this.time = end;
-  }
-}
 
 async function volley(opts: ConstructorParameters<typeof Server>[1] = {}) {
   const http = createServer();
@@ -204,7 +176,7 @@ describe("requestTimeout (polling)", () => {
     });
     http.listen(0, "127.0.0.1");
     await once(http, "listening");
-    const timers = new ManualTimers();
+    const timers = new ManualClock();
     const engine = new EngineClient(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
       transports: ["polling"],
       requestTimeout: 5000,

@@ -3,25 +3,16 @@
 // emits; the server sends 1,000 acknowledged emits and 1,000 plain ones. The page reloads halfway; the new
 // page takes the session from sessionStorage. Nothing is lost and nothing is processed twice.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { before, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { Server, type Socket } from "volley";
+import { buildBundles, CHROMIUM, openPage } from "./browser.js";
 
-const pkg = fileURLToPath(new URL("..", import.meta.url));
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find(
-  existsSync,
-);
 const COUNT = 1000;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-before(() => {
-  execFileSync(process.execPath, [join(pkg, "scripts/build-bundle.mjs")], { stdio: "pipe" });
-});
+before(buildBundles);
 
 // The application's own log is kept over the reload the same way (sessionStorage on pagehide), so the test
 // can read everything both pages saw.
@@ -92,13 +83,8 @@ for (const transports of [["websocket"], ["polling"]]) {
     http.listen(0, "127.0.0.1");
     await new Promise((resolve) => http.once("listening", resolve));
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    const { browser, page, errors } = await openPage(url);
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (err) => errors.push(err.message));
-      await page.goto(url);
       await atHalfway;
       const before = { processed: processed.length, answered: serverAcks.size };
       await page.reload();

@@ -7,36 +7,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import { Server } from "volley";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { io, Manager } from "../src/index.js";
-
-/** Timers (the `timers` option) that move only on `advance`. */
-class ManualTimers {
-  private time = 0;
-  private pending = new Set<{ at: number; callback: () => void }>();
-  setTimeout(callback: () => void, ms: number): unknown {
-    const entry = { at: this.time + ms, callback };
-    this.pending.add(entry);
-    return entry;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as { at: number; callback: () => void });
-  }
-  now(): number {
-    return this.time;
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let next: { at: number; callback: () => void } | undefined;
-      for (const p of this.pending) if (p.at <= end && (!next || p.at < next.at)) next = p;
-      if (!next) break;
-      this.pending.delete(next);
-      this.time = next.at;
-      next.callback();
-    }
-    this.time = end;
-  }
-}
 
 async function volleyServer(): Promise<{ server: Server; url: string }> {
   const http = createServer();
@@ -49,7 +21,7 @@ async function volleyServer(): Promise<{ server: Server; url: string }> {
 describe("server-advised reconnection delays", () => {
   test("reconnectAfter of a graceful close: the next attempt waits exactly the advised delay", async () => {
     const { server, url } = await volleyServer();
-    const timers = new ManualTimers();
+    const timers = new ManualClock();
     const socket = io(url, {
       forceNew: true,
       transports: ["websocket"],
@@ -92,7 +64,7 @@ describe("server-advised reconnection delays", () => {
         await once(http, "listening");
         const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
         const first = io(url, { forceNew: true, transports: [transport] });
-        const timers = new ManualTimers();
+        const timers = new ManualClock();
         const manager = new Manager(url, {
           autoConnect: false,
           transports: [transport],

@@ -1,26 +1,14 @@
 // Plumbing of the shared-connection tests in Chromium: a Volley server that serves the bundles
 // (`/socket.io/socket.io.shared.min.js` and the worker beside it) and a page per tab, all in one browser
 // context (one "browser": tabs of one origin share its SharedWorker and Web Locks).
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { Server, type ServerOptions } from "volley";
+import { buildBundles, launchChromium } from "./browser.js";
 
-export const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find(
-  existsSync,
-);
-
-const pkg = fileURLToPath(new URL("..", import.meta.url));
-
-/** Builds the browser bundles (the served files come from dist/). */
-export function buildBundles(): void {
-  execFileSync(process.execPath, [join(pkg, "scripts/build-bundle.mjs")], { stdio: "pipe" });
-}
+export { buildBundles, CHROMIUM } from "./browser.js";
 
 export interface SharedHarness {
   io: Server;
@@ -70,8 +58,7 @@ export async function startShared(
   http.listen(0, "127.0.0.1");
   await once(http, "listening");
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const { chromium } = await import("playwright-core");
-  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  const browser: Browser = await launchChromium();
   const context = await browser.newContext();
   if (contextInit) await context.addInitScript(contextInit);
   const errors: string[] = [];
@@ -127,4 +114,22 @@ export function handshakeGate() {
 export async function logOf(page: Page, count: number): Promise<unknown[]> {
   await page.waitForFunction(`log.length >= ${count}`);
   return (await page.evaluate("log")) as unknown[];
+}
+
+export type HandshakeGate = ReturnType<typeof handshakeGate>;
+
+/**
+ * Builds the bundles and starts the harness of the recovery tests: connection-state recovery on, new
+ * handshakes passing through `gate`, and an `echo` event the server acknowledges with its argument.
+ */
+export async function startRecovering(gate: HandshakeGate, contextInit?: string): Promise<SharedHarness> {
+  buildBundles();
+  const h = await startShared(
+    { connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, allowRequest: gate.allowRequest },
+    contextInit,
+  );
+  h.io.on("connection", (socket) => {
+    socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
+  });
+  return h;
 }

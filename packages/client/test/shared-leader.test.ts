@@ -3,27 +3,13 @@
 // tab takes over and resumes the session by connection-state recovery: nothing broadcast meanwhile is lost.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  buildBundles,
-  CHROMIUM,
-  handshakeGate,
-  logOf,
-  type SharedHarness,
-  startShared,
-} from "./shared-browser.js";
+import { CHROMIUM, handshakeGate, logOf, type SharedHarness, startRecovering } from "./shared-browser.js";
 
 describe("sharedIo with a leader tab (no SharedWorker, Chromium)", { skip: !CHROMIUM }, () => {
   let h: SharedHarness;
   const gate = handshakeGate();
   before(async () => {
-    buildBundles();
-    h = await startShared(
-      { connectionStateRecovery: { maxDisconnectionDuration: 60_000 }, allowRequest: gate.allowRequest },
-      "delete window.SharedWorker;",
-    );
-    h.io.on("connection", (socket) => {
-      socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
-    });
+    h = await startRecovering(gate, "delete window.SharedWorker;");
   });
   after(() => h?.close());
 

@@ -3,27 +3,13 @@
 // connection-state recovery. Broadcasts sent meanwhile reach every tab; acks keep reaching the right tab.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  buildBundles,
-  CHROMIUM,
-  handshakeGate,
-  logOf,
-  type SharedHarness,
-  startShared,
-} from "./shared-browser.js";
+import { CHROMIUM, handshakeGate, logOf, type SharedHarness, startRecovering } from "./shared-browser.js";
 
 describe("sharedIo when the SharedWorker dies (Chromium)", { skip: !CHROMIUM }, () => {
   let h: SharedHarness;
   const gate = handshakeGate();
   before(async () => {
-    buildBundles();
-    h = await startShared({
-      connectionStateRecovery: { maxDisconnectionDuration: 60_000 },
-      allowRequest: gate.allowRequest,
-    });
-    h.io.on("connection", (socket) => {
-      socket.on("echo", (value: unknown, ack: (v: unknown) => void) => ack(value));
-    });
+    h = await startRecovering(gate);
   });
   after(() => h?.close());
 

@@ -2,7 +2,18 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { EngineSocket } from "@volley/engine";
-import { closed, nextSession, poll, pollingHandshake, RS, rawWebSocket, startEngine } from "./helpers.js";
+import {
+  closed,
+  nextSession,
+  poll,
+  pollingHandshake,
+  RS,
+  rawWebSocket,
+  startEngine,
+  pollingSession,
+  waitingPoll,
+  webSocketSession,
+} from "./helpers.js";
 
 describe("prepared packets", () => {
   test("one prepared text and binary packet reaches polling and websocket sessions alike", async () => {
@@ -114,10 +125,7 @@ describe("slow consumers", () => {
 
   test("websocket: a client that stops reading is closed with 'slow consumer'", async () => {
     const f = await startEngine({ maxBufferedBytes: 256 * 1024 });
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     // The client stops reading: the kernel buffers fill, then the session's own.
     (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const reason = closed(session);
@@ -138,11 +146,8 @@ describe("slow consumers", () => {
 describe("engine.close()", () => {
   test("closes every session with 'server shutting down'; a waiting GET gets the close packet", async () => {
     const f = await startEngine();
-    const connection = nextSession(f.engine);
-    const { sid } = await pollingHandshake(f);
-    const session = await connection;
-    const pending = poll(f, sid);
-    while (!session.transport.writable) await new Promise((r) => setImmediate(r));
+    const { sid, session } = await pollingSession(f);
+    const pending = (await waitingPoll(f, sid, session)).answer;
     const wsConnection = nextSession(f.engine);
     const c = await rawWebSocket(f, "");
     const wsSession = await wsConnection;

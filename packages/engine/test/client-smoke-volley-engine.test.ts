@@ -1,11 +1,8 @@
 // Smoke test: our Engine.IO client against our own EngineServer, in every transport mode.
 import assert from "node:assert/strict";
-import { once } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
-import { EngineServer, type EngineSocket } from "@volley/engine";
 import { EngineClient, type TransportName } from "@volley/engine/client";
+import { nextSession, startEngine } from "./helpers.js";
 
 const modes: Array<[string, TransportName[]]> = [
   ["polling only", ["polling"]],
@@ -16,15 +13,10 @@ const modes: Array<[string, TransportName[]]> = [
 describe("engine client ↔ volley EngineServer", () => {
   for (const [mode, transports] of modes) {
     test(`${mode}: text and binary both ways, then close`, async () => {
-      const http = createServer();
       // A generous pingTimeout: a loaded machine must not turn a late pong into a hang of this test.
-      const engine = new EngineServer({ pingInterval: 50, pingTimeout: 5000 });
-      engine.attach(http);
-      http.listen(0, "127.0.0.1");
-      await once(http, "listening");
-      const { port } = http.address() as AddressInfo;
-      const sessionP = new Promise<EngineSocket>((resolve) => engine.on("connection", resolve));
-      const client = new EngineClient(`http://127.0.0.1:${port}`, { transports });
+      const f = await startEngine({ pingInterval: 50, pingTimeout: 5000 });
+      const sessionP = nextSession(f.engine);
+      const client = new EngineClient(f.origin, { transports });
       try {
         await new Promise<void>((resolve, reject) => {
           client.once("open", resolve);
@@ -57,22 +49,15 @@ describe("engine client ↔ volley EngineServer", () => {
         assert.equal(await serverClosed, "transport close");
       } finally {
         client.close();
-        await engine.close();
-        http.closeAllConnections();
-        await new Promise((resolve) => http.close(resolve));
+        await f.close();
       }
     });
   }
 
   test("polling: a burst of 2,500 messages leaves in bodies of at most 1,000 packets (maxPacketsPerPayload)", async () => {
-    const http = createServer();
-    const engine = new EngineServer({ pingInterval: 50, pingTimeout: 5000 });
-    engine.attach(http);
-    http.listen(0, "127.0.0.1");
-    await once(http, "listening");
-    const { port } = http.address() as AddressInfo;
-    const sessionP = new Promise<EngineSocket>((resolve) => engine.on("connection", resolve));
-    const client = new EngineClient(`http://127.0.0.1:${port}`, { transports: ["polling"] });
+    const f = await startEngine({ pingInterval: 50, pingTimeout: 5000 });
+    const sessionP = nextSession(f.engine);
+    const client = new EngineClient(f.origin, { transports: ["polling"] });
     try {
       await new Promise<void>((resolve, reject) => {
         client.once("open", resolve);
@@ -95,8 +80,7 @@ describe("engine client ↔ volley EngineServer", () => {
       );
     } finally {
       client.close();
-      await engine.close();
-      http.close();
+      await f.close();
     }
   });
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { encodeCloseHint, sendHint } from "@volley/engine";
-import { closed, nextSession, poll, pollingHandshake, RS, rawWebSocket, startEngine } from "./helpers.js";
+import { closed, RS, startEngine, pollingSession, waitingPoll, webSocketSession } from "./helpers.js";
 
 describe("encodeCloseHint", () => {
   test("JSON with reason, message, reconnectAfter in that order; absent fields left out", () => {
@@ -26,23 +26,17 @@ describe("encodeCloseHint", () => {
 describe("sendHint", () => {
   test("queues a noop ahead of the close: a waiting poll gets both", async () => {
     const f = await startEngine();
-    const connection = nextSession(f.engine);
-    const { sid } = await pollingHandshake(f);
-    const session = await connection;
-    const pending = poll(f, sid);
-    while (!session.transport.writable) await new Promise((r) => setImmediate(r));
+    const { sid, session } = await pollingSession(f);
+    const pending = await waitingPoll(f, sid, session);
     sendHint(session, { reason: "r", message: "m" });
     session.close();
-    assert.equal((await pending).body, `6{"reason":"r","message":"m"}${RS}1`);
+    assert.equal((await pending.answer).body, `6{"reason":"r","message":"m"}${RS}1`);
     await f.close();
   });
 
   test("nothing once the session is closed", async () => {
     const f = await startEngine();
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const gone = closed(session);
     session.close();
     await gone;
@@ -58,10 +52,7 @@ describe("sendHint", () => {
 describe("slow consumer", () => {
   test("websocket, a client that kept up: the hint, then close 1008; the rest of the queue is dropped", async () => {
     const f = await startEngine({ maxBufferedBytes: 10_000 });
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const reason = closed(session);
     const code = new Promise<[number, string]>((resolve) =>
       c.ws.once("close", (n: number, why: Buffer) => resolve([n, why.toString()])),
@@ -79,10 +70,7 @@ describe("slow consumer", () => {
 
   test("websocket, a client that stopped reading: dropped at once, no close frame", async () => {
     const f = await startEngine({ maxBufferedBytes: 256 * 1024, writableHighWaterMark: 64 * 1024 });
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     socket.pause();
     const reason = closed(session);

@@ -95,6 +95,34 @@ export function nextSession(engine: EngineServer): Promise<EngineSocket> {
   return new Promise((resolve) => engine.once("connection", resolve));
 }
 
+/** Opens a polling session by hand: its sid and the engine's side of it. */
+export async function pollingSession(fixture: Fixture): Promise<{ sid: string; session: EngineSocket }> {
+  const connection = nextSession(fixture.engine);
+  const { sid } = await pollingHandshake(fixture);
+  return { sid, session: await connection };
+}
+
+/** Opens a websocket session by hand (its open packet read): the raw client and the engine's side of it. */
+export async function webSocketSession(
+  fixture: Fixture,
+): Promise<{ c: RawWebSocket; session: EngineSocket }> {
+  const connection = nextSession(fixture.engine);
+  const c = await rawWebSocket(fixture, "");
+  await c.next();
+  return { c, session: await connection };
+}
+
+/** Sends a poll and resolves once it waits at the engine (the session can write to it): its answer to come. */
+export async function waitingPoll(
+  fixture: Fixture,
+  sid: string,
+  session: EngineSocket,
+): Promise<{ answer: Promise<RawResponse> }> {
+  const answer = poll(fixture, sid);
+  while (!session.transport.writable) await new Promise((r) => setImmediate(r));
+  return { answer };
+}
+
 /** Resolves with the close reason of a session. */
 export function closed(session: EngineSocket): Promise<[string, unknown]> {
   return new Promise((resolve) =>

@@ -26,42 +26,9 @@ import {
   RS,
   rawRequest,
   startEngine,
+  pollingSession,
 } from "./helpers.js";
-
-interface Pending {
-  at: number;
-  callback: (arg: unknown) => void;
-  arg: unknown;
-}
-
-/** The engine's `clock`: moves only on `advance`, running what falls due in order. */
-class ManualClock implements Clock {
-  time = 0;
-  private pending = new Set<Pending>();
-  now(): number {
-    return this.time;
-  }
-  setTimeout<A>(callback: (arg: A) => void, ms: number, arg: A): unknown {
-    const entry: Pending = { at: this.time + ms, callback: callback as (arg: unknown) => void, arg };
-    this.pending.add(entry);
-    return entry;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as Pending);
-  }
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let next: Pending | undefined;
-      for (const p of this.pending) if (p.at <= end && (!next || p.at < next.at)) next = p;
-      if (!next) break;
-      this.pending.delete(next);
-      this.time = next.at;
-      next.callback(next.arg);
-    }
-    this.time = end;
-  }
-}
+import { ManualClock } from "./manual-clock.js";
 
 const HINT = { reason: "event rate exceeded", message: "too fast", reconnectAfter: 3000 };
 const HINT_JSON = '{"reason":"event rate exceeded","message":"too fast","reconnectAfter":3000}';
@@ -71,9 +38,7 @@ const CLOSE_TIMEOUT = 1000;
 async function idlePollingSession(options: EngineServerOptions = {}) {
   const clock = new ManualClock();
   const f = await startEngine({ clock, closeTimeout: CLOSE_TIMEOUT, ...options });
-  const connection = nextSession(f.engine);
-  const { sid } = await pollingHandshake(f);
-  const session = await connection;
+  const { sid, session } = await pollingSession(f);
   assert.equal(session.transport.writable, false, "no poll waiting");
   return { f, clock, sid, session };
 }

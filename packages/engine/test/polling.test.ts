@@ -13,6 +13,8 @@ import {
   RS,
   rawRequest,
   startEngine,
+  pollingSession,
+  waitingPoll,
 } from "./helpers.js";
 
 describe("polling transport (raw HTTP)", () => {
@@ -123,11 +125,8 @@ describe("polling transport (raw HTTP)", () => {
   });
 
   test("server close: a waiting GET gets the close packet, then the sid is unknown", async () => {
-    const connection = nextSession(f.engine);
-    const { sid } = await pollingHandshake(f);
-    const session = await connection;
-    const pending = poll(f, sid);
-    while (!session.transport.writable) await new Promise((r) => setImmediate(r));
+    const { sid, session } = await pollingSession(f);
+    const pending = (await waitingPoll(f, sid, session)).answer;
     const reason = closed(session);
     session.close();
     assert.equal((await pending).body, "1");

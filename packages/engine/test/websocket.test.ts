@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
-import { closed, type Fixture, nextSession, rawWebSocket, startEngine } from "./helpers.js";
+import { closed, type Fixture, nextSession, rawWebSocket, startEngine, webSocketSession } from "./helpers.js";
 
 describe("websocket transport (raw ws client)", () => {
   let f: Fixture;
@@ -25,10 +25,7 @@ describe("websocket transport (raw ws client)", () => {
   });
 
   test("text frames carry '4…', binary frames carry raw bytes, both ways", async () => {
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const got: unknown[] = [];
     const two = new Promise<void>((resolve) =>
       session.on("message", (m) => {
@@ -56,10 +53,7 @@ describe("websocket transport (raw ws client)", () => {
     ["a base64 packet with bad base64", "b%%%"],
   ] as const) {
     test(`a malformed frame (${label}) closes the session with 'parse error'`, async () => {
-      const connection = nextSession(f.engine);
-      const c = await rawWebSocket(f, "");
-      await c.next();
-      const session = await connection;
+      const { c, session } = await webSocketSession(f);
       const reason = closed(session);
       c.ws.send(frame);
       assert.equal((await reason)[0], "parse error");
@@ -69,10 +63,7 @@ describe("websocket transport (raw ws client)", () => {
 
   test("a message over maxHttpBufferSize closes the connection (1009) and the session", async () => {
     const g = await startEngine({ maxHttpBufferSize: 64 });
-    const connection = nextSession(g.engine);
-    const c = await rawWebSocket(g, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(g);
     const reason = closed(session);
     c.ws.send(`4${"x".repeat(100)}`);
     assert.equal(await c.closed, 1009);
@@ -81,10 +72,7 @@ describe("websocket transport (raw ws client)", () => {
   });
 
   test("a close packet from the client closes with 'transport close'", async () => {
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     const reason = closed(session);
     c.ws.send("1");
     assert.equal((await reason)[0], "transport close");
@@ -92,10 +80,7 @@ describe("websocket transport (raw ws client)", () => {
   });
 
   test("server close flushes what is queued, then closes the connection", async () => {
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     session.send("bye");
     session.close();
     assert.equal(await c.next(), "4bye");
@@ -103,10 +88,7 @@ describe("websocket transport (raw ws client)", () => {
   });
 
   test("send callbacks run after the write; packets of one tick leave in one socket write", async () => {
-    const connection = nextSession(f.engine);
-    const c = await rawWebSocket(f, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(f);
     // Count the chunks the stream hands to the kernel: _write (one buffer) or _writev (a corked batch).
     const socket = session.request.socket as unknown as Record<
       "_write" | "_writev",
@@ -134,10 +116,7 @@ describe("websocket transport (raw ws client)", () => {
 
   test("heartbeat over websocket: no pong closes with 'ping timeout'", async () => {
     const g = await startEngine({ pingInterval: 20, pingTimeout: 20 });
-    const connection = nextSession(g.engine);
-    const c = await rawWebSocket(g, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(g);
     assert.equal(await c.next(), "2");
     assert.equal((await closed(session))[0], "ping timeout");
     await c.closed;
@@ -146,10 +125,7 @@ describe("websocket transport (raw ws client)", () => {
 
   test("heartbeat over websocket: pongs keep it open", async () => {
     const g = await startEngine({ pingInterval: 15, pingTimeout: 100 });
-    const connection = nextSession(g.engine);
-    const c = await rawWebSocket(g, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(g);
     for (let i = 0; i < 3; i++) {
       assert.equal(await c.next(), "2");
       c.ws.send("3");
@@ -181,10 +157,7 @@ describe("websocket transport (raw ws client)", () => {
 
   test("perMessageDeflate is negotiated and large messages round-trip compressed", async () => {
     const g = await startEngine({ perMessageDeflate: true });
-    const connection = nextSession(g.engine);
-    const c = await rawWebSocket(g, "");
-    await c.next();
-    const session = await connection;
+    const { c, session } = await webSocketSession(g);
     assert.match(c.ws.extensions, /permessage-deflate/);
     const big = "compress me ".repeat(1000);
     const got = once(session, "message");

@@ -5,12 +5,41 @@
 import type { Room, SocketId } from "./adapter.js";
 import type { RoomMembership } from "./room-membership.js";
 
+/**
+ * A read-only Map over a key list and a lookup: a subclass says which keys exist and what each one holds,
+ * the iteration the Map interface asks for follows from those.
+ */
+abstract class ReadonlyMapView<K, V> implements ReadonlyMap<K, V> {
+  abstract readonly [Symbol.toStringTag]: string;
+  abstract get size(): number;
+  abstract get(key: K): V | undefined;
+  abstract has(key: K): boolean;
+  abstract keys(): MapIterator<K>;
+
+  *values(): MapIterator<V> {
+    for (const key of this.keys()) yield this.get(key)!;
+  }
+
+  *entries(): MapIterator<[K, V]> {
+    for (const key of this.keys()) yield [key, this.get(key)!];
+  }
+
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  forEach(fn: (value: V, key: K, map: this) => void, thisArg?: unknown): void {
+    for (const [key, value] of this.entries()) fn.call(thisArg, value, key, this);
+  }
+}
+
 /** `adapter.rooms`: every non-empty room and its members. */
-export class RoomsView implements ReadonlyMap<Room, ReadonlySet<SocketId>> {
+export class RoomsView extends ReadonlyMapView<Room, ReadonlySet<SocketId>> {
   readonly [Symbol.toStringTag] = "RoomsView";
   private readonly membership: RoomMembership;
 
   constructor(membership: RoomMembership) {
+    super();
     this.membership = membership;
   }
 
@@ -32,33 +61,19 @@ export class RoomsView implements ReadonlyMap<Room, ReadonlySet<SocketId>> {
     return this.membership.roomExists(room);
   }
 
+  /** The non-empty rooms. */
   keys(): MapIterator<Room> {
     return this.membership.roomNames();
-  }
-
-  *values(): MapIterator<ReadonlySet<SocketId>> {
-    for (const room of this.membership.roomNames()) yield this.get(room)!;
-  }
-
-  *entries(): MapIterator<[Room, ReadonlySet<SocketId>]> {
-    for (const room of this.membership.roomNames()) yield [room, this.get(room)!];
-  }
-
-  [Symbol.iterator](): MapIterator<[Room, ReadonlySet<SocketId>]> {
-    return this.entries();
-  }
-
-  forEach(fn: (members: ReadonlySet<SocketId>, room: Room, map: this) => void, thisArg?: unknown): void {
-    for (const [room, members] of this.entries()) fn.call(thisArg, members, room, this);
   }
 }
 
 /** `adapter.sids`: every socket with rooms and its rooms. */
-export class SocketRoomsView implements ReadonlyMap<SocketId, ReadonlySet<Room>> {
+export class SocketRoomsView extends ReadonlyMapView<SocketId, ReadonlySet<Room>> {
   readonly [Symbol.toStringTag] = "SocketRoomsView";
   private readonly membership: RoomMembership;
 
   constructor(membership: RoomMembership) {
+    super();
     this.membership = membership;
   }
 
@@ -77,23 +92,8 @@ export class SocketRoomsView implements ReadonlyMap<SocketId, ReadonlySet<Room>>
     return this.membership.hasSocket(id);
   }
 
+  /** The sockets with an entry. */
   keys(): MapIterator<SocketId> {
     return this.membership.socketIds();
-  }
-
-  *values(): MapIterator<ReadonlySet<Room>> {
-    for (const id of this.membership.socketIds()) yield this.get(id)!;
-  }
-
-  *entries(): MapIterator<[SocketId, ReadonlySet<Room>]> {
-    for (const id of this.membership.socketIds()) yield [id, this.get(id)!];
-  }
-
-  [Symbol.iterator](): MapIterator<[SocketId, ReadonlySet<Room>]> {
-    return this.entries();
-  }
-
-  forEach(fn: (rooms: ReadonlySet<Room>, id: SocketId, map: this) => void, thisArg?: unknown): void {
-    for (const [id, rooms] of this.entries()) fn.call(thisArg, rooms, id, this);
   }
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Event, Server, Socket, SocketMiddleware } from "volley";
 import { countdown, type Harness, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 
 interface ServerToClient {
   news: (text: string) => void;

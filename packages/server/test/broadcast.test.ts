@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import type { Socket as ClientSocket } from "socket.io-client";
 import type { RemoteSocket, Socket } from "volley";
 import { type Harness, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 
 describe("rooms and broadcasts", () => {
   let h: Harness;

@@ -6,13 +6,15 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Socket as EngineIoClient } from "engine.io-client";
 import type { Socket } from "volley";
-import { type Harness, MODES, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
-import { RawClient } from "./raw-client.js";
+import { MODES, next, setup } from "./helpers.js";
+import { assertHintsIgnored } from "./hints-ignored.js";
+import { serverPerTest } from "./server-per-test.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
+import { floodUntilDisconnected, type RawClient } from "./raw-client.js";
 
 const RATE_HINT =
   '6{"reason":"event rate exceeded","message":"incoming events exceed eventRateLimit (1/s, burst 2)","reconnectAfter":1500}';
@@ -37,29 +39,14 @@ function closeOf(raw: RawClient): Promise<[number, string]> {
 }
 
 describe("close hints on the wire", () => {
-  let h: Harness | undefined;
-  const raws: RawClient[] = [];
-  afterEach(async () => {
-    for (const r of raws.splice(0)) await r.close();
-    await h?.cleanup();
-    h = undefined;
-  });
-
-  async function rawSocket(harness: Harness): Promise<[RawClient, Socket]> {
-    const raw = new RawClient(harness.port);
-    raws.push(raw);
-    const joined = next<[Socket]>(harness.io, "connection");
-    await raw.connect();
-    const [socket] = await joined;
-    return [raw, socket];
-  }
+  const testServer = serverPerTest();
 
   test("event rate exceeded: the hint with eventRateLimit.reconnectAfter, then a normal close frame", async () => {
-    h = await setup({
+    await testServer.setup({
       clock: new ManualClock(),
       eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 1500 },
     });
-    const [raw, socket] = await rawSocket(h);
+    const [raw, socket] = await testServer.rawSocket();
     socket.on("error", () => {});
     const reason = next<[string]>(socket, "disconnect");
     const closed = closeOf(raw);
@@ -70,16 +57,19 @@ describe("close hints on the wire", () => {
   });
 
   test("eventRateLimit.reconnectAfter: default 5000, 0 sends no advice, bad values refused", async () => {
-    h = await setup({ clock: new ManualClock(), eventRateLimit: { rate: 1, burst: 1 } });
+    let h = await testServer.setup({ clock: new ManualClock(), eventRateLimit: { rate: 1, burst: 1 } });
     assert.equal(h.io._eventRate!.reconnectAfter, 5000);
-    const [raw, socket] = await rawSocket(h);
+    const [raw, socket] = await testServer.rawSocket();
     socket.on("error", () => {});
     for (let i = 0; i < 2; i++) raw.ws.send('42["spam"]');
     assert.match(await raw.wait((m) => m.startsWith("6")), /,"reconnectAfter":5000}$/);
     await h.cleanup();
 
-    h = await setup({ clock: new ManualClock(), eventRateLimit: { rate: 1, burst: 1, reconnectAfter: 0 } });
-    const [raw2, socket2] = await rawSocket(h);
+    h = await testServer.setup({
+      clock: new ManualClock(),
+      eventRateLimit: { rate: 1, burst: 1, reconnectAfter: 0 },
+    });
+    const [raw2, socket2] = await testServer.rawSocket();
     socket2.on("error", () => {});
     for (let i = 0; i < 2; i++) raw2.ws.send('42["spam"]');
     assert.equal(
@@ -94,8 +84,8 @@ describe("close hints on the wire", () => {
   });
 
   test("a malformed packet: the hint names the parse error, then a normal close frame", async () => {
-    h = await setup();
-    const [raw, socket] = await rawSocket(h);
+    await testServer.setup();
+    const [raw, socket] = await testServer.rawSocket();
     socket.on("error", () => {});
     const closed = closeOf(raw);
     raw.ws.send('42["unterminated"');
@@ -107,8 +97,8 @@ describe("close hints on the wire", () => {
   });
 
   test("a protocol violation (a second CONNECT to the same namespace): no hint, as socket.io answers", async () => {
-    h = await setup();
-    const [raw, socket] = await rawSocket(h);
+    await testServer.setup();
+    const [raw, socket] = await testServer.rawSocket();
     const reason = next<[string]>(socket, "disconnect");
     const closed = closeOf(raw);
     raw.ws.send("40");
@@ -122,8 +112,8 @@ describe("close hints on the wire", () => {
   });
 
   test("a plain io.close(): reason server shutting down, before the close frame", async () => {
-    h = await setup();
-    const [raw] = await rawSocket(h);
+    const h = await testServer.setup();
+    const [raw] = await testServer.rawSocket();
     const closed = closeOf(raw);
     await h.io.close();
     assert.equal(await raw.wait((m) => m.startsWith("6")), '6{"reason":"server shutting down"}');
@@ -131,8 +121,8 @@ describe("close hints on the wire", () => {
   });
 
   test("websocket slow consumer that kept up: the hint, then close 1008 'slow consumer'", async () => {
-    h = await setup({ maxBufferedBytes: 10_000 });
-    const [raw, socket] = await rawSocket(h);
+    await testServer.setup({ maxBufferedBytes: 10_000 });
+    const [raw, socket] = await testServer.rawSocket();
     const reason = next<[string, unknown]>(socket, "disconnect");
     const closed = closeOf(raw);
     // One turn queues more than maxBufferedBytes: the client was reading, only this burst is too much.
@@ -148,23 +138,19 @@ describe("close hints on the wire", () => {
   });
 
   test("websocket slow consumer that stopped reading: dropped at once (no close frame)", async () => {
-    h = await setup({ maxBufferedBytes: 256 * 1024, writableHighWaterMark: 64 * 1024 });
-    const [raw, socket] = await rawSocket(h);
+    await testServer.setup({ maxBufferedBytes: 256 * 1024, writableHighWaterMark: 64 * 1024 });
+    const [raw, socket] = await testServer.rawSocket();
     const reason = next<[string]>(socket, "disconnect");
     const closed = closeOf(raw);
-    (raw.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const chunk = "x".repeat(64 * 1024);
-    for (let i = 0; i < 400 && socket.connected; i++) {
-      socket.emit("data", chunk);
-      await new Promise((r) => setImmediate(r));
-    }
+    raw.stopReading();
+    await floodUntilDisconnected(socket, 64 * 1024);
     assert.equal((await reason)[0], "slow consumer");
-    (raw.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    raw.resumeReading();
     assert.equal((await closed)[0], 1006);
   });
 
   test("polling slow consumer with a poll waiting: the poll gets the hint and the close packet", async () => {
-    h = await setup({ maxBufferedBytes: 10_000 }, "polling");
+    const h = await testServer.setup({ maxBufferedBytes: 10_000 }, "polling");
     const base = `${h.url}/socket.io/?EIO=4&transport=polling`;
     const { sid } = JSON.parse((await (await fetch(base)).text()).slice(1));
     const url = `${base}&sid=${sid}`;
@@ -180,33 +166,18 @@ describe("close hints on the wire", () => {
 });
 
 describe("official clients ignore close hints", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.cleanup();
-    h = undefined;
-  });
+  const testServer = serverPerTest();
 
   for (const mode of MODES) {
     test(`socket.io-client (${mode}): every hint form, twice, changes nothing`, async () => {
-      h = await setup({}, mode);
-      const joined = next<[Socket]>(h.io, "connection");
-      const client = h.client();
-      await next(client, "connect");
-      const [socket] = await joined;
-      socket.on("hello", (ack: (v: string) => void) => ack("hi"));
-      const seen: unknown[] = [];
-      client.on("connect_error", (e) => seen.push(e));
-      client.io.on("error", (e) => seen.push(e));
-      client.on("disconnect", (r) => seen.push(r));
-      client.onAny((...args) => seen.push(args));
-      for (const hint of [...ALL_HINTS, ...ALL_HINTS]) socket.client._advise(hint);
-      assert.equal(await client.timeout(5_000).emitWithAck("hello"), "hi");
-      assert.deepEqual(seen, []);
-      assert.equal(client.connected, true);
+      await assertHintsIgnored(await testServer.setup({}, mode), [...ALL_HINTS, ...ALL_HINTS]);
     });
 
     test(`socket.io-client (${mode}) cut off at the event rate: 'transport close', no error, reconnects`, async () => {
-      h = await setup({ eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 60_000 } }, mode);
+      const h = await testServer.setup(
+        { eventRateLimit: { rate: 1, burst: 2, reconnectAfter: 60_000 } },
+        mode,
+      );
       h.io.on("connection", (s) => s.on("error", () => {}));
       const client = h.client("/", { reconnection: true, reconnectionDelay: 10, randomizationFactor: 0 });
       await next(client, "connect");
@@ -223,7 +194,7 @@ describe("official clients ignore close hints", () => {
   }
 
   test("socket.io-client, slow consumer that kept up: 'transport close' (websocket 1008), no error", async () => {
-    h = await setup({ maxBufferedBytes: 10_000 });
+    const h = await testServer.setup({ maxBufferedBytes: 10_000 });
     const joined = next<[Socket]>(h.io, "connection");
     const client = h.client();
     await next(client, "connect");
@@ -240,7 +211,7 @@ describe("official clients ignore close hints", () => {
 
   for (const transport of ["polling", "websocket"] as const) {
     test(`engine.io-client (${transport}): the hint is neither a message nor an error`, async () => {
-      h = await setup({ eventRateLimit: { rate: 1, burst: 2 } });
+      const h = await testServer.setup({ eventRateLimit: { rate: 1, burst: 2 } });
       h.io.on("connection", (s) => s.on("error", () => {}));
       const engine = new EngineIoClient(h.url, { path: "/socket.io/", transports: [transport] });
       const seen: unknown[] = [];

@@ -14,6 +14,16 @@ import {
 import { type Harness, next, setup } from "./helpers.js";
 import { BusAdapter, LogBus, type Mode, turn } from "./log-bus.js";
 
+/** A promise and whether it has settled yet (the restore must, or must not, wait). */
+function watched<T>(promise: Promise<T>): { promise: Promise<T>; settled: boolean } {
+  const state = { promise, settled: false };
+  state.promise = promise.then((value) => {
+    state.settled = true;
+    return value;
+  });
+  return state;
+}
+
 describe("logged recovery in the cluster layer", () => {
   let harnesses: Harness[] = [];
   afterEach(async () => {
@@ -78,15 +88,11 @@ describe("logged recovery in the cluster layer", () => {
     await adapterA.persistSession({ sid: "s1", pid: "p1", rooms: ["r1"], data: null });
     bus.holdLive = true;
     a.io.to("r1").emit("news", "x"); // "1": in the log, its live copies held back
-    let settled = false;
-    const restoring = adapterB.restoreSession("p1", undefined).then((r) => {
-      settled = true;
-      return r;
-    });
+    const restoring = watched(adapterB.restoreSession("p1", undefined));
     for (let i = 0; i < 20; i++) await turn();
-    assert.equal(settled, false, "waiting for the live copy of entry 1");
+    assert.equal(restoring.settled, false, "waiting for the live copy of entry 1");
     bus.releaseLive();
-    const restored = (await restoring) as RestoredSession;
+    const restored = (await restoring.promise) as RestoredSession;
     await bus.idle();
     assert.deepEqual(restored.missedPackets, [["news", "x", "1"]]);
   });
@@ -99,14 +105,10 @@ describe("logged recovery in the cluster layer", () => {
     await bus.idle();
     bus.deaf.delete(adapterB);
     // requestsTimeout is 60 s here: settling at all shows the restore did not wait for it.
-    let settled = false;
-    const restoring = adapterB.restoreSession("p1", undefined).then((r) => {
-      settled = true;
-      return r;
-    });
-    for (let i = 0; i < 20 && !settled; i++) await turn();
-    assert.equal(settled, true, "the read's marker came back on the live feed");
-    const restored = (await restoring) as RestoredSession;
+    const restoring = watched(adapterB.restoreSession("p1", undefined));
+    for (let i = 0; i < 20 && !restoring.settled; i++) await turn();
+    assert.equal(restoring.settled, true, "the read's marker came back on the live feed");
+    const restored = (await restoring.promise) as RestoredSession;
     a.io.to("r1").emit("news", "y"); // "2": live, after the read
     await bus.idle();
     assert.deepEqual(restored.missedPackets, [
@@ -121,15 +123,11 @@ describe("logged recovery in the cluster layer", () => {
     bus.holdLive = true; // the live copies and the read's marker are held back (a lost connection)
     t.mock.timers.enable({ apis: ["setTimeout"] });
     a.io.to("r1").emit("news", "x");
-    let settled = false;
-    const restoring = adapterB.restoreSession("p1", undefined).then((r) => {
-      settled = true;
-      return r;
-    });
+    const restoring = watched(adapterB.restoreSession("p1", undefined));
     for (let i = 0; i < 20; i++) await turn();
-    assert.equal(settled, false, "waiting for the live feed to pass the read");
+    assert.equal(restoring.settled, false, "waiting for the live feed to pass the read");
     t.mock.timers.tick(60_000); // requestsTimeout
-    assert.equal(await restoring, null, "ended before it was stitched: no session, no gap");
+    assert.equal(await restoring.promise, null, "ended before it was stitched: no session, no gap");
     t.mock.timers.reset();
     bus.releaseLive();
     await bus.idle();

@@ -12,7 +12,7 @@ import { io as volleyClient } from "@volley/client";
 import { io as ioc } from "socket.io-client";
 import { createDebug, enableDebug, isDebugEnabled, Server, type Socket, setDebugOutput } from "volley";
 import { next } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { RawClient } from "./raw-client.js";
 
 describe("DEBUG patterns", () => {

@@ -3,25 +3,19 @@
 // and payloads up to the limit still reach handlers and can be echoed back.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { MAX_DEPTH } from "@volley/protocol";
 import type { Socket } from "volley";
-import { type Harness, next, setup } from "./helpers.js";
-import { RawClient } from "./raw-client.js";
+import { next } from "./helpers.js";
+import { serverPerTest } from "./server-per-test.js";
 
 const nested = (levels: number) => `${"[".repeat(levels)}${"]".repeat(levels)}`;
 
 describe("deep nesting", () => {
-  let h: Harness | undefined;
-  const raws: RawClient[] = [];
-  afterEach(async () => {
-    for (const r of raws.splice(0)) await r.close();
-    await h?.cleanup();
-    h = undefined;
-  });
+  const testServer = serverPerTest();
 
   test("attackers nesting 100,000 levels are cut off with a parse error; another client keeps working", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const handled: unknown[] = [];
     h.io.on("connection", (socket) => {
       socket.on("deep", (...args) => handled.push(args));
@@ -32,8 +26,7 @@ describe("deep nesting", () => {
 
     const ATTACKERS = 10;
     for (let i = 0; i < ATTACKERS; i++) {
-      const raw = new RawClient(h.port);
-      raws.push(raw);
+      const raw = testServer.raw();
       const joined = next<[Socket]>(h.io, "connection");
       await raw.connect();
       const [socket] = await joined;
@@ -59,9 +52,8 @@ describe("deep nesting", () => {
   });
 
   test("the decoder option maxDepth is honoured by the server", async () => {
-    h = await setup({ decoder: { maxDepth: 4 } });
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const h = await testServer.setup({ decoder: { maxDepth: 4 } });
+    const raw = testServer.raw();
     const joined = next<[Socket]>(h.io, "connection");
     await raw.connect();
     const [socket] = await joined;

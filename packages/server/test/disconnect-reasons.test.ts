@@ -1,18 +1,13 @@
 // Every disconnect reason, observed on the server socket (and on the client where it has its own).
 import assert from "node:assert/strict";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { Socket } from "volley";
-import { type Harness, next, setup } from "./helpers.js";
-import { RawClient } from "./raw-client.js";
+import { type Harness, next } from "./helpers.js";
+import { floodUntilDisconnected } from "./raw-client.js";
+import { serverPerTest } from "./server-per-test.js";
 
 describe("disconnect reasons", () => {
-  let h: Harness | undefined;
-  const raws: RawClient[] = [];
-  afterEach(async () => {
-    for (const r of raws.splice(0)) await r.close();
-    await h?.cleanup();
-    h = undefined;
-  });
+  const testServer = serverPerTest();
 
   async function serverSocket(harness: Harness): Promise<Socket> {
     const [socket] = await next<[Socket]>(harness.io, "connection");
@@ -26,7 +21,7 @@ describe("disconnect reasons", () => {
   }
 
   test("client namespace disconnect / io client disconnect", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const s = serverSocket(h);
     const client = h.client();
     const socket = await s;
@@ -43,7 +38,7 @@ describe("disconnect reasons", () => {
   });
 
   test("server namespace disconnect / io server disconnect, with and without close", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     for (const close of [false, true]) {
       const s = serverSocket(h);
       const client = h.client();
@@ -58,7 +53,7 @@ describe("disconnect reasons", () => {
   });
 
   test("transport close", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const s = serverSocket(h);
     const client = h.client();
     const socket = await s;
@@ -69,7 +64,7 @@ describe("disconnect reasons", () => {
   });
 
   test("forced close (the server closes the engine session)", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const s = serverSocket(h);
     const client = h.client();
     const socket = await s;
@@ -82,9 +77,8 @@ describe("disconnect reasons", () => {
   });
 
   test("transport error (a WebSocket protocol violation: an unmasked client frame)", async () => {
-    h = await setup();
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const h = await testServer.setup();
+    const raw = testServer.raw();
     const s = serverSocket(h);
     await raw.connect();
     const socket = await s;
@@ -97,9 +91,8 @@ describe("disconnect reasons", () => {
   });
 
   test("ping timeout", async () => {
-    h = await setup({ pingInterval: 30, pingTimeout: 30 });
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const h = await testServer.setup({ pingInterval: 30, pingTimeout: 30 });
+    const raw = testServer.raw();
     raw.autoPong = false;
     const s = serverSocket(h);
     await raw.connect();
@@ -108,13 +101,12 @@ describe("disconnect reasons", () => {
   });
 
   test("parse error: a malformed packet closes that connection only", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const goodSide = serverSocket(h);
     const good = h.client();
     await next(good, "connect");
     const goodSocket = await goodSide;
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const raw = testServer.raw();
     const s = serverSocket(h);
     await raw.connect();
     const socket = await s;
@@ -133,9 +125,8 @@ describe("disconnect reasons", () => {
   });
 
   test("a client cannot fire reserved events", async () => {
-    h = await setup();
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const h = await testServer.setup();
+    const raw = testServer.raw();
     const s = serverSocket(h);
     await raw.connect();
     const socket = await s;
@@ -152,7 +143,7 @@ describe("disconnect reasons", () => {
   });
 
   test("server shutting down (io.close), clients see a transport close", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const s = serverSocket(h);
     const client = h.client();
     const socket = await s;
@@ -166,29 +157,23 @@ describe("disconnect reasons", () => {
   });
 
   test("connectTimeout closes a connection that joins no namespace", async () => {
-    h = await setup({ connectTimeout: 50 });
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const h = await testServer.setup({ connectTimeout: 50 });
+    const raw = testServer.raw();
     await raw.wait((m) => m.startsWith("0{"));
     await raw.closed();
     assert.equal(h.io.engine.clientsCount, 0);
   });
 
   test("slow consumer: a client that stops reading is disconnected, the process is fine", async () => {
-    h = await setup({ maxBufferedBytes: 256 * 1024, writableHighWaterMark: 64 * 1024 });
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const h = await testServer.setup({ maxBufferedBytes: 256 * 1024, writableHighWaterMark: 64 * 1024 });
+    const raw = testServer.raw();
     const s = serverSocket(h);
     await raw.connect();
     const socket = await s;
     const reason = reasonOf(socket);
-    (raw.ws as unknown as { _socket: { pause(): void } })._socket.pause();
-    const chunk = "x".repeat(256 * 1024);
+    raw.stopReading();
     // Bounded: 400 × 256 KiB is far beyond any kernel buffer plus maxBufferedBytes.
-    for (let i = 0; i < 400 && socket.connected; i++) {
-      socket.emit("data", chunk);
-      await new Promise((r) => setImmediate(r));
-    }
+    await floodUntilDisconnected(socket, 256 * 1024);
     assert.equal((await reason)[0], "slow consumer");
   });
 });

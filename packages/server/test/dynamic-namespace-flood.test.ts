@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { type ChildProcess, fork } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, test } from "node:test";
-import { type Harness, next, setup } from "./helpers.js";
+import { describe, test } from "node:test";
+import { next } from "./helpers.js";
+import { serverPerTest } from "./server-per-test.js";
 import { RawClient } from "./raw-client.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/heap-server.ts", import.meta.url));
@@ -63,13 +64,7 @@ async function flood(port: number, perClient: number): Promise<void> {
 const MB = 1024 * 1024;
 
 describe("dynamic namespace flood", () => {
-  let h: Harness | undefined;
-  const raws: RawClient[] = [];
-  afterEach(async () => {
-    for (const r of raws.splice(0)) await r.close();
-    await h?.cleanup();
-    h = undefined;
-  });
+  const testServer = serverPerTest();
 
   test("10,000 random names from 20 clients: heap after GC back near the baseline", async (t) => {
     const measured: Record<string, number> = {};
@@ -100,15 +95,14 @@ describe("dynamic namespace flood", () => {
   });
 
   test("past maxChildNamespaces a new name gets CONNECT_ERROR; live names and other clients keep working", async () => {
-    h = await setup({ maxChildNamespaces: 50 });
+    const h = await testServer.setup({ maxChildNamespaces: 50 });
     h.io
       .of(/^\/dyn-/)
       .on("connection", (socket) => socket.on("hello", (ack: (v: string) => void) => ack("hi")));
     const good = h.client("/dyn-good");
     await next(good, "connect");
 
-    const attacker = new RawClient(h.port);
-    raws.push(attacker);
+    const attacker = testServer.raw();
     await attacker.connect();
     for (let i = 0; i < 49; i++) assert.match(await join(attacker, `/dyn-${i}`), /^40/);
     // The 51st live child is refused with a message naming the limit, many times over: no crash, no growth.
@@ -131,7 +125,7 @@ describe("dynamic namespace flood", () => {
   });
 
   test("a refused join (middleware) and a client leaving mid-join leave no child behind", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const parent = h.io.of(/^\/dyn-/);
     let release!: () => void;
     const released = new Promise<void>((resolve) => {
@@ -146,8 +140,7 @@ describe("dynamic namespace flood", () => {
     assert.equal(err.message, "refused");
     assert.equal(h.io._nsps.has("/dyn-refused"), false);
 
-    const raw = new RawClient(h.port);
-    raws.push(raw);
+    const raw = testServer.raw();
     const [session] = await next<[{ once(ev: string, fn: () => void): void }]>(h.io.engine, "connection");
     await raw.wait((m) => m.startsWith("0{"));
     const created = next(h.io.sockets, "new_namespace");

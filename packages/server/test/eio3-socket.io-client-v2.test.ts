@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import type { EngineSocket } from "@volley/engine";
 import type { Socket } from "volley";
 import { type Harness, MODES, next, setup, type TransportMode } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 
 const require = createRequire(import.meta.url);
 

@@ -2,39 +2,23 @@
 // connection is closed ("event rate exceeded") or the events are dropped, per `eventRateLimit.onExceeded`.
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { afterEach, describe, test } from "node:test";
-import type { Socket } from "volley";
-import { type Harness, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
-import { RawClient } from "./raw-client.js";
+import { describe, test } from "node:test";
+import { next } from "./helpers.js";
+import { serverPerTest } from "./server-per-test.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 
 describe("eventRateLimit", () => {
-  let h: Harness | undefined;
-  const raws: RawClient[] = [];
-  afterEach(async () => {
-    for (const r of raws.splice(0)) await r.close();
-    await h?.cleanup();
-    h = undefined;
-  });
-
-  async function rawSocket(harness: Harness): Promise<[RawClient, Socket]> {
-    const raw = new RawClient(harness.port);
-    raws.push(raw);
-    const joined = next<[Socket]>(harness.io, "connection");
-    await raw.connect();
-    const [socket] = await joined;
-    return [raw, socket];
-  }
+  const testServer = serverPerTest();
 
   test("defaults: 100 events/s, burst 200, disconnect", async () => {
-    h = await setup();
+    const h = await testServer.setup();
     const { rate, burst, onExceeded } = h.io._eventRate!;
     assert.deepEqual({ rate, burst, onExceeded }, { rate: 100, burst: 200, onExceeded: "disconnect" });
   });
 
   test("a flooding client is cut off after its burst; the other client keeps its own budget", async () => {
     const clock = new ManualClock();
-    h = await setup({ clock, eventRateLimit: { rate: 10, burst: 20 } });
+    const h = await testServer.setup({ clock, eventRateLimit: { rate: 10, burst: 20 } });
     let handled = 0;
     h.io.on("connection", (socket) => {
       socket.on("spam", () => handled++);
@@ -42,7 +26,7 @@ describe("eventRateLimit", () => {
     });
     const good = h.client();
     await next(good, "connect");
-    const [attacker, socket] = await rawSocket(h);
+    const [attacker, socket] = await testServer.rawSocket();
     const errors: Error[] = [];
     socket.on("error", (err) => errors.push(err));
     const reason = next<[string]>(socket, "disconnect");
@@ -60,8 +44,8 @@ describe("eventRateLimit", () => {
 
   test('"drop": events over the rate vanish (no ack); the bucket refills with the clock', async () => {
     const clock = new ManualClock();
-    h = await setup({ clock, eventRateLimit: { rate: 2, burst: 3, onExceeded: "drop" } });
-    const [raw, socket] = await rawSocket(h);
+    await testServer.setup({ clock, eventRateLimit: { rate: 2, burst: 3, onExceeded: "drop" } });
+    const [raw, socket] = await testServer.rawSocket();
     socket.on("e", (n: number, ack: (n: number) => void) => ack(n));
     for (let i = 0; i < 6; i++) raw.ws.send(`42${i}["e",${i}]`);
     // A marker after the flood: once its answer is here, the six have been processed.
@@ -87,7 +71,7 @@ describe("eventRateLimit", () => {
   });
 
   test("eventRateLimit: false turns it off; bad values are refused naming the option", async () => {
-    h = await setup({ eventRateLimit: false });
+    const h = await testServer.setup({ eventRateLimit: false });
     assert.equal(h.io._eventRate, undefined);
     const { Server } = await import("volley");
     assert.throws(() => new Server({ eventRateLimit: { rate: 0 } }), /eventRateLimit\.rate/);

@@ -6,11 +6,13 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { io as volleyClient, type Socket as VolleySocket } from "@volley/client";
-import { Server, type Socket } from "volley";
-import { clientTransports, type Harness, MODES, next, setup } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { Server } from "volley";
+import { clientTransports, MODES, next } from "./helpers.js";
+import { assertHintsIgnored } from "./hints-ignored.js";
+import { serverPerTest } from "./server-per-test.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { RawClient } from "./raw-client.js";
 
 /** Client-side timers (`timers` option of the Volley client) that move only on `advance`. */
@@ -43,37 +45,18 @@ async function driveClose(clock: ManualClock, closing: Promise<void>, step = 10)
 }
 
 describe("graceful close", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.cleanup();
-    h = undefined;
-  });
+  const testServer = serverPerTest();
 
   for (const mode of MODES) {
     test(`socket.io-client ignores the noop hint (${mode})`, async () => {
-      h = await setup({}, mode);
-      const joined = next<[Socket]>(h.io, "connection");
-      const client = h.client();
-      await next(client, "connect");
-      const [socket] = await joined;
-      socket.on("hello", (ack: (v: string) => void) => ack("hi"));
-      const errors: unknown[] = [];
-      client.on("connect_error", (e) => errors.push(e));
-      client.io.on("error", (e) => errors.push(e));
-      client.on("disconnect", (r) => errors.push(r));
-      socket.client._advise({ reason: "server shutting down", reconnectAfter: 1234 });
-      socket.client._advise({ reason: "server shutting down", reconnectAfter: 1234 });
-      // Still connected, still working, nothing reported.
-      assert.equal(await client.timeout(5_000).emitWithAck("hello"), "hi");
-      assert.equal(await client.timeout(5_000).emitWithAck("hello"), "hi");
-      assert.deepEqual(errors, []);
-      assert.equal(client.connected, true);
+      const hint = { reason: "server shutting down", reconnectAfter: 1234 };
+      await assertHintsIgnored(await testServer.setup({}, mode), [hint, hint]);
     });
   }
 
   test("socket.io-client over a graceful close: disconnect 'transport close', no error", async () => {
     const clock = new ManualClock();
-    h = await setup({ clock });
+    const h = await testServer.setup({ clock });
     const client = h.client("/", { ...clientTransports("websocket") });
     await next(client, "connect");
     const errors: unknown[] = [];
@@ -86,7 +69,7 @@ describe("graceful close", () => {
 
   test("refuses new connections, waits for acks in flight (up to ackTimeout), then closes in batches", async () => {
     const clock = new ManualClock();
-    h = await setup({ clock });
+    const h = await testServer.setup({ clock });
     const clients = Array.from({ length: 6 }, () => h!.client());
     await Promise.all(clients.map((c) => next(c, "connect")));
     const sockets = [...h.io.sockets.sockets.values()];

@@ -11,7 +11,7 @@ import { io as volleyClient, type Socket as VolleySocket } from "@volley/client"
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { type MetricsSnapshot, Server, type Socket, toPrometheus } from "volley";
 import { next } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { parseExposition, promtoolCheck } from "./prometheus-text.js";
 import { RawClient } from "./raw-client.js";
 
@@ -254,7 +254,7 @@ describe("metrics", () => {
       await raw.connect();
       const [socket] = await joined;
       // The client stops reading: the kernel buffers fill, then the session's queue.
-      (raw.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      raw.stopReading();
       const chunk = "x".repeat(256 * 1024);
       for (let i = 0; i < 400 && socket.conn.writable; i++) {
         socket.emit("fill", chunk);

@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import { ExactlyOnceSessions, type ExactlyOnceSocket } from "../src/exactly-once-session.js";
 import { ProcessedAcks, resolveExactlyOnce, sizeOf } from "../src/processed-acks.js";
 import { positive } from "../src/server-options.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 
 const limits = { maxEmits: 1000, maxBytes: 256 * 1024 };
 
@@ -22,6 +22,15 @@ class FakeSocket implements ExactlyOnceSocket {
     this.superseded++;
     this.connected = false;
   }
+}
+
+/** Sessions on a manual clock (the recovery clock stopped at 0) and session `pid` attached to a fake socket. */
+function attachedSession(pid: string) {
+  const sessions = new ExactlyOnceSessions(limits, new ManualClock(), 60_000, () => 0);
+  const { session } = sessions.open(pid, false);
+  const socket = new FakeSocket();
+  session.attach(socket);
+  return { sessions, session, socket };
 }
 
 describe("ProcessedAcks", () => {
@@ -162,11 +171,7 @@ describe("ExactlyOnceSession", () => {
   });
 
   test("repeats: answered ones are answered again on the current socket", () => {
-    const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => 0);
-    const { session } = sessions.open("pid", false);
-    const socket = new FakeSocket();
-    session.attach(socket);
+    const { session, socket } = attachedSession("pid");
     assert.equal(session.arrive(5, "/").kind, "new");
     const ack = session.ackFor(5, "/");
     assert.equal(session.arrive(5, "/").kind, "running");
@@ -202,11 +207,7 @@ describe("ExactlyOnceSessions", () => {
   });
 
   test("a disconnection that cannot be recovered ends the session at once", () => {
-    const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => 0);
-    const { session } = sessions.open("a", false);
-    const socket = new FakeSocket();
-    session.attach(socket);
+    const { sessions, session, socket } = attachedSession("a");
     sessions.close(session, socket, false);
     assert.equal(sessions.size, 0);
     assert.equal(
@@ -216,11 +217,7 @@ describe("ExactlyOnceSessions", () => {
   });
 
   test("takeover: the client back on a new connection closes the old one, still open", () => {
-    const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => 0);
-    const { session } = sessions.open("a", false);
-    const socket = new FakeSocket();
-    session.attach(socket);
+    const { sessions, socket } = attachedSession("a");
     sessions.supersede("a");
     sessions.supersede("unknown");
     assert.equal(socket.superseded, 1);

@@ -1,5 +1,6 @@
 // A hand-driven Engine.IO/Socket.IO client over `ws`, for what socket.io-client will not do on
 // purpose: stay silent on pings, send garbage, stop reading.
+import type { Socket } from "volley";
 import WebSocket from "ws";
 
 export class RawClient {
@@ -40,6 +41,21 @@ export class RawClient {
     return JSON.parse(reply.slice(reply.indexOf("{"))).sid;
   }
 
+  /** Stops reading from the TCP socket: the kernel buffers fill up, then the server's queue. */
+  stopReading(): void {
+    this.tcp().pause();
+  }
+
+  /** Reads again after `stopReading`. */
+  resumeReading(): void {
+    this.tcp().resume();
+  }
+
+  /** The TCP socket under `ws` (its `_socket`: ws has no public way to stop reading). */
+  private tcp(): { pause(): void; resume(): void } {
+    return (this.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  }
+
   closed(): Promise<void> {
     if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
     return new Promise((resolve) => this.ws.once("close", () => resolve()));
@@ -48,5 +64,17 @@ export class RawClient {
   close(): Promise<void> {
     this.ws.terminate();
     return this.closed();
+  }
+}
+
+/**
+ * Emits events of `chunkBytes` on `socket` until the server disconnects it: bounded, at most 400, one a turn
+ * of the event loop (so the server sees its buffers grow).
+ */
+export async function floodUntilDisconnected(socket: Socket, chunkBytes: number): Promise<void> {
+  const chunk = "x".repeat(chunkBytes);
+  for (let i = 0; i < 400 && socket.connected; i++) {
+    socket.emit("data", chunk);
+    await new Promise((r) => setImmediate(r));
   }
 }

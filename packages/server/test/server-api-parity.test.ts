@@ -11,7 +11,7 @@ import { Server as SioServer } from "socket.io";
 import { io as ioc, type Socket as ClientSocket } from "socket.io-client";
 import { Adapter, Server } from "volley";
 import { next } from "./helpers.js";
-import { ManualClock } from "./manual-clock.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { RawClient } from "./raw-client.js";
 
 interface Reply {

@@ -4,6 +4,7 @@
 import { defaultTimers, Emitter, type Timers } from "@volley/engine/client";
 import { ClientError, type ClientErrorCode } from "../errors.js";
 import type { DisconnectReason, SocketOptions, SocketReservedEvents } from "../socket.js";
+import { type Ack, type AnyListener, RESERVED } from "../socket-api.js";
 import type {
   AckResult,
   DecorateAcknowledgements,
@@ -15,12 +16,6 @@ import type {
 } from "../typed-events.js";
 import type { EmitMessage, HubMessage, TabMessage } from "./messages.js";
 import type { SharingMode } from "./tab-manager.js";
-
-const RESERVED = /^(connect(_error)?|disconnect(ing)?|newListener|removeListener)$/;
-
-// biome-ignore lint/suspicious/noExplicitAny: acknowledgements carry whatever the peer sent.
-type Ack = ((...args: any[]) => void) & { withError?: boolean };
-type AnyListener = (event: string, ...args: unknown[]) => void;
 
 /** What a SharedSocket needs from its tab's manager. */
 export interface TabPort {
@@ -158,7 +153,7 @@ export class SharedSocket<
     return new Promise((resolve, reject) => {
       const ack: Ack = (err: unknown, value: AckResult<EmitEvents, Ev>) =>
         err ? reject(err) : resolve(value);
-      ack.withError = true;
+      ack._withError = true;
       this.#emit(event, [...(args as unknown[]), ack]);
     });
   }
@@ -264,7 +259,7 @@ export class SharedSocket<
           const { code, message, data } = msg.error;
           const err = new ClientError(code as ClientErrorCode, message, data);
           this.#forget(msg.seq);
-          if (out.ack?.withError) out.ack.call(this, err);
+          if (out.ack?._withError) out.ack.call(this, err);
           else this.io.reportError(err);
         } else if (out.ack) out.taken = true;
         else this.#forget(msg.seq);
@@ -275,7 +270,7 @@ export class SharedSocket<
         if (!out?.ack) return;
         this.#forget(msg.seq);
         const args = msg.args;
-        if (out.ack.withError) args.unshift(null);
+        if (out.ack._withError) args.unshift(null);
         out.ack.apply(this, args);
         break;
       }
@@ -352,7 +347,7 @@ export class SharedSocket<
   #fail(seq: number, code: "ACK_TIMEOUT" | "DISCONNECTED"): void {
     const out = this.#outbox.get(seq);
     this.#forget(seq);
-    if (out?.ack?.withError)
+    if (out?.ack?._withError)
       out.ack.call(
         this,
         new ClientError(

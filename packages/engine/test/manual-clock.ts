@@ -1,4 +1,5 @@
 // A clock for the `clock` option that moves only when the test says so: `advance(ms)` runs what falls due.
+// It is also a client's `timers` option (whose timers take no argument). Engine, server and client tests use it.
 import type { Clock } from "@volley/engine";
 
 interface Pending {
@@ -15,7 +16,7 @@ export class ManualClock implements Clock {
     return this.time;
   }
 
-  setTimeout<A>(callback: (arg: A) => void, ms: number, arg: A): unknown {
+  setTimeout<A>(callback: (arg: A) => void, ms: number, arg?: A): unknown {
     const entry: Pending = { at: this.time + ms, callback: callback as (arg: unknown) => void, arg };
     this.pending.add(entry);
     return entry;
