@@ -53,6 +53,8 @@ export interface SessionHost {
   /** Protocol 3 sessions waiting for the client's next ping (`pingInterval + pingTimeout`). */
   readonly clientPingTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
+  /** Whether a session may flush now instead of scheduling (the flush queue's `mayRunNow`). */
+  mayFlushNow(): boolean;
   onSessionClose(session: EngineSocket): void;
 }
 
@@ -207,10 +209,14 @@ export abstract class SessionOutbox extends LazyEventEmitter<EngineSocketEvents>
   protected abstract onClose(reason: CloseReason, description?: unknown): void;
 
   private afterQueue(): void {
-    if (this.closeIfOverBuffered()) return;
-    if ((this.flags & FLUSH_SCHEDULED) === 0) {
-      this.flags |= FLUSH_SCHEDULED;
-      this.host.scheduleFlush(this);
+    if (this.closeIfOverBuffered() || (this.flags & FLUSH_SCHEDULED) !== 0) return;
+    // Nothing else queued, open, and a transport that corks per tick: written now, as the bare `ws`
+    // server does, with no turn's wait; a packet queued later in this tick still joins the same write.
+    if (this.readyState === "open" && this.transport.corksPerTick === true && this.host.mayFlushNow()) {
+      this.flush();
+      return;
     }
+    this.flags |= FLUSH_SCHEDULED;
+    this.host.scheduleFlush(this);
   }
 }
