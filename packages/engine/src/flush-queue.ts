@@ -24,6 +24,7 @@ export interface FlushQueueOptions {
  * A big broadcast (thousands of sessions) is sent in slices of `sliceMs`: past it, the rest waits for the
  * next turn, so timers (heartbeats, the application's) and I/O run in between instead of waiting for the
  * last recipient. Sessions queued while a slice runs wait for the next turn, after the ones already waiting.
+ * With nothing waiting, {@link mayRunNow} lets a first chunk of flushes run at once instead.
  */
 export class FlushQueue {
   private pending: Array<Flushable | undefined> = [];

@@ -68,7 +68,9 @@ const FLUSH_SCHEDULED = 1;
 
 /**
  * The send side of a session: packets queued during one turn of the event loop wait here and leave in one
- * write at the end of the turn (the server's flush queue calls {@link runScheduledFlush}); `maxBufferedBytes`
+ * write at the end of the turn (the server's flush queue calls {@link runScheduledFlush}). A session with
+ * nothing queued whose transport corks per tick writes at once when the flush queue allows it (the tick's
+ * cork still joins what follows into one write); `maxBufferedBytes`
  * bounds what a client that does not read may hold. What a flush writes (the close packet while closing, a
  * noop releasing a poll during an upgrade) is the session's business: {@link flush}.
  */
