@@ -81,7 +81,7 @@ export class BroadcastOperator<
     private readonly flags: BroadcastFlags = NO_FLAGS,
   ) {}
 
-  /** An operator targeting `room` alone: what `io.to(room)` returns, without an empty operator first. */
+  /** @internal An operator targeting `room` alone: what `io.to(room)` returns, without an empty operator first. */
   static forRooms<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = unknown>(
     adapter: Adapter,
     room: Room | Room[],
