@@ -24,6 +24,7 @@ export interface FlushQueueOptions {
  * A big broadcast (thousands of sessions) is sent in slices of `sliceMs`: past it, the rest waits for the
  * next turn, so timers (heartbeats, the application's) and I/O run in between instead of waiting for the
  * last recipient. Sessions queued while a slice runs wait for the next turn, after the ones already waiting.
+ * With nothing waiting, {@link mayRunNow} lets a first chunk of flushes run at once instead.
  */
 export class FlushQueue {
   private pending: Array<Flushable | undefined> = [];
@@ -38,6 +39,8 @@ export class FlushQueue {
   private turnStarted = false;
   /** Runs {@link runNowOrQueue} put in the queue that have not started yet. */
   private deferred = 0;
+  /** Flushes {@link mayRunNow} allowed since the last tick. */
+  private direct = 0;
   private readonly sliceMs: number;
   private readonly chunk: number;
   private readonly now: () => number;
@@ -67,6 +70,22 @@ export class FlushQueue {
     this.deferred++;
     this.add(new Deferred(this, target));
   }
+
+  /**
+   * Whether a flush may run now, inside the caller, instead of at the end of the turn: nothing waits in
+   * the queue (a broadcast being sliced keeps its slices, and those queued first go first) and fewer than
+   * `chunk` flushes ran at once since the last tick. Their websocket writes leave together on the next
+   * tick, so the bound keeps that run as short as one chunk of a slice; past it, flushes queue.
+   */
+  mayRunNow(): boolean {
+    if (this.head < this.pending.length || this.direct >= this.chunk) return false;
+    if (this.direct++ === 0) process.nextTick(this.resetDirect);
+    return true;
+  }
+
+  private readonly resetDirect = (): void => {
+    this.direct = 0;
+  };
 
   /** @internal A deferred run is starting. */
   onDeferredRun(): void {

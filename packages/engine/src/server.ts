@@ -327,6 +327,11 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   }
 
   /** @internal */
+  mayFlushNow(): boolean {
+    return this.flushQueue.mayRunNow();
+  }
+
+  /** @internal */
   onSessionClose(session: EngineSocket): void {
     this.registry.remove(session);
   }

@@ -53,6 +53,8 @@ export interface SessionHost {
   /** Protocol 3 sessions waiting for the client's next ping (`pingInterval + pingTimeout`). */
   readonly clientPingTimers: TimerList<EngineSocket>;
   scheduleFlush(session: Flushable): void;
+  /** Whether a session may flush now instead of scheduling (the flush queue's `mayRunNow`). */
+  mayFlushNow(): boolean;
   onSessionClose(session: EngineSocket): void;
   /** A polling session closed with `hint` (a close hint's JSON) undelivered: its client's next poll is owed it. */
   oweCloseHint(session: EngineSocket, hint: string): void;
@@ -68,7 +70,9 @@ const FLUSH_SCHEDULED = 1;
 
 /**
  * The send side of a session: packets queued during one turn of the event loop wait here and leave in one
- * write at the end of the turn (the server's flush queue calls {@link runScheduledFlush}); `maxBufferedBytes`
+ * write at the end of the turn (the server's flush queue calls {@link runScheduledFlush}). A session with
+ * nothing queued whose transport corks per tick writes at once when the flush queue allows it (the tick's
+ * cork still joins what follows into one write); `maxBufferedBytes`
  * bounds what a client that does not read may hold. What a flush writes (the close packet while closing, a
  * noop releasing a poll during an upgrade) is the session's business: {@link flush}.
  */
@@ -209,10 +213,14 @@ export abstract class SessionOutbox extends LazyEventEmitter<EngineSocketEvents>
   protected abstract onClose(reason: CloseReason, description?: unknown): void;
 
   private afterQueue(): void {
-    if (this.closeIfOverBuffered()) return;
-    if ((this.flags & FLUSH_SCHEDULED) === 0) {
-      this.flags |= FLUSH_SCHEDULED;
-      this.host.scheduleFlush(this);
+    if (this.closeIfOverBuffered() || (this.flags & FLUSH_SCHEDULED) !== 0) return;
+    // Nothing else queued, open, and a transport that corks per tick: written now, as the bare `ws`
+    // server does, with no turn's wait; a packet queued later in this tick still joins the same write.
+    if (this.readyState === "open" && this.transport.corksPerTick === true && this.host.mayFlushNow()) {
+      this.flush();
+      return;
     }
+    this.flags |= FLUSH_SCHEDULED;
+    this.host.scheduleFlush(this);
   }
 }

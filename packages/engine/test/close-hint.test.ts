@@ -57,9 +57,11 @@ describe("slow consumer", () => {
     const code = new Promise<[number, string]>((resolve) =>
       c.ws.once("close", (n: number, why: Buffer) => resolve([n, why.toString()])),
     );
+    // "small" finds the session idle and is written at once; the big one overflows the queue.
     session.send("small");
     session.send("x".repeat(20_000));
     assert.deepEqual(await reason, ["slow consumer", { maxBufferedBytes: 10_000 }]);
+    assert.equal(await c.next(), "4small");
     assert.equal(
       await c.next(),
       '6{"reason":"slow consumer","message":"outgoing buffer exceeds maxBufferedBytes (10000 bytes)"}',

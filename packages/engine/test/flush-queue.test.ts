@@ -144,3 +144,22 @@ test("runNowOrQueue keeps first come, first served: while runs wait, a new turn'
   queue.runNowOrQueue(target(log, 7));
   assert.equal(log.at(-1), 7);
 });
+
+test("mayRunNow: at most one chunk at once per tick, and never past flushes already queued", async () => {
+  const log: number[] = [];
+  const queue = new FlushQueue({ chunk: 3 });
+  // Nothing queued: three may run now, the fourth of the same tick may not.
+  assert.deepEqual(
+    [queue.mayRunNow(), queue.mayRunNow(), queue.mayRunNow(), queue.mayRunNow()],
+    [true, true, true, false],
+  );
+  // The count starts again on the next tick.
+  await new Promise<void>((resolve) => process.nextTick(resolve));
+  assert.equal(queue.mayRunNow(), true);
+  // With a flush waiting in the queue, a later one must wait behind it.
+  queue.add(target(log, 1));
+  assert.equal(queue.mayRunNow(), false);
+  await nextTurn();
+  assert.deepEqual(log, [1]);
+  assert.equal(queue.mayRunNow(), true);
+});

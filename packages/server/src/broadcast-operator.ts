@@ -23,6 +23,22 @@ function toRooms(room: Room | Room[]): Room[] {
 }
 
 /**
+ * The empty room set every operator without rooms or exceptions shares: `io.to(room)` would otherwise
+ * allocate one per call. Never changed: operators copy before adding, adapters only read their options.
+ */
+const NO_ROOMS: Set<Room> = new Set();
+/** The flags of an operator without any, shared for the same reason (flags are copied before changing). */
+const NO_FLAGS: BroadcastFlags = Object.freeze({});
+
+/** `base` plus `room` as a new Set; `base` may be {@link NO_ROOMS} (a one-room set then costs no copy). */
+function withRooms(base: ReadonlySet<Room>, room: Room | Room[]): Set<Room> {
+  const rooms = base.size === 0 ? new Set<Room>() : new Set(base);
+  if (Array.isArray(room)) for (const r of room) rooms.add(r);
+  else rooms.add(room);
+  return rooms;
+}
+
+/**
  * What a broadcast may emit. Acknowledgements from many clients need a deadline: before `timeout()`
  * (`Timed` false) events with an acknowledgement are refused by the compiler (typed maps only); after
  * it, their callback is required and gets `(err, responses[])`.
@@ -48,7 +64,9 @@ export type TimedBroadcastOperator<
 /**
  * An immutable broadcast target: rooms, exceptions and flags. `io.to("a").except("b").emit(...)`
  * builds one per step; the adapter encodes the packet once for all recipients. `Timed` (type only)
- * records whether `timeout()` was called: see {@link BroadcastEventNames}.
+ * records whether `timeout()` was called: see {@link BroadcastEventNames}. Steps share what they do
+ * not change (the empty sets and flags included), so `io.to(room).emit(...)` costs one operator and one
+ * one-room Set.
  */
 export class BroadcastOperator<
   EmitEvents extends EventsMap = DefaultEventsMap,
@@ -58,16 +76,22 @@ export class BroadcastOperator<
 > {
   constructor(
     private readonly adapter: Adapter,
-    private readonly rooms: Set<Room> = new Set(),
-    private readonly exceptRooms: Set<Room> = new Set(),
-    private readonly flags: BroadcastFlags = {},
+    private readonly rooms: Set<Room> = NO_ROOMS,
+    private readonly exceptRooms: Set<Room> = NO_ROOMS,
+    private readonly flags: BroadcastFlags = NO_FLAGS,
   ) {}
+
+  /** @internal An operator targeting `room` alone: what `io.to(room)` returns, without an empty operator first. */
+  static forRooms<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = unknown>(
+    adapter: Adapter,
+    room: Room | Room[],
+  ): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(adapter, withRooms(NO_ROOMS, room));
+  }
 
   /** Targets members of `room` (added to the rooms already targeted). */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData, Timed> {
-    const rooms = new Set(this.rooms);
-    for (const r of toRooms(room)) rooms.add(r);
-    return new BroadcastOperator(this.adapter, rooms, this.exceptRooms, this.flags);
+    return new BroadcastOperator(this.adapter, withRooms(this.rooms, room), this.exceptRooms, this.flags);
   }
 
   /** Alias of {@link to}. */
@@ -77,9 +101,7 @@ export class BroadcastOperator<
 
   /** Excludes members of `room`. */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData, Timed> {
-    const except = new Set(this.exceptRooms);
-    for (const r of toRooms(room)) except.add(r);
-    return new BroadcastOperator(this.adapter, this.rooms, except, this.flags);
+    return new BroadcastOperator(this.adapter, this.rooms, withRooms(this.exceptRooms, room), this.flags);
   }
 
   private withFlags(flags: BroadcastFlags): BroadcastOperator<EmitEvents, SocketData, Timed> {
@@ -256,7 +278,7 @@ export class RemoteSocket<EmitEvents extends EventsMap = DefaultEventsMap, Socke
     this.handshake = details.handshake;
     this.rooms = new Set(details.rooms);
     this.data = details.data;
-    this.operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), new Set(), {
+    this.operator = new BroadcastOperator<EmitEvents, SocketData>(adapter, new Set([this.id]), NO_ROOMS, {
       expectSingleResponse: true,
     });
   }

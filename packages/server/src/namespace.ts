@@ -116,18 +116,22 @@ export class Namespace<
     return this;
   }
 
+  /** An operator with no rooms, exceptions or flags (they share the operator's empty defaults). */
   private operator(): BroadcastOperator<EmitEvents, SocketData> {
     return new BroadcastOperator<EmitEvents, SocketData>(this.adapter);
   }
 
+  /** Targets members of `room`: one operator, its rooms a new Set (the hot path of `io.to(room).emit`). */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().to(room);
+    return BroadcastOperator.forRooms<EmitEvents, SocketData>(this.adapter, room);
   }
 
+  /** Alias of {@link to}. */
   in(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.operator().in(room);
+    return this.to(room);
   }
 
+  /** Excludes members of `room`. */
   except(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
     return this.operator().except(room);
   }

@@ -25,6 +25,12 @@ export interface Transport {
   readonly writable: boolean;
   /** Bytes handed to the transport and not yet written to the socket. */
   readonly bufferedAmount: number;
+  /**
+   * True when everything `send` is given in one tick leaves in one socket write anyway (Volley's
+   * WebSocket corks per tick): the session may then hand a packet over at once instead of at the end of
+   * the turn without costing an extra write.
+   */
+  readonly corksPerTick?: boolean;
   handler: TransportHandler;
   /** Writes a batch in one go (one HTTP response / one corked socket write). Only when `writable`. */
   send(batch: Outgoing[]): void;

@@ -58,6 +58,11 @@ export class WebSocketTransport implements Transport {
     return this.socket.bufferedAmount;
   }
 
+  /** Volley's WebSocket (the one with `attachHandler`) corks its writes per tick; another library may not. */
+  get corksPerTick(): boolean {
+    return this.socket.attachHandler !== undefined;
+  }
+
   send(batch: Outgoing[]): void {
     const socket = this.socket;
     for (let i = 0; i < batch.length; i++) {
