@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
-import { type IncomingMessage, type Server as HttpServer, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { serializeCookie } from "./cookie.js";
 import { applyCors } from "./cors.js";
@@ -9,7 +8,7 @@ import { type AttachOptions, attachToHttpServer } from "./http-attach.js";
 import { EngineCounters, type EngineMetricsSnapshot } from "./metrics.js";
 import { FlushQueue, type Flushable } from "./flush-queue.js";
 import { admitHandshake } from "./handshake-admission.js";
-import { writeErrorResponse, writeUpgradeError } from "./http-error.js";
+import { writeErrorResponse } from "./http-error.js";
 import { type EngineServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { PreparedPacket } from "./prepared-packet.js";
 import { type EngineMiddleware, middlewareFailure, runMiddlewares } from "./middleware.js";
@@ -22,7 +21,7 @@ import {
 } from "./refusals.js";
 import { protocolOf, type RequestContext, verifyRequest } from "./request-checks.js";
 import { type EngineQuery, pathnameOf, queryOf } from "./request-query.js";
-import { addHeaderLines, applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
+import { applyHeaderListeners, type ResponseHeaders } from "./response-headers.js";
 import type { EngineProtocol, EngineSocket, SessionHost } from "./session.js";
 import { generateSessionId } from "./session-id.js";
 import { SessionRegistry } from "./session-registry.js";
@@ -31,10 +30,9 @@ import { payloadHeaders, TEXT_PLAIN } from "./transports/polling-headers.js";
 import { defaultPrepareFrame } from "./transports/default-websocket.js";
 import { PollingTransport } from "./transports/polling.js";
 import { PollingTransportV3 } from "./transports/polling-v3.js";
-import { WebSocketTransport } from "./transports/websocket.js";
-import { WebSocketTransportV3 } from "./transports/websocket-v3.js";
-import type { PrepareFrame, WebSocketLike } from "./transports/websocket-like.js";
-import { WebSocketServerSlot } from "./websocket-server-slot.js";
+import type { WebSocketTransport } from "./transports/websocket.js";
+import type { PrepareFrame } from "./transports/websocket-like.js";
+import { WebSocketUpgrade } from "./websocket-upgrade.js";
 
 export type { EngineConnectionError };
 
@@ -72,7 +70,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   private readonly flushQueue: FlushQueue;
   /** Open sessions, ids of handshakes in progress, connection caps and handshake rates. */
   private readonly registry: SessionRegistry;
-  private readonly webSocketServer: WebSocketServerSlot;
+  /** The upgrade path (and the WebSocket server it makes). */
+  private readonly webSocketUpgrade: WebSocketUpgrade;
   private readonly prepareFrame: PrepareFrame | undefined;
   private closed = false;
   /** Answers owed to the next poll of sessions closed with an undelivered close hint (undefined when off). */
@@ -96,9 +95,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.sessions = this.registry.sessions;
     const owed = this.options.owedCloseHints;
     if (owed !== false) this.owedCloseHints = new OwedCloseHints(owed.max, owed.ttl, clock);
-    this.webSocketServer = new WebSocketServerSlot(this.options, (lines, req) =>
-      this.onWebSocketHeaders(lines, req),
-    );
     const server = this;
     this.requestContext = {
       options: this.options,
@@ -107,6 +103,16 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
       },
       lookupSession: (sid, req) => this.lookupSession(sid, req),
     };
+    this.webSocketUpgrade = new WebSocketUpgrade({
+      requestContext: this.requestContext,
+      middlewares: this.middlewares,
+      events: this,
+      registry: this.registry,
+      generateId: (req) => this.generateId(req),
+      queueHandshake: (open) => this.queueHandshake(open),
+      createSession: (req, transport, protocol) => this.createSession(req, transport, protocol),
+      emitConnection: (session) => this.emitConnection(session),
+    });
   }
 
   /** The HTTP server of the last {@link attach}, if any (engine.io's `httpServer`). */
@@ -201,83 +207,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   /** Handles one WebSocket upgrade request (a new session, or the upgrade of a polling one). Never throws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.middlewares.length > 0) {
-      // Middlewares see a response bound to the upgrade's socket: one that answers ends the upgrade.
-      const res = new ServerResponse(req);
-      res.assignSocket(socket as Socket);
-      // No HTTP parser owns an upgrade's socket: once a middleware's answer is out, end it here.
-      const endSocket = (): void => {
-        socket.end();
-      };
-      res.once("finish", endSocket);
-      runMiddlewares(this.middlewares, req, res, (err) => {
-        if (res.headersSent || res.writableEnded) return;
-        res.off("finish", endSocket);
-        res.detachSocket(socket as Socket);
-        if (err !== undefined) this.refuseUpgrade(req, socket, middlewareFailure(err));
-        else this.dispatchUpgrade(req, socket, head);
-      });
-      return;
-    }
-    this.dispatchUpgrade(req, socket, head);
-  }
-
-  private dispatchUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    try {
-      const query = queryOf(req);
-      const error = verifyRequest(this.requestContext, req, query, true);
-      if (error !== undefined) {
-        const router = this.options.sessionRouter;
-        const refuse = () => this.refuseUpgrade(req, socket, error);
-        if (error.code === EngineErrorCode.UNKNOWN_SID && router !== undefined) {
-          if (router.forwardUpgrade(query.sid!, req, socket, head, refuse)) return;
-        }
-        refuse();
-        return;
-      }
-      const check = this.options.originCheck;
-      if (check === undefined) this.onUpgradeRequest(req, socket, head, query);
-      else
-        check(req, (allowed, source) => {
-          if (allowed) this.onUpgradeRequest(req, socket, head, query);
-          else {
-            const message = `origin not allowed (${source})`;
-            const context = { name: "ORIGIN_NOT_ALLOWED", origin: req.headers.origin };
-            this.refuseUpgrade(
-              req,
-              socket,
-              new EngineRequestError(EngineErrorCode.FORBIDDEN, context, message),
-            );
-          }
-        });
-    } catch (err) {
-      if (thrownByListener(err)) throw err;
-      this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
-    }
-  }
-
-  /** An upgrade that passed the checks of every request: join its session, or open a new one. */
-  private onUpgradeRequest(req: IncomingMessage, socket: Duplex, head: Buffer, query: EngineQuery): void {
-    try {
-      const sid = query.sid;
-      if (sid !== null) {
-        this.acceptWebSocket(req, socket, head, sid, 4);
-        return;
-      }
-      admitHandshake(req, {
-        registry: this.registry,
-        allowRequest: this.options.allowRequest,
-        generateId: (r) => this.generateId(r),
-        refuse: (err) => this.refuseUpgrade(req, socket, err),
-        admitted: () => {
-          const protocol = protocolOf(query);
-          this.queueHandshake(() => this.acceptWebSocket(req, socket, head, null, protocol));
-        },
-      });
-    } catch (err) {
-      if (thrownByListener(err)) throw err;
-      this.refuseUpgrade(req, socket, new EngineRequestError(EngineErrorCode.BAD_REQUEST, { error: err }));
-    }
+    this.webSocketUpgrade.handleUpgrade(req, socket, head);
   }
 
   /**
@@ -300,7 +230,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
   /** Closes every session and the WebSocket server (made again on the next upgrade); the engine stays usable. */
   private async closeSessions(): Promise<void> {
     for (const session of [...this.sessions.values()]) session.shutdown("server shutting down");
-    await this.webSocketServer.close();
+    await this.webSocketUpgrade.close();
   }
 
   /**
@@ -428,48 +358,6 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     transport.onRequest(req, res);
   }
 
-  /** `protocol`: of the request's query, for a new session (an upgrade speaks its session's). */
-  private acceptWebSocket(
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    sid: string | null,
-    protocol: EngineProtocol,
-  ): void {
-    const wss = this.closed ? undefined : this.webSocketServer.get();
-    if (wss === undefined) {
-      this.refuseUpgrade(
-        req,
-        socket,
-        new EngineRequestError(EngineErrorCode.UNKNOWN_TRANSPORT, { transport: "websocket" }),
-      );
-      return;
-    }
-    // The 101 answer and what the session sends at once (its open packet) leave in one write.
-    socket.cork();
-    wss.handleUpgrade(req, socket, head, (ws: WebSocketLike) => {
-      if (sid === null) {
-        const transport = protocol === 3 ? new WebSocketTransportV3(ws) : new WebSocketTransport(ws);
-        if (this.closed) {
-          transport.close();
-          return;
-        }
-        const session = this.createSession(req, transport, protocol);
-        session.open([]);
-        this.emitConnection(session);
-        session.releaseRequest();
-        session.runScheduledFlush();
-        return;
-      }
-      const session = this.lookupSession(sid, req);
-      // The websocket speaks the session's protocol, whatever this request's query says.
-      const transport = session?.protocol === 3 ? new WebSocketTransportV3(ws) : new WebSocketTransport(ws);
-      if (session === undefined) transport.close();
-      else session.maybeUpgrade(transport);
-    });
-    socket.uncork();
-  }
-
   private createSession(
     req: IncomingMessage,
     transport: PollingTransport | WebSocketTransport,
@@ -478,22 +366,8 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     return this.registry.create(this, req, transport, protocol);
   }
 
-  /** The 101 answer of a websocket handshake: cookie and `initial_headers`/`headers` listeners. */
-  private onWebSocketHeaders(lines: string[], req: IncomingMessage): void {
-    const id = this.registry.reservedId(req);
-    const initial = id !== undefined;
-    const cookie = this.options.cookie;
-    if (initial && cookie) lines.push(`Set-Cookie: ${serializeCookie(cookie, id)}`);
-    addHeaderLines(this, lines, req, initial);
-  }
-
   private refuse(req: IncomingMessage, res: ServerResponse, err: EngineRequestError): void {
     writeErrorResponse(res, err);
-    reportRefusal(this, req, err);
-  }
-
-  private refuseUpgrade(req: IncomingMessage, socket: Duplex, err: EngineRequestError): void {
-    writeUpgradeError(socket, err);
     reportRefusal(this, req, err);
   }
 }

@@ -9,15 +9,15 @@ import {
 } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Duplex } from "node:stream";
+import { PerMessageDeflate } from "./deflate.js";
 import {
   acceptResponse,
   clientOffer,
   concurrencyLimitOf,
   PERMESSAGE_DEFLATE,
-  PerMessageDeflate,
   type PerMessageDeflateOptions,
   validateDeflateOptions,
-} from "./deflate.js";
+} from "./deflate-negotiation.js";
 import { handshakeError, WebSocketError } from "./errors.js";
 import {
   acceptKey,

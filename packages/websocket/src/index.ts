@@ -4,7 +4,7 @@
 export type { AddEventListenerOptions } from "./browser-events.js";
 export type { ClientOptions } from "./client.js";
 export { CloseCode, isValidCloseCode } from "./close-codes.js";
-export type { PerMessageDeflateOptions } from "./deflate.js";
+export type { PerMessageDeflateOptions } from "./deflate-negotiation.js";
 export { WebSocketError, type WebSocketErrorCode } from "./errors.js";
 export { CloseEvent, ErrorEvent, MessageEvent, WebSocketEvent } from "./events.js";
 export { captureRejectionsByDefault, LazyEventEmitter } from "./lazy-emitter.js";

@@ -2,7 +2,7 @@
 // any earlier context decodes the same on every connection whose server side resets its compressor per
 // message, so one deflate serves every recipient whose negotiated window is the same.
 import { constants, deflateRawSync } from "node:zlib";
-import type { PerMessageDeflateOptions } from "./deflate.js";
+import type { PerMessageDeflateOptions } from "./deflate-negotiation.js";
 import { encodeFrame } from "./frame-writer.js";
 import type { Opcode } from "./opcode.js";
 

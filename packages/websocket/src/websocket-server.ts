@@ -3,13 +3,13 @@ import { createServer, type IncomingMessage, type Server as HttpServer, STATUS_C
 import type { Server as HttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { PerMessageDeflate } from "./deflate.js";
 import {
   acceptOffer,
   concurrencyLimitOf,
-  PerMessageDeflate,
   type PerMessageDeflateOptions,
   validateDeflateOptions,
-} from "./deflate.js";
+} from "./deflate-negotiation.js";
 import { WebSocketError } from "./errors.js";
 import {
   acceptKey,

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { describe, test } from "node:test";
 import { constants, deflateRawSync } from "node:zlib";
 import WsWebSocket from "ws";
-import { acceptOffer, acceptResponse, clientOffer } from "../src/deflate.js";
+import { acceptOffer, acceptResponse, clientOffer } from "../src/deflate-negotiation.js";
 import { parseExtensions } from "../src/handshake.js";
 import { Opcode, prepareMessage, WebSocket } from "../src/index.js";
 import {

@@ -7,7 +7,8 @@ import { connect } from "node:net";
 import { test } from "node:test";
 import { constants, deflateRawSync } from "node:zlib";
 import fc from "fast-check";
-import { acceptOffer, PerMessageDeflate } from "../src/deflate.js";
+import { PerMessageDeflate } from "../src/deflate.js";
+import { acceptOffer } from "../src/deflate-negotiation.js";
 import type { WebSocketError } from "../src/errors.js";
 import { FrameReader } from "../src/frame-reader.js";
 import {
