@@ -78,35 +78,51 @@ async function alternate<R extends { name: string; protocol: Protocol; clients: 
   return { name: row.name, kind: "kind" in row ? String(row.kind) : "", clients: row.clients, sides };
 }
 
+/** Runs `rows` one after another, reporting each result as it comes (progress lines, partial results). */
+export async function runEachRow<R, O>(
+  rows: R[],
+  run: (row: R) => Promise<O>,
+  onRow: (result: O) => void,
+): Promise<O[]> {
+  const out: O[] = [];
+  for (const row of rows) {
+    const result = await run(row);
+    out.push(result);
+    onRow(result);
+  }
+  return out;
+}
+
 export async function runThroughputRows(
   env: Env,
   rows: ThroughputRow[],
   deadline: number,
   onRow: (r: RowResult<ThroughputSample>) => void,
 ): Promise<RowResult<ThroughputSample>[]> {
-  const out: RowResult<ThroughputSample>[] = [];
-  for (const row of rows) {
-    const children = new RowChildren(env, row);
-    let result: RowResult<ThroughputSample>;
-    // A cluster row has a redis-server of its own, shared by both libraries' runs, so only they load it.
-    let redis: BenchRedis | undefined;
-    try {
-      if ((row.nodes ?? 1) > 1) redis = await BenchRedis.start();
-      result = await alternate(
-        env,
-        row,
-        (impl, tag, side) => measureThroughput(env, row, impl, tag, children, side, redis),
-        deadline,
-      );
-    } finally {
-      await children.stopAll();
-      await redis?.stop();
-    }
-    result.budget = row.budget;
-    out.push(result);
-    onRow(result);
-  }
-  return out;
+  return runEachRow(
+    rows,
+    async (row) => {
+      const children = new RowChildren(env, row);
+      let result: RowResult<ThroughputSample>;
+      // A cluster row has a redis-server of its own, shared by both libraries' runs, so only they load it.
+      let redis: BenchRedis | undefined;
+      try {
+        if ((row.nodes ?? 1) > 1) redis = await BenchRedis.start();
+        result = await alternate(
+          env,
+          row,
+          (impl, tag, side) => measureThroughput(env, row, impl, tag, children, side, redis),
+          deadline,
+        );
+      } finally {
+        await children.stopAll();
+        await redis?.stop();
+      }
+      result.budget = row.budget;
+      return result;
+    },
+    onRow,
+  );
 }
 
 export async function runMemoryRows(
@@ -115,12 +131,13 @@ export async function runMemoryRows(
   deadline: number,
   onRow: (r: RowResult<MemorySample>) => void,
 ): Promise<RowResult<MemorySample>[]> {
-  const out: RowResult<MemorySample>[] = [];
-  for (const row of rows) {
-    const result = await alternate(env, row, (impl) => measureMemory(env, row, impl), deadline);
-    result.budget = row.budget;
-    out.push(result);
-    onRow(result);
-  }
-  return out;
+  return runEachRow(
+    rows,
+    async (row) => {
+      const result = await alternate(env, row, (impl) => measureMemory(env, row, impl), deadline);
+      result.budget = row.budget;
+      return result;
+    },
+    onRow,
+  );
 }

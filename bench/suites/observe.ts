@@ -7,6 +7,7 @@ import { median } from "../lib/stats.js";
 import { METRICS_PATH } from "../server/volley-observed.js";
 import type { Impl, ScrapeStats } from "../server/types.js";
 import { BenchError } from "../lib/ipc.js";
+import { runEachRow } from "./alternate.js";
 import type { Env } from "./measure.js";
 import { Scraper } from "./scraper.js";
 import type { TrioSide } from "./trio.js";
@@ -186,11 +187,5 @@ export async function runObserveRows(
   deadline: number,
   onRow: (r: ObserveRowResult) => void,
 ): Promise<ObserveRowResult[]> {
-  const out: ObserveRowResult[] = [];
-  for (const row of rows) {
-    const result = await runRow(env, row, deadline);
-    out.push(result);
-    onRow(result);
-  }
-  return out;
+  return runEachRow(rows, (row) => runRow(env, row, deadline), onRow);
 }

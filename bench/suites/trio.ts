@@ -2,6 +2,7 @@
 // of the machine hits all three alike; medians per side, ratios Volley ÷ socket.io and Volley ÷ floor.
 import { median } from "../lib/stats.js";
 import type { Impl } from "../server/types.js";
+import { runEachRow } from "./alternate.js";
 import type { Env } from "./measure.js";
 import {
   measureFlow,
@@ -80,11 +81,5 @@ export async function runTrioRows(
   deadline: number,
   onRow: (r: TrioRowResult) => void,
 ): Promise<TrioRowResult[]> {
-  const out: TrioRowResult[] = [];
-  for (const row of rows) {
-    const result = await runRow(env, row, deadline);
-    out.push(result);
-    onRow(result);
-  }
-  return out;
+  return runEachRow(rows, (row) => runRow(env, row, deadline), onRow);
 }
