@@ -260,7 +260,7 @@ function trioBudgetLines(res: Results): BudgetLine[] {
   const lines: BudgetLine[] = [];
   for (const suite of ["scale", "polling", "handshake", "broadcast", "compression", "floor"] as const) {
     for (const row of res[suite]?.data ?? []) {
-      const [x, y] = row.sides;
+      const [x, y, floor] = row.sides;
       for (const m of row.measures) {
         const b = m.budget;
         if (!b) continue;
@@ -268,7 +268,12 @@ function trioBudgetLines(res: Results): BudgetLine[] {
         const r = ratio(volley, y.median[m.key]);
         let value: string;
         let met: boolean | undefined;
-        if (b.max !== undefined) {
+        if (b.floorRatio !== undefined) {
+          // Budgets against the floor (bare ws) are judged on Volley ÷ the third side.
+          const rf = floor === undefined ? Number.NaN : ratio(volley, floor.median[m.key]);
+          value = `${fmtRatio(rf)} bare ws`;
+          met = Number.isFinite(rf) ? rf <= b.floorRatio + 1e-9 : undefined;
+        } else if (b.max !== undefined) {
           value =
             volley === undefined || !Number.isFinite(volley) ? "n/a" : `${fmt(volley, m.digits)} (Volley)`;
           met = volley === undefined || !Number.isFinite(volley) ? undefined : volley <= b.max;
