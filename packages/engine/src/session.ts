@@ -4,9 +4,10 @@ import { PROTOCOL_V3 } from "./parser/v3.js";
 import { endSlowConsumer, undeliveredHint } from "./close-hint.js";
 import type { CloseReason } from "./errors.js";
 import { HandshakeRequest } from "./handshake-request.js";
-import { debug, debugHeartbeat, debugUpgrade } from "./debug.js";
+import { debug, debugHeartbeat } from "./debug.js";
 import type { OutgoingPacket } from "./outgoing.js";
 import { type MessageData, type SessionHandler, type SessionHost, SessionOutbox } from "./session-outbox.js";
+import { PendingUpgrade, type UpgradingSession } from "./session-upgrade.js";
 import type { TimerEntry } from "./timer-list.js";
 import type { Transport, TransportHandler } from "./transports/transport.js";
 
@@ -22,23 +23,6 @@ export type {
 /** Engine.IO protocol revisions a session may speak: 4, or 3 with `allowEIO3`. */
 export type EngineProtocol = 3 | 4;
 
-/**
- * A polling → websocket upgrade in progress (protocol "Upgrade"). Probing: the websocket is attached and the
- * server waits for `2probe`. Probed (`3probe` sent): the client is pausing polling, so every GET is answered
- * at once until it sends `5` (switch) — or the upgrade is cancelled (bad packet, websocket closed,
- * `upgradeTimeout`). Allocated only while an upgrade runs.
- */
-class PendingUpgrade {
-  readonly transport: Transport;
-  readonly timer: unknown;
-  probed = false;
-
-  constructor(transport: Transport, timer: unknown) {
-    this.transport = transport;
-    this.timer = timer;
-  }
-}
-
 const NOOP: OutgoingPacket = { type: "noop" };
 const CLOSE: OutgoingPacket = { type: "close" };
 const PING: OutgoingPacket = { type: "ping" };
@@ -51,12 +35,12 @@ const UPGRADED = 4;
 const EIO3 = 8;
 
 /**
- * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the upgrade, the
- * heartbeat and its closing; the queue of packets waiting for the next write is the {@link SessionOutbox} it
- * extends. Kept small: an idle session holds no timer object (heartbeats are two shared `TimerList`s of the
+ * One Engine.IO session: its handshake, its transport (polling, then maybe websocket), the heartbeat and its
+ * closing; the queue of packets waiting for the next write is the {@link SessionOutbox} it extends, an upgrade
+ * in progress a {@link PendingUpgrade} that calls it back ({@link UpgradingSession}). Kept small: an idle session holds no timer object (heartbeats are two shared `TimerList`s of the
  * server), no empty queue and no request stream.
  */
-export class EngineSocket extends SessionOutbox implements TransportHandler, TimerEntry {
+export class EngineSocket extends SessionOutbox implements TransportHandler, TimerEntry, UpgradingSession {
   /** The session id (`sid`): 120 random bits, base64url. */
   readonly id: string;
   /** What the session keeps of its handshake request: headers, url, method, socket, remote address. */
@@ -193,12 +177,7 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
       return;
     }
     transport.handler = this;
-    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade to %s started", this.id, transport.name);
-    const options = this.host.options;
-    this.pendingUpgrade = new PendingUpgrade(
-      transport,
-      options.clock.setTimeout(onUpgradeTimeout, options.upgradeTimeout, this),
-    );
+    this.pendingUpgrade = new PendingUpgrade(this, transport, this.host);
   }
 
   // ---- TransportHandler ----
@@ -207,7 +186,7 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
   onTransportPacket(transport: Transport, packet: Packet): void {
     const upgrade = this.pendingUpgrade;
     if (upgrade !== undefined && transport === upgrade.transport) {
-      this.onUpgradePacket(upgrade, packet);
+      if (!upgrade.receive(packet)) this.cancelUpgrade();
       return;
     }
     if (transport !== this.transport || this.readyState !== "open") return;
@@ -301,6 +280,24 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
         this.id,
       );
     this.onClose("ping timeout");
+  }
+
+  /** @internal The probe is answered: release the client's waiting GET (if any) so it can pause polling. */
+  onUpgradeProbed(transport: Transport): void {
+    this.emit("upgrading", transport);
+    this.flush();
+  }
+
+  /** @internal The client sent the upgrade packet: `transport` replaces polling. */
+  onUpgradeConfirmed(transport: Transport): void {
+    this.pendingUpgrade = undefined;
+    const previous = this.transport;
+    this.transport = transport;
+    this.flags |= UPGRADED;
+    previous.discard?.();
+    this.emit("upgrade", transport);
+    // Packets queued while the client paused polling go out now, in order, on the new transport.
+    this.flush();
   }
 
   /** @internal */
@@ -397,50 +394,15 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
     this.stateTimer = undefined;
   }
 
-  private onUpgradePacket(upgrade: PendingUpgrade, packet: Packet): void {
-    const transport = upgrade.transport;
-    if (packet.type === "ping" && packet.data === "probe") {
-      transport.send([{ type: "pong", data: "probe" }]);
-      upgrade.probed = true;
-      if (debugUpgrade.enabled) debugUpgrade.log("%s: probe answered", this.id);
-      this.emit("upgrading", transport);
-      // Release the client's waiting GET (if any) so it can pause polling and send the upgrade packet.
-      this.flush();
-      return;
-    }
-    if (packet.type === "upgrade" && this.readyState === "open") {
-      this.host.options.clock.clearTimeout(upgrade.timer);
-      this.pendingUpgrade = undefined;
-      const previous = this.transport;
-      this.transport = transport;
-      this.flags |= UPGRADED;
-      this.host.counters.upgrades++;
-      if (debugUpgrade.enabled) debugUpgrade.log("%s: upgraded to %s", this.id, transport.name);
-      previous.discard?.();
-      this.emit("upgrade", transport);
-      // Packets queued while the client paused polling go out now, in order, on the new transport.
-      this.flush();
-      return;
-    }
-    this.cancelUpgrade();
-  }
-
   private cancelUpgrade(): void {
     const upgrade = this.pendingUpgrade;
     if (upgrade === undefined) return;
     this.pendingUpgrade = undefined;
-    if (this.readyState === "open") this.host.counters.upgradeFailures++;
-    if (debugUpgrade.enabled) debugUpgrade.log("%s: upgrade cancelled (%s)", this.id, this.readyState);
-    this.host.options.clock.clearTimeout(upgrade.timer);
-    upgrade.transport.close();
+    upgrade.cancel();
   }
 }
 
 // Timer callbacks: module functions taking the session, so a session holds no closures.
-
-function onUpgradeTimeout(session: EngineSocket): void {
-  session.onUpgradeTimeout();
-}
 
 function onCloseTimeout(session: EngineSocket): void {
   session.onCloseTimeout();

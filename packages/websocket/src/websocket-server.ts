@@ -11,14 +11,7 @@ import {
   validateDeflateOptions,
 } from "./deflate-negotiation.js";
 import { WebSocketError } from "./errors.js";
-import {
-  acceptKey,
-  formatExtension,
-  headerHasToken,
-  isValidKey,
-  parseExtensions,
-  parseProtocols,
-} from "./handshake.js";
+import { acceptKey, formatExtension, parseExtensions } from "./handshake.js";
 import {
   DEFAULT_MAX_FRAGMENTS,
   DEFAULT_MAX_PAYLOAD,
@@ -27,6 +20,7 @@ import {
 } from "./limits.js";
 import { DEFAULT_CLOSE_TIMEOUT, WebSocket } from "./websocket.js";
 import { ZlibLimiter } from "./zlib-limiter.js";
+import { abortHandshake, checkUpgradeRequest, chooseSubprotocol, destroySocket } from "./server-handshake.js";
 import { debug } from "./debug-loggers.js";
 
 /** What `verifyClient` is given. */
@@ -85,12 +79,6 @@ export interface WebSocketServerOptions {
   closeTimeout?: number;
   /** Answer pings with pongs automatically. Default `true`. */
   autoPong?: boolean;
-}
-
-interface HandshakeRejection {
-  status: number;
-  message: string;
-  headers?: Record<string, string>;
 }
 
 const RUNNING = 0;
@@ -216,7 +204,7 @@ export class WebSocketServer extends EventEmitter {
       abortHandshake(socket, { status: 503, message: "Server is closing" });
       return;
     }
-    const rejection = this.checkRequest(req);
+    const rejection = checkUpgradeRequest(req, this, this.deflateOptions !== null);
     if (rejection !== null) {
       abortHandshake(socket, rejection);
       return;
@@ -260,39 +248,6 @@ export class WebSocketServer extends EventEmitter {
     else abortHandshake(socket, { status: 401, message: STATUS_CODES[401]! });
   }
 
-  /** RFC 6455 §4.2.1: everything a client's opening handshake must satisfy. */
-  private checkRequest(req: IncomingMessage): HandshakeRejection | null {
-    if (req.method !== "GET")
-      return { status: 405, message: "Invalid HTTP method", headers: { Allow: "GET" } };
-    if (req.httpVersionMajor < 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor < 1)) {
-      return { status: 400, message: "HTTP/1.1 or later required" };
-    }
-    if (!this.shouldHandle(req)) return { status: 400, message: "Invalid path" };
-    const headers = req.headers;
-    if (!headers.host) return { status: 400, message: "Missing Host header" };
-    if (!headerHasToken(headers.upgrade, "websocket"))
-      return { status: 400, message: "Invalid Upgrade header" };
-    if (!headerHasToken(headers.connection, "upgrade"))
-      return { status: 400, message: "Invalid Connection header" };
-    if (!isValidKey(headers["sec-websocket-key"]))
-      return { status: 400, message: "Invalid Sec-WebSocket-Key header" };
-    if (headers["sec-websocket-version"] !== "13") {
-      return {
-        status: 426,
-        message: "Unsupported WebSocket version",
-        headers: { "Sec-WebSocket-Version": "13" },
-      };
-    }
-    if (parseProtocols(headers["sec-websocket-protocol"]) === null) {
-      return { status: 400, message: "Invalid Sec-WebSocket-Protocol header" };
-    }
-    const extensions = headers["sec-websocket-extensions"];
-    if (this.deflateOptions !== null && extensions !== undefined && parseExtensions(extensions) === null) {
-      return { status: 400, message: "Invalid Sec-WebSocket-Extensions header" };
-    }
-    return null;
-  }
-
   private completeUpgrade(
     req: IncomingMessage,
     socket: Duplex,
@@ -315,17 +270,8 @@ export class WebSocketServer extends EventEmitter {
       "Connection: Upgrade",
       `Sec-WebSocket-Accept: ${acceptKey(req.headers["sec-websocket-key"]!)}`,
     ];
-    let protocol = "";
-    const protocols = parseProtocols(req.headers["sec-websocket-protocol"])!;
-    if (protocols.size > 0) {
-      const handleProtocols = this.options.handleProtocols;
-      const chosen = handleProtocols ? handleProtocols(protocols, req) : protocols.values().next().value!;
-      // RFC 6455 §4.2.2: only one of the offered subprotocols may be selected.
-      if (typeof chosen === "string" && protocols.has(chosen)) {
-        protocol = chosen;
-        headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
-      }
-    }
+    const protocol = chooseSubprotocol(req, this.options.handleProtocols);
+    if (protocol !== "") headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
     let deflate: PerMessageDeflate | null = null;
     let extensions = "";
     const offered = req.headers["sec-websocket-extensions"];
@@ -386,27 +332,4 @@ export class WebSocketServer extends EventEmitter {
     if (this.ownsServer && this.server !== null) this.server.close(done);
     else process.nextTick(done);
   }
-}
-
-function destroySocket(this: Duplex): void {
-  this.destroy();
-}
-
-/** Answers a rejected handshake with a short plain-text reason and destroys the socket. */
-function abortHandshake(socket: Duplex, rejection: HandshakeRejection): void {
-  if (debug.enabled) debug.log("handshake refused: %d %s", rejection.status, rejection.message);
-  if (!socket.writable || socket.destroyed) {
-    socket.destroy();
-    return;
-  }
-  const body = rejection.message;
-  const lines = [
-    `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status] ?? "Error"}`,
-    "Connection: close",
-    "Content-Type: text/plain",
-    `Content-Length: ${Buffer.byteLength(body)}`,
-  ];
-  for (const [name, value] of Object.entries(rejection.headers ?? {})) lines.push(`${name}: ${value}`);
-  socket.once("finish", () => socket.destroy());
-  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
 }

@@ -2,6 +2,13 @@ import type { CloseHint } from "../close-hint.js";
 import type { BinaryData, Packet, PacketTypeName } from "../parser/index.js";
 import { encodedByteLength, toPlatformBinary } from "./binary.js";
 import { Emitter } from "./emitter.js";
+import type {
+  EngineClientEvents,
+  EngineCloseReason,
+  EngineReadyState,
+  HandshakeData,
+  SendOptions,
+} from "./engine-client-events.js";
 import { EngineClientError } from "./errors.js";
 import {
   type EngineClientOptions,
@@ -14,56 +21,14 @@ import type { CloseDetails, Transport } from "./transport.js";
 import { WebSocketTransport } from "./websocket.js";
 import { isNode } from "./websocket-constructor.js";
 
-/** Why a session closed. */
-export type EngineCloseReason =
-  | "transport close"
-  | "transport error"
-  | "ping timeout"
-  | "io client disconnect"
-  | "parse error";
-
-/** The open packet's JSON (Engine.IO 4 handshake). */
-export interface HandshakeData {
-  sid: string;
-  upgrades: string[];
-  pingInterval: number;
-  pingTimeout: number;
-  maxPayload?: number;
-}
-
-/** Message data as received: text, or binary (Buffer in Node, ArrayBuffer in browsers). */
-export type MessageData = string | Uint8Array | ArrayBuffer;
-
-export type EngineClientEvents = {
-  /** The handshake completed; messages can flow. */
-  open: () => void;
-  handshake: (data: HandshakeData) => void;
-  message: (data: MessageData) => void;
-  /** Alias of `message` (the name socket.io's Manager listens to). */
-  data: (data: MessageData) => void;
-  /** The server pinged (and we ponged). */
-  ping: () => void;
-  /** Any packet arrived: proof of life. */
-  heartbeat: () => void;
-  packet: (packet: Packet) => void;
-  packetCreate: (packet: Packet) => void;
-  /** Everything written so far has been handed to the transport. */
-  drain: () => void;
-  flush: () => void;
-  upgrading: (transport: Transport) => void;
-  upgrade: (transport: Transport) => void;
-  upgradeError: (error: EngineClientError) => void;
-  error: (error: EngineClientError) => void;
-  close: (reason: EngineCloseReason, description?: CloseDetails | EngineClientError) => void;
-};
-
-export type EngineReadyState = "opening" | "open" | "closing" | "closed";
-
-/** Options of one `send`. */
-export interface SendOptions {
-  /** Ask the transport to compress (WebSocket permessage-deflate, when negotiated). Default `true`. */
-  compress?: boolean;
-}
+export type {
+  EngineClientEvents,
+  EngineCloseReason,
+  EngineReadyState,
+  HandshakeData,
+  MessageData,
+  SendOptions,
+} from "./engine-client-events.js";
 
 /** The page (browsers only; Node's globalThis has no addEventListener). */
 const page = globalThis as {
