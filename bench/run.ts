@@ -16,6 +16,8 @@ import {
   throughputTable,
 } from "./lib/report.js";
 import { updateReadme } from "./lib/readme.js";
+import { Child } from "./lib/ipc.js";
+import { staleBuilds } from "./lib/volley-build.js";
 import { workersTable } from "./lib/workers-report.js";
 import { runMemoryRows, runThroughputRows } from "./suites/alternate.js";
 import { runBundle } from "./suites/bundle.js";
@@ -79,6 +81,18 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = parsed;
+  if (!config.render) {
+    if (config.source) Child.volleySources = true;
+    else {
+      const stale = staleBuilds();
+      if (stale.length > 0) {
+        console.error(
+          `bench: ${stale.join(", ")}: the build is older than the sources; run \`npm run build\` first (or pass --source)`,
+        );
+        return 2;
+      }
+    }
+  }
   const env: Env = { config, fdLimit: softFdLimit() };
   const command =
     `node --conditions=volley-source --import tsx bench/run.ts ${process.argv.slice(2).join(" ")}`.trim();
@@ -92,7 +106,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   const log = (text: string) => process.stdout.write(`${text}\n`);
   if (!config.render) {
-    log(`# bench: ${config.suites.join(", ")}; ${config.runs} runs each; open files limit ${env.fdLimit}`);
+    log(
+      `# bench: ${config.suites.join(", ")}; ${config.runs} runs each; open files limit ${env.fdLimit}; Volley from ${config.source ? "its sources (tsx)" : "its built packages"}`,
+    );
   }
 
   async function suite<T>(title: string, body: () => Promise<T>): Promise<SuiteRun<T>> {

@@ -38,6 +38,8 @@ export interface Config {
   filter?: string;
   /** Only re-render results/<name>.md and the README from the JSON, measuring nothing. */
   render: boolean;
+  /** Load Volley's TypeScript sources through tsx instead of its built packages (see lib/volley-build.ts). */
+  source: boolean;
   /** Upper bound for one whole suite, ms: rows past it are skipped, never the process left hanging. */
   suiteBudgetMs: number;
 }
@@ -55,7 +57,8 @@ const USAGE = `usage: node --conditions=volley-source --import tsx bench/run.ts 
   --filter <text>      only rows whose name contains <text>
   --aa                 reference vs itself (noise check)
   --render             only rewrite results/*.md (and the README) from results/*.json
-  --profile            CPU-profile each server child's measured window into bench/results/profiles/`;
+  --profile            CPU-profile each server child's measured window into bench/results/profiles/
+  --source             load Volley's TypeScript sources (tsx) instead of the built packages (npm run build)`;
 
 function positiveInt(name: string, value: string | undefined): number {
   const n = Number(value);
@@ -76,6 +79,7 @@ export function parseArgs(argv: string[]): Config | "help" {
     aa: false,
     profile: false,
     render: false,
+    source: false,
     suiteBudgetMs: quick ? 120_000 : 1_800_000,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -91,6 +95,9 @@ export function parseArgs(argv: string[]): Config | "help" {
         break;
       case "--profile":
         config.profile = true;
+        break;
+      case "--source":
+        config.source = true;
         break;
       case "--render":
         config.render = true;

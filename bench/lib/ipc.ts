@@ -73,10 +73,16 @@ export class Child {
     });
   }
 
-  /** Forks `entry` (a path relative to bench/) with `args`, through tsx and the `volley-source` condition. */
+  /** Whether children load Volley's TypeScript sources (the `volley-source` condition) or its built `dist/`. */
+  static volleySources = false;
+
+  /**
+   * Forks `entry` (a path relative to bench/, run through tsx) with `args`; Volley is loaded from its built
+   * packages, or from its sources with {@link volleySources}.
+   */
   static fork(entry: string, args: string[], options: ForkOptions): Child {
     const nodeArgs = [
-      "--conditions=volley-source",
+      ...(Child.volleySources ? ["--conditions=volley-source"] : []),
       "--import",
       "tsx",
       ...(options.nodeFlags ?? []),
