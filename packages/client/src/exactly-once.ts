@@ -1,5 +1,6 @@
 // Exactly-once processing within the recovery window, the client's side (an add-on: the main bundle does
-// not carry it). It sits on the Manager's packet seam, before the Sockets see anything:
+// not carry it). It is one of the Manager's packet hooks (`packet-hook.ts`), which see every packet before
+// the Sockets do, and keeps its Socket's session through `socket.recovery` (`recovery-state.ts`):
 // - out: the CONNECT asks for `exactlyOnce: true`; acknowledged emits are remembered until answered; the
 //   answers this client gives to the server's acknowledged emits are remembered (bounded);
 // - in: the CONNECT answer says whether the server continues the session's record (`exactlyOnce: true`); a
@@ -11,12 +12,10 @@
 //   continue the record, they fail with NOT_RECOVERED instead: their outcome is unknown.
 import type { Packet } from "@volley/protocol";
 import { ClientError } from "./errors.js";
-import type { Manager } from "./manager.js";
+import type { OutPacket, PacketHook } from "./packet-hook.js";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT, EVENT } from "./packet-type.js";
 import type { Socket } from "./socket.js";
 import type { Ack } from "./socket-api.js";
-
-type OutPacket = Packet & { options?: { compress: boolean } };
 
 /** A Socket's state as kept over a page reload (see `exactly-once-install.ts`). */
 export interface ExactlyOnceSnapshot {
@@ -52,14 +51,15 @@ export interface ExactlyOnceOptions {
   onRestoredAck?: (ack: RestoredAck) => void;
 }
 
-/** The add-on attached to each Manager: its Sockets' exactly-once states by namespace. */
-const attached = new WeakMap<Manager, Map<string, ExactlyOnce>>();
-
 const isEvent = (type: number) => type === EVENT || type === BINARY_EVENT;
 const isAck = (type: number) => type === ACK || type === BINARY_ACK;
 
-/** The exactly-once state of one Socket. Create it with `exactlyOnce(socket)` before the Socket connects. */
-export class ExactlyOnce {
+/**
+ * The exactly-once state of one Socket. Create it with `exactlyOnce(socket)` before the Socket connects.
+ * It is a hook on its Manager's packets (`writing`, `received`, `closed`: `@internal`), minding only its
+ * Socket's namespace.
+ */
+export class ExactlyOnce implements PacketHook {
   readonly socket: Socket;
   /** Whether the server continues the session's record on the current (or last) connection. */
   granted = false;
@@ -80,25 +80,23 @@ export class ExactlyOnce {
     this.#maxAnswers = options.maxAnswers ?? 1000;
     this.#pruneAt = this.#maxAnswers;
     this.#onRestoredAck = options.onRestoredAck;
-    const manager = socket.io as unknown as Manager;
-    let byNsp = attached.get(manager);
-    if (!byNsp) {
-      byNsp = new Map();
-      attached.set(manager, byNsp);
-      intercept(manager, byNsp);
-    }
-    byNsp.set(socket.nsp, this);
+    // One state per Socket: a second one takes the first one's place.
+    const hooks = socket.io.hooks;
+    const previous = hooks.findIndex((hook) => hook instanceof ExactlyOnce && hook.socket === socket);
+    if (previous < 0) hooks.push(this);
+    else hooks[previous] = this;
   }
 
   /** The state to keep over a page reload; undefined before the server gave a session id. */
   snapshot(): ExactlyOnceSnapshot | undefined {
-    const socket = this.socket;
-    if (!socket._pid) return undefined;
+    const { socket } = this;
+    const { pid, offset, nextId, acks } = socket.recovery;
+    if (!pid) return undefined;
     const pending: ExactlyOnceSnapshot["pending"] = [];
     const seen = new Set<number>();
     const add = (packet: OutPacket) => {
       const id = packet.id;
-      if (id !== undefined && (seen.has(id) || !socket._acks.has(id))) return;
+      if (id !== undefined && (seen.has(id) || !acks.has(id))) return;
       // JSON storage: an emit carrying binary does not survive a reload.
       if (hasBinary(packet.data)) return;
       if (id !== undefined) seen.add(id);
@@ -107,9 +105,9 @@ export class ExactlyOnce {
     for (const packet of this.#sortedInflight()) add(packet);
     for (const packet of socket.sendBuffer) if (isEvent(packet.type)) add(packet);
     return {
-      pid: socket._pid,
-      offset: socket._lastOffset,
-      nextId: socket._ids,
+      pid,
+      offset,
+      nextId,
       pending,
       answers: [...this.#answers].filter(([, answer]) => !hasBinary(answer)),
     };
@@ -117,10 +115,11 @@ export class ExactlyOnce {
 
   /** Resumes from a snapshot taken by the previous page: the session, its id counter, its pending emits. */
   restore(snapshot: ExactlyOnceSnapshot): void {
-    const socket = this.socket;
-    socket._pid = snapshot.pid;
-    socket._lastOffset = snapshot.offset;
-    socket._ids = Math.max(socket._ids, snapshot.nextId);
+    const { socket } = this;
+    const recovery = socket.recovery;
+    recovery.pid = snapshot.pid;
+    recovery.offset = snapshot.offset;
+    recovery.nextId = Math.max(recovery.nextId, snapshot.nextId);
     for (const [id, data] of snapshot.pending) {
       const packet: OutPacket = { type: EVENT, nsp: socket.nsp, data, options: { compress: true } };
       if (id !== null) {
@@ -129,39 +128,41 @@ export class ExactlyOnce {
         const [event, ...args] = data as [string, ...unknown[]];
         const ack: Ack = (err: ClientError | null, ...answer: unknown[]) =>
           this.#onRestoredAck?.(err ? { event, args, error: err } : { event, args, answer });
-        ack._withError = true;
-        socket._acks.set(id, ack);
+        ack.withError = true;
+        recovery.acks.set(id, ack);
       }
       socket.sendBuffer.push(packet);
     }
     for (const [id, answer] of snapshot.answers) this.#remember(id, answer);
   }
 
-  /** @internal A packet the Manager is about to write. */
-  _beforeWrite(packet: OutPacket): void {
-    if (packet.type === CONNECT) packet.data = { ...(packet.data as object), exactlyOnce: true };
-  }
-
-  /** @internal A packet the Manager wrote (or, connection lost, tried to). */
-  _written(packet: OutPacket): void {
-    const id = packet.id;
-    if (id === undefined) return;
-    if (isEvent(packet.type)) {
+  /**
+   * @internal A packet the Manager is about to write. An emit or answer it then refuses as too large is
+   * remembered all the same: the emit's acknowledgement is failed at once (so it is neither sent again nor
+   * kept over a reload), and the server never gets the answer, first or repeated.
+   */
+  writing(packet: OutPacket): void {
+    const { type, id } = packet;
+    if (packet.nsp !== this.socket.nsp) return;
+    if (type === CONNECT) packet.data = { ...(packet.data as object), exactlyOnce: true };
+    else if (id === undefined) return;
+    else if (isEvent(type)) {
       this.#inflight.set(id, packet);
       if (this.#inflight.size > this.#pruneAt) this.#prune();
-    } else if (isAck(packet.type) && this.#running.delete(id)) this.#remember(id, packet.data as unknown[]);
+    } else if (isAck(type) && this.#running.delete(id)) this.#remember(id, packet.data as unknown[]);
   }
 
   /** @internal A packet received; true when it must not reach the Socket. */
-  _received(packet: Packet): boolean {
+  received(packet: Packet): boolean {
     const { type, id } = packet;
+    if (packet.nsp !== this.socket.nsp) return false;
     if (type === CONNECT) this.#onConnect(packet.data as Record<string, unknown> | undefined);
     else if (id === undefined) return false;
     else if (isAck(type)) this.#inflight.delete(id);
     else if (isEvent(type) && this.granted) {
       const answer = this.#answers.get(id);
       if (answer) {
-        (this.socket.io as unknown as Manager)._packet({ type: ACK, nsp: this.socket.nsp, id, data: answer });
+        this.socket.io.write({ type: ACK, nsp: this.socket.nsp, id, data: answer });
         return true;
       }
       if (this.#running.has(id)) return true;
@@ -172,11 +173,12 @@ export class ExactlyOnce {
   }
 
   /** @internal The connection is lost: unanswered emits go back to the send buffer, oldest first. */
-  _closed(): void {
+  closed(): void {
     if (!this.granted) return;
-    const socket = this.socket;
+    const { socket } = this;
+    const acks = socket.recovery.acks;
     const again = this.#sortedInflight().filter(
-      (packet) => socket._acks.has(packet.id!) && !socket.sendBuffer.includes(packet),
+      (packet) => acks.has(packet.id!) && !socket.sendBuffer.includes(packet),
     );
     this.#inflight.clear();
     for (const packet of again) this.#requeued.add(packet.id!);
@@ -184,17 +186,19 @@ export class ExactlyOnce {
   }
 
   #onConnect(data: Record<string, unknown> | undefined): void {
-    const socket = this.socket;
-    const recovered = typeof data?.pid === "string" && data.pid === socket._pid;
+    const { socket } = this;
+    const acks = socket.recovery.acks;
+    // Before the Socket sees the answer: `recovery.pid` is still the previous session's.
+    const recovered = typeof data?.pid === "string" && data.pid === socket.recovery.pid;
     this.granted = data?.exactlyOnce === true;
     if (!this.granted || !recovered) {
       // The server's record did not go on: what was in flight may or may not have been processed.
       const requeued = this.#requeued;
       socket.sendBuffer = socket.sendBuffer.filter((packet) => !requeued.has(packet.id!));
       for (const id of requeued) {
-        const ack = socket._acks.get(id);
-        socket._acks.delete(id);
-        if (ack?._withError) ack.call(socket, new ClientError("NOT_RECOVERED"));
+        const ack = acks.get(id);
+        acks.delete(id);
+        if (ack?.withError) ack.call(socket, new ClientError("NOT_RECOVERED"));
       }
       this.#answers.clear();
       this.#running.clear();
@@ -210,7 +214,7 @@ export class ExactlyOnce {
 
   /** Drops emits no longer awaited (given up on timeout) once the map has doubled. */
   #prune(): void {
-    const acks = this.socket._acks;
+    const acks = this.socket.recovery.acks;
     for (const id of this.#inflight.keys()) if (!acks.has(id)) this.#inflight.delete(id);
     this.#pruneAt = Math.max(this.#maxAnswers, 2 * this.#inflight.size);
   }
@@ -218,27 +222,6 @@ export class ExactlyOnce {
   #sortedInflight(): OutPacket[] {
     return [...this.#inflight.values()].sort((a, b) => a.id! - b.id!);
   }
-}
-
-/** Wraps one Manager's packet writer and event dispatch (once per Manager, for all its Sockets). */
-function intercept(manager: Manager, byNsp: Map<string, ExactlyOnce>): void {
-  const write = manager._packet;
-  manager._packet = function (this: Manager, packet) {
-    const state = byNsp.get(packet.nsp);
-    // The Socket's packets: `options.compress` is always set.
-    state?._beforeWrite(packet as OutPacket);
-    const err = write.call(this, packet);
-    if (!err) state?._written(packet as OutPacket);
-    return err;
-  };
-  const emit = manager._emit;
-  manager._emit = function (this: Manager, event, ...args) {
-    if (event === "packet") {
-      const packet = args[0] as Packet;
-      if (byNsp.get(packet.nsp)?._received(packet)) return;
-    } else if (event === "close") for (const state of byNsp.values()) state._closed();
-    (emit as (event: string, ...args: unknown[]) => void).call(this, event, ...args);
-  } as Manager["_emit"];
 }
 
 /** Whether `value` holds binary (looked at before `toJSON`: a Node Buffer is binary too). */

@@ -24,12 +24,8 @@ io.io = io.connect = lookup;
 export const connect = io;
 
 export { Manager, type ManagerOptions, type ManagerReservedEvents } from "./manager.js";
-export {
-  Socket,
-  type SocketOptions,
-  type DisconnectReason,
-  type SocketReservedEvents,
-} from "./socket.js";
+export { Socket } from "./socket.js";
+export type { SocketOptions, DisconnectReason, SocketReservedEvents } from "./socket-api.js";
 export {
   ClientError,
   type ClientErrorCode,

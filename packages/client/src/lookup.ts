@@ -1,6 +1,7 @@
 // `io()`: the Manager cache and the namespace lookup (index.ts adds socket.io-client's `io.Manager` & co).
 import { Manager, type ManagerOptions } from "./manager.js";
-import type { Socket, SocketOptions } from "./socket.js";
+import type { Socket } from "./socket.js";
+import type { SocketOptions } from "./socket-api.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
 import { parseUrl } from "./url.js";
 

@@ -13,8 +13,10 @@ import {
 import type { DecoderLike, EncoderLike, Packet, Parser } from "@volley/protocol";
 import { Backoff } from "./backoff.js";
 import { ClientError } from "./errors.js";
+import type { OutPacket, PacketHook } from "./packet-hook.js";
 import { Decoder, Encoder } from "./parser.js";
-import { Socket, type SocketOptions } from "./socket.js";
+import { Socket } from "./socket.js";
+import type { SocketOptions } from "./socket-api.js";
 import type { DefaultEventsMap, EventsMap } from "./typed-events.js";
 
 /** Options of a Manager (one connection to a server). Every one is optional; defaults are listed. */
@@ -82,6 +84,8 @@ export class Manager<
   declare readonly uri: string | undefined;
   declare readonly opts: ManagerOptions & { path: string; timers: Timers };
   declare readonly backoff: Backoff;
+  /** @internal The add-ons' hooks on this connection's packets, run in this order (see {@link PacketHook}). */
+  readonly hooks: PacketHook[] = [];
   /** @internal */
   _readyState: "opening" | "open" | "closed" = "closed";
   /** @internal */
@@ -249,12 +253,13 @@ export class Manager<
   }
 
   /**
-   * @internal Encodes and writes one Socket.IO packet; writes nothing and returns `PAYLOAD_TOO_LARGE` when
-   * one of its engine packets exceeds the server's `maxPayload` (which would make the server close the
-   * connection).
+   * @internal Encodes and writes one Socket.IO packet, once the hooks saw it: the Sockets' way out, and the
+   * add-ons'. Writes nothing and returns `PAYLOAD_TOO_LARGE` when one of its engine packets exceeds the
+   * server's `maxPayload` (which would make the server close the connection).
    */
-  _packet(packet: Packet & { options?: { compress?: boolean } }): ClientError | undefined {
+  write(packet: OutPacket): ClientError | undefined {
     const engine = this.engine;
+    for (const hook of this.hooks) hook.writing(packet);
     const chunks = this.#encoder.encode(packet);
     const maxPayload = engine.maxPayload;
     const size = Math.max(...chunks.map((chunk) => engine.packetSize(chunk)));
@@ -301,7 +306,10 @@ export class Manager<
           // A malformed packet means the stream can no longer be trusted: drop the connection.
           return this.#onClose("parse error", err as Error);
         }
-        if (packet) this._emit("packet", packet);
+        if (packet) {
+          for (const hook of this.hooks) if (hook.received(packet)) return;
+          this._emit("packet", packet);
+        }
       },
       error: (err: Error) => this._emit("error", err),
       close: (reason: string, description?: CloseDetails | Error) => this.#onClose(reason, description),
@@ -320,6 +328,7 @@ export class Manager<
     this.engine?.close();
     this.backoff.reset();
     this._readyState = "closed";
+    for (const hook of this.hooks) hook.closed();
     this._emit("close", reason, description);
     if (this.#reconnection && !this.#skipReconnect) this.#reconnect();
   }

@@ -1,9 +1,19 @@
 import { Emitter, subscribe } from "@volley/engine/client";
 import type { Packet } from "@volley/protocol";
+import type { EmitFlags, QueuedEmit } from "./emit-flags.js";
 import { ClientError, type DisconnectDescription } from "./errors.js";
 import type { Manager, ManagerReservedEvents } from "./manager.js";
+import type { OutPacket } from "./packet-hook.js";
 import { ACK, BINARY_ACK, BINARY_EVENT, CONNECT, CONNECT_ERROR, DISCONNECT, EVENT } from "./packet-type.js";
-import { type Ack, type AnyListener, RESERVED } from "./socket-api.js";
+import { offsetAfter, type RecoveryState } from "./recovery-state.js";
+import {
+  type Ack,
+  type AnyListener,
+  type DisconnectReason,
+  RESERVED,
+  type SocketOptions,
+  type SocketReservedEvents,
+} from "./socket-api.js";
 import type {
   AckResult,
   DecorateAcknowledgements,
@@ -11,59 +21,9 @@ import type {
   EmitWithAckArgs,
   EventNames,
   EventParams,
+  EventParamsOrAny,
   EventsMap,
 } from "./typed-events.js";
-
-/** Options of one Socket (namespace). */
-export interface SocketOptions {
-  /** Sent with the CONNECT packet (the server's `socket.handshake.auth`); a function is called on each connect. */
-  auth?: Record<string, unknown> | ((callback: (data: Record<string, unknown>) => void) => void);
-  /** Retries of an unacknowledged emit (needs `ackTimeout`); emits are then sent one at a time. Default none. */
-  retries?: number;
-  /** Default acknowledgement timeout of every emit with an ack, ms. Default none. */
-  ackTimeout?: number;
-}
-
-/** Why a Socket disconnected. */
-export type DisconnectReason =
-  | "io server disconnect"
-  | "io client disconnect"
-  | "ping timeout"
-  | "transport close"
-  | "transport error"
-  | "parse error"
-  | "forced close";
-
-export interface SocketReservedEvents {
-  /** Connected to the namespace (also after each reconnection). */
-  connect: () => void;
-  /** The namespace connection failed: a server middleware refused it (`err.data`), or the engine failed. */
-  connect_error: (err: Error & { data?: unknown }) => void;
-  /** `description`: what is known of the cause, with the server's close hint when it sent one. */
-  disconnect: (reason: DisconnectReason, description?: DisconnectDescription) => void;
-}
-
-interface Flags {
-  _compress?: boolean;
-  _volatile?: boolean;
-  _timeout?: number;
-  _fromQueue?: boolean;
-  /** The ack id of a queued emit, kept across its retries (a repeat the server can recognise). */
-  _id?: number;
-}
-
-type OutPacket = Packet & { options?: { compress: boolean } };
-
-/** An emit of the at-least-once queue (`retries`): its arguments with the queue's own ack last. */
-interface QueuedEmit {
-  _tries: number;
-  _pending: boolean;
-  _args: unknown[];
-  _flags: Flags;
-}
-
-type EventParamsOrAny<Map extends EventsMap, Ev extends string> =
-  Ev extends EventNames<Map> ? EventParams<Map, Ev> : never;
 
 /**
  * One namespace on a Manager's connection, as socket.io-client's `Socket`.
@@ -91,18 +51,17 @@ export class Socket<
   /** Packets emitted while disconnected, sent on (re)connect. */
   sendBuffer: OutPacket[] = [];
 
-  /** @internal Recovery: the session id the server gave (`pid`) and the offset of the last event seen. */
-  declare _pid: string | undefined;
-  /** @internal */
-  declare _lastOffset: string | undefined;
+  /** Acknowledgements awaited, by id: `recovery.acks`, by a name the browser bundle shortens. */
+  readonly #acks = new Map<number, Ack>();
+  /**
+   * @internal The session as connection-state recovery resumes it, and the acknowledgements awaited: the
+   * add-ons' seam (`@volley/client/exactly-once`, the shared connection's hub), not for applications.
+   */
+  readonly recovery: RecoveryState = { nextId: 0, acks: this.#acks };
   readonly #opts: SocketOptions;
   /** Unsubscribes from the Manager; set while active. */
   #unsub: (() => void) | undefined;
-  /** @internal The next acknowledgement id (`@volley/client/exactly-once` carries it over a page reload). */
-  _ids = 0;
-  /** @internal Acknowledgements awaited, by id (read by `@volley/client/exactly-once`). */
-  _acks = new Map<number, Ack>();
-  #flags: Flags = {};
+  #flags: EmitFlags = {};
   #queue: QueuedEmit[] = [];
   #any: AnyListener[] = [];
   #anyOut: AnyListener[] = [];
@@ -183,7 +142,7 @@ export class Socket<
     return new Promise((resolve, reject) => {
       const ack: Ack = (err: unknown, value: AckResult<EmitEvents, Ev>) =>
         err ? reject(err) : resolve(value);
-      ack._withError = true;
+      ack.withError = true;
       this.#emit(event, [...(args as unknown[]), ack]);
     });
   }
@@ -274,7 +233,7 @@ export class Socket<
         entry._pending = false;
         this.#drainQueue();
       };
-      onAck._withError = true;
+      onAck.withError = true;
       args.push(onAck);
       this.#queue.push(entry);
       this.#drainQueue();
@@ -287,7 +246,7 @@ export class Socket<
       options: { compress: flags._compress !== false },
     };
     if (typeof args.at(-1) === "function") {
-      flags._id ??= this._ids++;
+      flags._id ??= this.recovery.nextId++;
       const id = flags._id;
       let ack = args.pop() as Ack;
       const timeout = flags._timeout ?? opts.ackTimeout;
@@ -295,7 +254,7 @@ export class Socket<
         const timers = this.io.opts.timers;
         const late = ack;
         const timer = timers.setTimeout(() => {
-          this._acks.delete(id);
+          this.#acks.delete(id);
           this.sendBuffer = this.sendBuffer.filter((p) => p.id !== id);
           late.call(this, new ClientError("ACK_TIMEOUT", "operation has timed out"));
         }, timeout);
@@ -303,9 +262,9 @@ export class Socket<
           timers.clearTimeout(timer);
           late.apply(this, answer);
         };
-        ack._withError = true;
+        ack.withError = true;
       }
-      this._acks.set(id, ack);
+      this.#acks.set(id, ack);
       packet.id = id;
     }
     const engine = this.io.engine;
@@ -328,7 +287,7 @@ export class Socket<
 
   #packet(packet: Partial<OutPacket>): ClientError | undefined {
     packet.nsp = this.nsp;
-    return (this.io as unknown as Manager)._packet(packet as OutPacket);
+    return this.io.write(packet as OutPacket);
   }
 
   /**
@@ -340,9 +299,9 @@ export class Socket<
     const err = this.#packet(packet);
     if (err) {
       const id = packet.id!;
-      const ack = this._acks.get(id);
-      this._acks.delete(id);
-      if (ack?._withError) ack.call(this, err);
+      const ack = this.#acks.get(id);
+      this.#acks.delete(id);
+      if (ack?.withError) ack.call(this, err);
       else if (flushed) this.io.emitReserved("error", err);
       else throw err;
     } else for (const listener of this.#anyOut.slice()) listener.apply(this, packet.data as [string]);
@@ -356,7 +315,7 @@ export class Socket<
     const connect = (data?: Record<string, unknown>) =>
       this.#packet({
         type: CONNECT,
-        data: this._pid ? { pid: this._pid, offset: this._lastOffset, ...data } : data,
+        data: this.recovery.pid ? { pid: this.recovery.pid, offset: this.recovery.offset, ...data } : data,
       });
     if (typeof auth === "function") auth(connect);
     else connect(auth);
@@ -385,10 +344,10 @@ export class Socket<
       if (this.connected) this.#onEvent(args);
       else this.receiveBuffer.push(args);
     } else if (type === ACK || type === BINARY_ACK) {
-      const ack = this._acks.get(id!);
+      const ack = this.#acks.get(id!);
       if (ack) {
-        this._acks.delete(id!);
-        if (ack._withError) args.unshift(null);
+        this.#acks.delete(id!);
+        if (ack.withError) args.unshift(null);
         ack.apply(this, args);
       }
     } else if (type === DISCONNECT) {
@@ -406,15 +365,13 @@ export class Socket<
   #onEvent(args: unknown[]): void {
     for (const listener of this.#any.slice()) listener.apply(this, args as [string]);
     this.#fire(...(args as [string]));
-    // Recovery: the server appends the event's offset as a last string argument.
-    const last = args.at(-1);
-    if (this._pid && args.length > 1 && typeof last === "string") this._lastOffset = last;
+    this.recovery.offset = offsetAfter(this.recovery, args);
   }
 
   #onConnect(id: string, pid: string | undefined): void {
     this.id = id;
-    this.recovered = pid !== undefined && this._pid === pid;
-    this._pid = pid;
+    this.recovered = pid !== undefined && this.recovery.pid === pid;
+    this.recovery.pid = pid;
     this.connected = true;
     for (const args of this.receiveBuffer) this.#onEvent(args);
     this.receiveBuffer = [];
@@ -431,10 +388,10 @@ export class Socket<
     this.id = undefined;
     this.#fire("disconnect", reason, description);
     // Acks of packets already sent can no longer arrive: fail them now rather than never.
-    for (const [id, ack] of this._acks) {
+    for (const [id, ack] of this.#acks) {
       if (this.sendBuffer.some((p) => p.id === id)) continue;
-      this._acks.delete(id);
-      if (ack._withError) ack.call(this, new ClientError("DISCONNECTED", "socket has been disconnected"));
+      this.#acks.delete(id);
+      if (ack.withError) ack.call(this, new ClientError("DISCONNECTED", "socket has been disconnected"));
     }
   }
 

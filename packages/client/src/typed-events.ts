@@ -18,6 +18,10 @@ export type EventParams<Map extends EventsMap, Ev extends EventNames<Map>> = Map
   ? P
   : never;
 
+/** The parameters of event `Ev` when the map names it, else `never` (`send()` needs a `message` event). */
+export type EventParamsOrAny<Map extends EventsMap, Ev extends string> =
+  Ev extends EventNames<Map> ? EventParams<Map, Ev> : never;
+
 type Last<T extends any[]> = T extends [...infer _Head, infer L] ? L : any;
 type AllButLast<T extends any[]> = T extends [...infer Head, infer _L] ? Head : any[];
 /** The value an acknowledgement carries: its first argument, or its second after an `Error` (`timeout()`). */

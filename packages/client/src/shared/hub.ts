@@ -4,6 +4,7 @@
 import { subscribe } from "@volley/engine/client";
 import type { ClientError } from "../errors.js";
 import { Manager } from "../manager.js";
+import { offsetAfter } from "../recovery-state.js";
 import type { Socket } from "../socket.js";
 import {
   type EmitMessage,
@@ -107,9 +108,10 @@ export class Hub {
       // The first tab's auth wins: the server sees one socket.
       socket.auth = msg.auth;
       // A hub replacing a lost one resumes the session the tabs saw (connection-state recovery).
-      if (msg.pid !== undefined && socket._pid === undefined) {
-        socket._pid = msg.pid;
-        socket._lastOffset = msg.offset;
+      const recovery = socket.recovery;
+      if (msg.pid !== undefined && recovery.pid === undefined) {
+        recovery.pid = msg.pid;
+        recovery.offset = msg.offset;
       }
       ns = { socket, tabs: new Set(), waiting: [], unsubscribe: () => {} };
       this.#nsps.set(msg.nsp, ns);
@@ -130,9 +132,8 @@ export class Hub {
     const onAny = (...args: unknown[]) => {
       const ack =
         typeof args.at(-1) === "function" ? this.#holdServerAck(args.pop() as ServerAck) : undefined;
-      // Recovery: as the Socket reads it, the server's offset is the last string argument.
-      const last = args.at(-1);
-      const offset = socket._pid && args.length > 1 && typeof last === "string" ? last : undefined;
+      // Read as the Socket reads it (its own copy is updated after the listeners ran).
+      const offset = offsetAfter(socket.recovery, args);
       const msg: EventMessage = { t: "event", nsp, args };
       if (ack !== undefined) msg.ack = ack;
       if (offset !== undefined) msg.offset = offset;
@@ -158,14 +159,15 @@ export class Hub {
   }
 
   #state(nsp: string, socket: Socket): StateMessage {
+    const { pid, offset } = socket.recovery;
     return {
       t: "state",
       nsp,
       connected: true,
       id: socket.id,
-      pid: socket._pid,
+      pid,
       // A tab that joins late has seen no event: it learns where the session stands from here.
-      offset: socket._lastOffset,
+      offset,
       recovered: socket.recovered,
     };
   }

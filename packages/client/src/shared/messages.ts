@@ -94,7 +94,7 @@ export interface EventMessage {
   nsp: string;
   args: unknown[];
   ack?: number;
-  /** Recovery: the offset the server attached, which a replacing hub resumes from. */
+  /** Recovery: the session's offset once this event is seen, which a replacing hub resumes from. */
   offset?: string;
 }
 

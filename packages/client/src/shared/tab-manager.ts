@@ -4,7 +4,7 @@
 import { Emitter } from "@volley/engine/client";
 import type { ClientError } from "../errors.js";
 import type { ManagerOptions } from "../manager.js";
-import type { SocketOptions } from "../socket.js";
+import type { SocketOptions } from "../socket-api.js";
 import type { DefaultEventsMap, EventsMap } from "../typed-events.js";
 import { LeaderLink } from "./leader-link.js";
 import { LocalLink } from "./local-link.js";

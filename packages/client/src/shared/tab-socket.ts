@@ -3,8 +3,14 @@
 // to the connection, so a hub that dies first gets them again from the tab, through its replacement.
 import { defaultTimers, Emitter, type Timers } from "@volley/engine/client";
 import { ClientError, type ClientErrorCode } from "../errors.js";
-import type { DisconnectReason, SocketOptions, SocketReservedEvents } from "../socket.js";
-import { type Ack, type AnyListener, RESERVED } from "../socket-api.js";
+import {
+  type Ack,
+  type AnyListener,
+  type DisconnectReason,
+  RESERVED,
+  type SocketOptions,
+  type SocketReservedEvents,
+} from "../socket-api.js";
 import type {
   AckResult,
   DecorateAcknowledgements,
@@ -153,7 +159,7 @@ export class SharedSocket<
     return new Promise((resolve, reject) => {
       const ack: Ack = (err: unknown, value: AckResult<EmitEvents, Ev>) =>
         err ? reject(err) : resolve(value);
-      ack._withError = true;
+      ack.withError = true;
       this.#emit(event, [...(args as unknown[]), ack]);
     });
   }
@@ -259,7 +265,7 @@ export class SharedSocket<
           const { code, message, data } = msg.error;
           const err = new ClientError(code as ClientErrorCode, message, data);
           this.#forget(msg.seq);
-          if (out.ack?._withError) out.ack.call(this, err);
+          if (out.ack?.withError) out.ack.call(this, err);
           else this.io.reportError(err);
         } else if (out.ack) out.taken = true;
         else this.#forget(msg.seq);
@@ -270,7 +276,7 @@ export class SharedSocket<
         if (!out?.ack) return;
         this.#forget(msg.seq);
         const args = msg.args;
-        if (out.ack._withError) args.unshift(null);
+        if (out.ack.withError) args.unshift(null);
         out.ack.apply(this, args);
         break;
       }
@@ -347,7 +353,7 @@ export class SharedSocket<
   #fail(seq: number, code: "ACK_TIMEOUT" | "DISCONNECTED"): void {
     const out = this.#outbox.get(seq);
     this.#forget(seq);
-    if (out?.ack?._withError)
+    if (out?.ack?.withError)
       out.ack.call(
         this,
         new ClientError(
