@@ -158,13 +158,13 @@ export class TabManager extends Emitter<TabManagerEvents> implements TabPort {
       if (msg.hub === this.#hub) return;
       if (this.#hub !== undefined) this.#lost();
       this.#hub = msg.hub;
-      for (const socket of this.#sockets.values()) socket._rejoin();
-    } else this.#sockets.get(msg.nsp)?._receive(msg);
+      for (const socket of this.#sockets.values()) socket.onHubJoined();
+    } else this.#sockets.get(msg.nsp)?.onHubMessage(msg);
   }
 
   #lost(): void {
     if (this.#hub === undefined) return;
     this.#hub = undefined;
-    for (const socket of this.#sockets.values()) socket._hubLost();
+    for (const socket of this.#sockets.values()) socket.onHubLost();
   }
 }

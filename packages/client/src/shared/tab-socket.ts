@@ -55,14 +55,24 @@ interface Flags {
   timeout?: number;
 }
 
+/** @internal What the tab's manager tells each of its sockets about the hub. */
+export interface HubListener {
+  onHubJoined(): void;
+  onHubLost(): void;
+  onHubMessage(msg: HubMessage): void;
+}
+
 /**
  * One namespace of the connection the tabs share. Same API as `Socket` but `io` (the tab's manager, not a
  * `Manager`), `retries` (not supported) and `onAnyOutgoing`.
  */
 export class SharedSocket<
-  ListenEvents extends EventsMap = DefaultEventsMap,
-  EmitEvents extends EventsMap = ListenEvents,
-> extends Emitter<ListenEvents & SocketReservedEvents> {
+    ListenEvents extends EventsMap = DefaultEventsMap,
+    EmitEvents extends EventsMap = ListenEvents,
+  >
+  extends Emitter<ListenEvents & SocketReservedEvents>
+  implements HubListener
+{
   /** The namespace, e.g. `"/"`. */
   readonly nsp: string;
   /** The tab's manager (the link to the hub). */
@@ -205,20 +215,20 @@ export class SharedSocket<
     return this.#any.slice();
   }
 
-  /** @internal A hub answered (the first, or one replacing a lost one): join it, resend what it lacks. */
-  _rejoin(): void {
+  /** @internal (HubListener) A hub answered (the first, or one replacing a lost one): join it, resend what it lacks. */
+  onHubJoined(): void {
     this.#joined = false;
     if (this.#active) this.#join();
   }
 
-  /** @internal The hub died: disconnected until its replacement connects. */
-  _hubLost(): void {
+  /** @internal (HubListener) The hub died: disconnected until its replacement connects. */
+  onHubLost(): void {
     this.#joined = false;
     this.#onClose("transport close");
   }
 
-  /** @internal A message of the hub for this namespace. */
-  _receive(msg: HubMessage): void {
+  /** @internal (HubListener) A message of the hub for this namespace. */
+  onHubMessage(msg: HubMessage): void {
     switch (msg.t) {
       case "state":
         if (msg.connected) {
