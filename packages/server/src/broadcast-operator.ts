@@ -89,6 +89,24 @@ export class BroadcastOperator<
     return new BroadcastOperator<EmitEvents, SocketData>(adapter, withRooms(NO_ROOMS, room));
   }
 
+  /**
+   * @internal What a socket's `to(room)`, `except`, `broadcast` and `local` start from: every socket (or
+   * those in `room`) but `socketId`, with the socket's pending flags; one operator, no copies.
+   */
+  static excludingSocket<EmitEvents extends EventsMap = DefaultEventsMap, SocketData = unknown>(
+    adapter: Adapter,
+    socketId: Room,
+    flags: BroadcastFlags | undefined,
+    room?: Room | Room[],
+  ): BroadcastOperator<EmitEvents, SocketData> {
+    return new BroadcastOperator<EmitEvents, SocketData>(
+      adapter,
+      room === undefined ? NO_ROOMS : withRooms(NO_ROOMS, room),
+      new Set([socketId]),
+      flags ?? NO_FLAGS,
+    );
+  }
+
   /** Targets members of `room` (added to the rooms already targeted). */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData, Timed> {
     return new BroadcastOperator(this.adapter, withRooms(this.rooms, room), this.exceptRooms, this.flags);

@@ -22,7 +22,7 @@ export abstract class SocketEmitModifiers<
 
   /** Broadcast to `room` (every socket there but this one). */
   to(room: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
-    return this.newBroadcastOperator().to(room);
+    return this.newBroadcastOperator(room);
   }
 
   /** Alias of {@link to}. */
@@ -87,8 +87,8 @@ export abstract class SocketEmitModifiers<
     this.flags[key] = value;
   }
 
-  private newBroadcastOperator(): BroadcastOperator<EmitEvents, SocketData> {
-    const flags = this.takeFlags() ?? {};
-    return new BroadcastOperator(this.adapter, new Set(), new Set([this.id]), flags);
+  /** A broadcast leaving this socket out, to `room` when given, with the flags set so far. */
+  private newBroadcastOperator(room?: Room | Room[]): BroadcastOperator<EmitEvents, SocketData> {
+    return BroadcastOperator.excludingSocket(this.adapter, this.id, this.takeFlags(), room);
   }
 }
