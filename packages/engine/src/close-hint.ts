@@ -4,6 +4,7 @@
 // unread — the protocol uses noop only to release a poll during an upgrade — so the hint costs them nothing;
 // the Volley client keeps it and hands it over with the disconnect. One definition of the wire form: this file.
 import type { CloseReason } from "./errors.js";
+import type { EngineCounters } from "./metrics.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Outgoing, OutgoingPacket } from "./outgoing.js";
 import { PreparedPacket } from "./prepared-packet.js";
@@ -26,9 +27,12 @@ export interface CloseHint {
   reconnectAfter?: number;
 }
 
-/** Something a hint can be queued on: a session (its `sendNoop` queues `6<data>`). */
+/**
+ * Something a hint can be queued on: a session (its `sendNoop` queues `6<data>`, and counts a close hint for
+ * `closeHintReason` in the engine's metrics when it is given and the packet queued).
+ */
 export interface HintTarget {
-  sendNoop(data: string): unknown;
+  sendNoop(data: string, closeHintReason?: string): unknown;
 }
 
 /** Longest `message` sent, in UTF-16 units: an error's text (a custom parser's, say) may be anything. */
@@ -42,7 +46,7 @@ export function encodeCloseHint(hint: CloseHint): string {
 
 /** Queues `hint` on `session` (sent with what is queued, ahead of the close that follows). */
 export function sendHint(session: HintTarget, hint: CloseHint): void {
-  session.sendNoop(encodeCloseHint(hint));
+  session.sendNoop(encodeCloseHint(hint), hint.reason);
 }
 
 /** The hint as a packet, for a transport written to directly (the session's queue being dropped). */
@@ -86,17 +90,19 @@ export function undeliveredHint(
  * it was already sent; the WebSocket's close timeout bounds how long that backlog is kept. A client that
  * stopped reading would not see the hint for a long while: its connection is dropped at once, freeing the
  * backlog. Polling: the hint and the close packet answer a waiting poll if there is one (else the session
- * owes them to the next poll: `undeliveredHint`).
+ * owes them to the next poll: `undeliveredHint`). A hint written is counted in `counters` (`closeHintSent`).
  */
 export function endSlowConsumer(
   transport: Transport,
   options: Pick<ResolvedOptions, "maxBufferedBytes" | "writableHighWaterMark">,
+  counters: Pick<EngineCounters, "closeHintSent">,
 ): void {
   if (transport.bufferedAmount > options.writableHighWaterMark || !transport.writable) {
     transport.close(true);
     return;
   }
   const hint = hintPacket(slowConsumerHint(options));
+  counters.closeHintSent("slow consumer");
   // Polling: the answer ends with the close packet itself (the session is gone for the next poll).
   transport.send(transport.name === "polling" ? [hint, CLOSE] : [hint]);
   transport.close(false, POLICY_VIOLATION, "slow consumer");

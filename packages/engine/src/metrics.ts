@@ -1,6 +1,6 @@
-// What the engine counts about itself: handshakes, refusals, upgrades, closes, messages and bytes.
-// The hot-path counters are plain number fields incremented in place; the few keyed by a reason
-// (refusals, closes) change once per request or session, never per packet.
+// What the engine counts about itself: handshakes, refusals, upgrades, closes, close hints, messages and
+// bytes. The hot-path counters are plain number fields incremented in place; the few keyed by a reason
+// (refusals, closes, close hints) change once per request or session, never per packet.
 
 /** A copy of the engine's counters and gauges at one moment: plain JSON. */
 export interface EngineMetricsSnapshot {
@@ -24,6 +24,27 @@ export interface EngineMetricsSnapshot {
   bytesSent: number;
   /** Bytes queued for clients and not yet written, over every session, and the largest of one session. */
   bufferedBytes: { total: number; max: number };
+  /**
+   * Close hints given to clients just before their session closed, by the hint's reason (`slow consumer`,
+   * `server shutting down`, `event rate exceeded`, …): queued on an open session, or written to the
+   * transport of a slow consumer still keeping up.
+   */
+  closeHints: Record<string, number>;
+  /**
+   * Close hints owed to the next poll of polling sessions closed while no poll was waiting (`owedCloseHints`).
+   * Each ends delivered, expired or evicted: `owed - delivered - expired - evicted` are kept now
+   * (`engine.close()` forgets those uncounted).
+   */
+  owedCloseHints: {
+    /** Hints kept for the next poll of a session closed with its hint undelivered. */
+    owed: number;
+    /** Hints answered on a later poll of their session. */
+    delivered: number;
+    /** Hints forgotten undelivered after `ttl` (counted when noticed: at the next owe, poll or snapshot). */
+    expired: number;
+    /** Hints forgotten undelivered to respect `max` (the oldest first), or replaced by a newer one for their session. */
+    evicted: number;
+  };
 }
 
 /** What a snapshot reads of an open session. */
@@ -62,8 +83,17 @@ export class EngineCounters {
   bytesReceived = 0;
   messagesSent = 0;
   bytesSent = 0;
+  /** Close hints kept for the next poll of a polling session closed while no poll was waiting. */
+  closeHintsOwed = 0;
+  /** Owed close hints answered on a later poll of their session. */
+  owedCloseHintsDelivered = 0;
+  /** Owed close hints forgotten undelivered after `owedCloseHints.ttl`. */
+  owedCloseHintsExpired = 0;
+  /** Owed close hints forgotten undelivered past `owedCloseHints.max` (or replaced for the same session). */
+  owedCloseHintsEvicted = 0;
   private readonly refusals = new Map<string, number>();
   private readonly closes = new Map<string, number>();
+  private readonly closeHints = new Map<string, number>();
 
   /** A request refused: `name` is the refusal's `context.name` when it has one. */
   refused(code: number, name: unknown): void {
@@ -71,8 +101,14 @@ export class EngineCounters {
     this.refusals.set(reason, (this.refusals.get(reason) ?? 0) + 1);
   }
 
+  /** A session closed for `reason`. */
   closed(reason: string): void {
     this.closes.set(reason, (this.closes.get(reason) ?? 0) + 1);
+  }
+
+  /** A close hint given to a client whose session is about to close (once per session at most). */
+  closeHintSent(reason: string): void {
+    this.closeHints.set(reason, (this.closeHints.get(reason) ?? 0) + 1);
   }
 
   snapshot(sessions: Iterable<SessionGauge>): EngineMetricsSnapshot {
@@ -98,6 +134,13 @@ export class EngineCounters {
       messagesSent: this.messagesSent,
       bytesSent: this.bytesSent,
       bufferedBytes: { total, max },
+      closeHints: Object.fromEntries(this.closeHints),
+      owedCloseHints: {
+        owed: this.closeHintsOwed,
+        delivered: this.owedCloseHintsDelivered,
+        expired: this.owedCloseHintsExpired,
+        evicted: this.owedCloseHintsEvicted,
+      },
     };
   }
 }

@@ -2,8 +2,10 @@
 // waiting never got to say why: the client's next poll would find the sid unknown (400) and its user a bare
 // transport error. The server remembers the answer that poll should have had (the hint and the close packet,
 // a normal Engine.IO payload) and gives it once. Bounded by count and age; ages are read on the injected clock
-// when an entry is added or taken, so no entry holds a timer.
+// when an entry is added or taken, so no entry holds a timer. What becomes of each hint is counted in the
+// engine's counters (owed, then delivered, expired or evicted).
 import type { Clock } from "./clock.js";
+import type { EngineCounters } from "./metrics.js";
 import { encodePacket, RECORD_SEPARATOR } from "./parser/index.js";
 import { encodePacketV3, encodeTextPayloadV3 } from "./parser/v3.js";
 import type { EngineProtocol } from "./session.js";
@@ -33,11 +35,14 @@ export class OwedCloseHints {
   private readonly max: number;
   private readonly ttl: number;
   private readonly clock: Clock;
+  private readonly counters: EngineCounters;
 
-  constructor(max: number, ttl: number, clock: Clock) {
+  /** @param counters The engine's counters: hints owed, delivered, expired and evicted are added there. */
+  constructor(max: number, ttl: number, clock: Clock, counters: EngineCounters) {
     this.max = max;
     this.ttl = ttl;
     this.clock = clock;
+    this.counters = counters;
   }
 
   /** Hints kept now (expired ones may still count until the next `owe` or `take`). */
@@ -49,9 +54,14 @@ export class OwedCloseHints {
   owe(sid: string, protocol: EngineProtocol, hint: string): void {
     const now = this.clock.now();
     this.prune(now);
-    this.answers.delete(sid);
+    // A hint still owed to the same sid is replaced: forgotten undelivered, as one evicted.
+    if (this.answers.delete(sid)) this.counters.owedCloseHintsEvicted++;
     this.answers.set(sid, { body: hintedClosePayload(protocol, hint), expiresAt: now + this.ttl });
-    if (this.answers.size > this.max) this.answers.delete(this.answers.keys().next().value!);
+    this.counters.closeHintsOwed++;
+    if (this.answers.size > this.max) {
+      this.answers.delete(this.answers.keys().next().value!);
+      this.counters.owedCloseHintsEvicted++;
+    }
   }
 
   /** The answer owed to a poll of `sid`, once: it is forgotten as it is taken. */
@@ -60,7 +70,13 @@ export class OwedCloseHints {
     const answer = this.answers.get(sid);
     if (answer === undefined) return undefined;
     this.answers.delete(sid);
+    this.counters.owedCloseHintsDelivered++;
     return answer.body;
+  }
+
+  /** Drops the expired answers now (a metrics snapshot counts them without waiting for the next owe or take). */
+  expire(): void {
+    this.prune(this.clock.now());
   }
 
   /** Forgets every hint (the engine closed). */
@@ -73,6 +89,7 @@ export class OwedCloseHints {
     for (const [sid, answer] of this.answers) {
       if (answer.expiresAt > now) return;
       this.answers.delete(sid);
+      this.counters.owedCloseHintsExpired++;
     }
   }
 }

@@ -94,7 +94,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
     this.registry = new SessionRegistry(this.options, this.counters);
     this.sessions = this.registry.sessions;
     const owed = this.options.owedCloseHints;
-    if (owed !== false) this.owedCloseHints = new OwedCloseHints(owed.max, owed.ttl, clock);
+    if (owed !== false) this.owedCloseHints = new OwedCloseHints(owed.max, owed.ttl, clock, this.counters);
     const server = this;
     this.requestContext = {
       options: this.options,
@@ -131,6 +131,7 @@ export class EngineServer extends EventEmitter<EngineServerEvents> implements Se
 
   /** The engine's counters since it started and its gauges now (sessions, buffered bytes): plain JSON. */
   metrics(): EngineMetricsSnapshot {
+    this.owedCloseHints?.expire();
     return this.counters.snapshot(this.sessions.values());
   }
 

@@ -139,10 +139,12 @@ export abstract class SessionOutbox extends LazyEventEmitter<EngineSocketEvents>
 
   /**
    * Queues a noop packet carrying `data` (`6<data>`): a hint for clients that understand it (Volley's
-   * reads `{"reconnectAfter":ms}`); Engine.IO clients ignore noop packets and their payload.
+   * reads `{"reconnectAfter":ms}`); Engine.IO clients ignore noop packets and their payload. With
+   * `closeHintReason` (`sendHint` gives it), `data` is a close hint, counted by that reason in the metrics.
    */
-  sendNoop(data: string): this {
+  sendNoop(data: string, closeHintReason?: string): this {
     if (this.readyState !== "open") return this;
+    if (closeHintReason !== undefined) this.host.counters.closeHintSent(closeHintReason);
     this.queue({ type: "noop", data }, data.length + 1);
     return this;
   }

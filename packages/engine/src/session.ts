@@ -378,7 +378,7 @@ export class EngineSocket extends SessionOutbox implements TransportHandler, Tim
     this.cancelUpgrade();
     // A polling client with no poll waiting learns nothing now: a hint it was due is owed to its next poll.
     const pollMissed = this.transport.name === "polling" && !this.transport.writable;
-    if (reason === "slow consumer") endSlowConsumer(this.transport, this.host.options);
+    if (reason === "slow consumer") endSlowConsumer(this.transport, this.host.options, this.host.counters);
     else this.transport.close(reason === "ping timeout");
     const dropped = this.takeQueued();
     const owed = pollMissed ? undeliveredHint(reason, dropped, this.host.options) : undefined;

@@ -15,6 +15,7 @@ import {
   sendHint,
 } from "@volley/engine";
 import { Socket } from "engine.io-client";
+import { EngineCounters } from "../src/metrics.js";
 import { OwedCloseHints } from "../src/owed-close-hints.js";
 import {
   closed,
@@ -64,7 +65,7 @@ function unknownSid(body: string): boolean {
 
 describe("the record (OwedCloseHints)", () => {
   test("an answer is taken once; protocol 4 and 3 framing", () => {
-    const record = new OwedCloseHints(10, 1000, new ManualClock());
+    const record = new OwedCloseHints(10, 1000, new ManualClock(), new EngineCounters());
     record.owe("a", 4, HINT_JSON);
     record.owe("b", 3, '{"reason":"r"}');
     assert.equal(record.take("a"), `6${HINT_JSON}${RS}1`);
@@ -75,7 +76,7 @@ describe("the record (OwedCloseHints)", () => {
   });
 
   test("bounded by count: past max the oldest is forgotten", () => {
-    const record = new OwedCloseHints(3, 1000, new ManualClock());
+    const record = new OwedCloseHints(3, 1000, new ManualClock(), new EngineCounters());
     for (const sid of ["a", "b", "c", "d"]) record.owe(sid, 4, `{"reason":"${sid}"}`);
     assert.equal(record.size, 3);
     assert.equal(record.take("a"), undefined);
@@ -101,7 +102,7 @@ describe("the record (OwedCloseHints)", () => {
       },
       clearTimeout() {},
     };
-    const record = new OwedCloseHints(100, 1000, counting);
+    const record = new OwedCloseHints(100, 1000, counting, new EngineCounters());
     record.owe("early", 4, "{}");
     clock.advance(500);
     record.owe("late", 4, "{}");

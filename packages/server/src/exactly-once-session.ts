@@ -7,6 +7,7 @@
 // carry `exactlyOnce: true`, so the client knows that what was in flight is in doubt.
 import type { Clock } from "@volley/engine";
 import { type Packet, PacketType } from "@volley/protocol";
+import type { ServerCounters } from "./metrics.js";
 import { type Arrival, type ExactlyOnceLimits, ProcessedAcks } from "./processed-acks.js";
 import type { AnyListener } from "./socket-events.js";
 
@@ -25,6 +26,8 @@ interface PendingEmit {
   /** The emitter's callback, already wrapped for its timeout. */
   onAck: AnyListener;
   timer: unknown;
+  /** Written to a connection once already: a later write is a resend. */
+  written: boolean;
 }
 
 /** One session's exactly-once state. @internal */
@@ -38,14 +41,17 @@ export class ExactlyOnceSession {
   private disposed = false;
   private readonly limits: ExactlyOnceLimits;
   private readonly clock: Clock;
+  private readonly counters: ServerCounters;
   /** @internal When the session ends if no socket comes back for it; undefined while one serves it. */
   expiresAt: number | undefined;
 
-  constructor(pid: string, limits: ExactlyOnceLimits, clock: Clock) {
+  /** @param counters The server's counters: repeats, resends and records dropped are added there. */
+  constructor(pid: string, limits: ExactlyOnceLimits, clock: Clock, counters: ServerCounters) {
     this.pid = pid;
     this.limits = limits;
     this.clock = clock;
-    this.processed = new ProcessedAcks(limits);
+    this.counters = counters;
+    this.processed = new ProcessedAcks(limits, counters);
   }
 
   /** Server emits still awaiting the client's acknowledgement. */
@@ -53,10 +59,17 @@ export class ExactlyOnceSession {
     return this.pending.size;
   }
 
-  /** A socket now serves the session: the emits still unacknowledged are sent again, oldest first. */
+  /**
+   * A socket now serves the session: the emits still unacknowledged are sent again, oldest first (those
+   * emitted while no socket served it, for the first time).
+   */
   attach(socket: ExactlyOnceSocket): void {
     this.socket = socket;
-    for (const emit of this.pending.values()) socket._writeExactlyOnce(emit.packet, emit.compress);
+    for (const emit of this.pending.values()) {
+      if (emit.written) this.counters.exactlyOnceEmitsResent++;
+      else emit.written = socket.connected;
+      socket._writeExactlyOnce(emit.packet, emit.compress);
+    }
   }
 
   /** The client is back on a new connection while the old one still looks open: that one closes now. */
@@ -98,9 +111,13 @@ export class ExactlyOnceSession {
     onAck: AnyListener,
     timeout: number | undefined,
   ): boolean {
-    if (this.disposed || this.pending.size >= this.limits.maxEmits) return false;
+    if (this.disposed) return false;
+    if (this.pending.size >= this.limits.maxEmits) {
+      this.counters.exactlyOnceEmitsUntracked++;
+      return false;
+    }
     const id = packet.id!;
-    const emit: PendingEmit = { packet, compress, onAck, timer: undefined };
+    const emit: PendingEmit = { packet, compress, onAck, timer: undefined, written: false };
     if (timeout !== undefined) {
       emit.timer = this.clock.setTimeout(
         () => {
@@ -114,7 +131,7 @@ export class ExactlyOnceSession {
       emit.onAck = (...answer: unknown[]) => onAck(null, ...answer);
     }
     this.pending.set(id, emit);
-    this.write(packet, compress);
+    emit.written = this.write(packet, compress);
     return true;
   }
 
@@ -136,9 +153,12 @@ export class ExactlyOnceSession {
     this.disposed = true;
   }
 
-  private write(packet: Packet, compress?: boolean): void {
+  /** Writes to the serving socket, if connected; whether it was. */
+  private write(packet: Packet, compress?: boolean): boolean {
     const socket = this.socket;
-    if (socket?.connected) socket._writeExactlyOnce(packet, compress);
+    if (!socket?.connected) return false;
+    socket._writeExactlyOnce(packet, compress);
+    return true;
   }
 }
 
@@ -152,16 +172,25 @@ export class ExactlyOnceSessions {
   private readonly clock: Clock;
   private readonly keepFor: number;
   private readonly now: () => number;
+  private readonly counters: ServerCounters;
 
   /**
    * @param keepFor How long a session without a socket is kept, ms (`maxDisconnectionDuration`), on `now`:
    * the recovery log's time, so both windows end together.
+   * @param counters The server's counters: sessions expired (and what their sessions count) are added there.
    */
-  constructor(limits: ExactlyOnceLimits, clock: Clock, keepFor: number, now: () => number) {
+  constructor(
+    limits: ExactlyOnceLimits,
+    clock: Clock,
+    keepFor: number,
+    now: () => number,
+    counters: ServerCounters,
+  ) {
     this.limits = limits;
     this.clock = clock;
     this.keepFor = keepFor;
     this.now = now;
+    this.counters = counters;
   }
 
   /** Sessions kept (connected or within their window). */
@@ -184,7 +213,7 @@ export class ExactlyOnceSessions {
       this.live.set(pid, known);
       return { session: known, continued: recovered };
     }
-    const session = new ExactlyOnceSession(pid, this.limits, this.clock);
+    const session = new ExactlyOnceSession(pid, this.limits, this.clock, this.counters);
     this.live.set(pid, session);
     return { session, continued: !recovered };
   }
@@ -224,6 +253,7 @@ export class ExactlyOnceSessions {
       if (session.expiresAt! > now) return;
       this.waiting.delete(pid);
       session.dispose();
+      this.counters.exactlyOnceSessionsExpired++;
     }
   }
 }

@@ -55,6 +55,26 @@ export interface MetricsSnapshot {
   acks: { requested: number; received: number; timedOut: number };
   /** Connection-state recovery: restores asked for (a CONNECT with a `pid`), and restored sockets. */
   recovery: { attempts: number; successes: number };
+  /** Exactly-once processing (the `exactlyOnce` option, for clients that ask for it): repeats, resends, bounds. */
+  exactlyOnce: {
+    /** Client emits repeated (same ack id) after their handler answered: answered from the record, not run again. */
+    repeatsAnswered: number;
+    /** Client emits repeated while their handler still ran: not run again, answered when the handler answers. */
+    repeatsAwaited: number;
+    /** Client emits repeated after a bound dropped their record: taken as processed, dropped unanswered. */
+    repeatsForgotten: number;
+    /** Server emits with an ack still unanswered, written again to a recovered connection of their session. */
+    emitsResent: number;
+    /** Server emits with an ack sent the ordinary, at-most-once way: `maxEmits` of the session's were pending. */
+    emitsUntracked: number;
+    /** Records of client emits dropped, oldest first, by the bound that forced it (`maxEmits`, `maxBytes`). */
+    recordsDropped: { maxEmits: number; maxBytes: number };
+    /**
+     * Sessions whose client did not come back within `maxDisconnectionDuration`, their record dropped (counted
+     * when noticed: at the namespace's next exactly-once connection or disconnection).
+     */
+    sessionsExpired: number;
+  };
   /** Sockets disconnected, by reason (`transport close`, `ping timeout`, `client namespace disconnect`, …). */
   disconnects: Record<string, number>;
   /** Slow consumers: volatile packets dropped for a client that could not take them, sessions closed over `maxBufferedBytes`. */

@@ -1,4 +1,4 @@
-// What the server layer counts (packets, broadcasts, acks, recovery, disconnects) and how a
+// What the server layer counts (packets, broadcasts, acks, recovery, exactly-once, disconnects) and how a
 // snapshot is put together with the engine's counters, the connections and the adapters' reports.
 // Per-packet counters are number fields or array slots indexed by packet type: no map per packet.
 import { PacketType } from "@volley/protocol";
@@ -25,6 +25,22 @@ export class ServerCounters {
   recoveryAttempts = 0;
   recoverySuccesses = 0;
   volatileDropped = 0;
+  /** Exactly-once: client emits repeated after their handler answered, answered again from the record. */
+  exactlyOnceRepeatsAnswered = 0;
+  /** Exactly-once: client emits repeated while their handler still ran, answered when it answers. */
+  exactlyOnceRepeatsAwaited = 0;
+  /** Exactly-once: client emits repeated after a bound dropped their record, dropped unanswered. */
+  exactlyOnceRepeatsForgotten = 0;
+  /** Exactly-once: server emits still unacknowledged, written again to the session's next connection. */
+  exactlyOnceEmitsResent = 0;
+  /** Exactly-once: server emits sent the ordinary, at-most-once way, `maxEmits` being already pending. */
+  exactlyOnceEmitsUntracked = 0;
+  /** Exactly-once: records of client emits dropped to stay within `maxEmits`. */
+  exactlyOnceRecordsDroppedMaxEmits = 0;
+  /** Exactly-once: records of client emits dropped to stay within `maxBytes` (or whose answer exceeds it). */
+  exactlyOnceRecordsDroppedMaxBytes = 0;
+  /** Exactly-once: sessions whose client did not come back within `maxDisconnectionDuration`, record dropped. */
+  exactlyOnceSessionsExpired = 0;
   private readonly disconnects = new Map<string, number>();
   private readonly connectRefusals = new Map<string, number>();
 
@@ -99,6 +115,18 @@ export function collectMetrics(source: MetricsSource): MetricsSnapshot {
       timedOut: counters.acksTimedOut,
     },
     recovery: { attempts: counters.recoveryAttempts, successes: counters.recoverySuccesses },
+    exactlyOnce: {
+      repeatsAnswered: counters.exactlyOnceRepeatsAnswered,
+      repeatsAwaited: counters.exactlyOnceRepeatsAwaited,
+      repeatsForgotten: counters.exactlyOnceRepeatsForgotten,
+      emitsResent: counters.exactlyOnceEmitsResent,
+      emitsUntracked: counters.exactlyOnceEmitsUntracked,
+      recordsDropped: {
+        maxEmits: counters.exactlyOnceRecordsDroppedMaxEmits,
+        maxBytes: counters.exactlyOnceRecordsDroppedMaxBytes,
+      },
+      sessionsExpired: counters.exactlyOnceSessionsExpired,
+    },
     disconnects: counters.disconnectsByReason(),
     slowConsumers: {
       volatileDropped: counters.volatileDropped,

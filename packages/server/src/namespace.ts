@@ -106,6 +106,7 @@ export class Namespace<
       this.server._clock,
       recovery.maxDisconnectionDuration,
       recovery.now,
+      this.server._counters,
     );
     return this.exactlyOnce;
   }

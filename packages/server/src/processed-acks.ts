@@ -1,7 +1,9 @@
 // The record of one session's acknowledged client emits, for exactly-once processing: which ack ids the
 // handlers have seen, and the answer each gave, so that an emit the client sends again after a lost
 // connection is answered again instead of being processed twice. Bounded by count and by bytes: the oldest
-// entries go first, and an id older than every entry kept is taken as already processed.
+// entries go first, and an id older than every entry kept is taken as already processed. Repeats and the
+// entries dropped for a bound are counted in the server's counters (number fields: no allocation).
+import type { ServerCounters } from "./metrics.js";
 
 /** Bounds of one session's exactly-once record (the `exactlyOnce` server option). */
 export interface ExactlyOnceOptions {
@@ -51,9 +53,12 @@ export class ProcessedAcks {
   /** Highest id dropped from `entries` to respect a bound; -1 while none was. */
   private forgottenUpTo = -1;
   private readonly limits: ExactlyOnceLimits;
+  private readonly counters: ServerCounters;
 
-  constructor(limits: ExactlyOnceLimits) {
+  /** @param counters The server's counters: repeats and entries dropped for a bound are added there. */
+  constructor(limits: ExactlyOnceLimits, counters: ServerCounters) {
     this.limits = limits;
+    this.counters = counters;
   }
 
   /** Entries kept (running and answered). */
@@ -69,8 +74,18 @@ export class ProcessedAcks {
   /** Classifies an arriving emit; a new one is recorded as running. */
   arrive(id: number): Arrival {
     const entry = this.entries.get(id);
-    if (entry) return entry.answer === undefined ? RUNNING : { kind: "answered", answer: entry.answer };
-    if (id <= this.forgottenUpTo) return FORGOTTEN;
+    if (entry) {
+      if (entry.answer === undefined) {
+        this.counters.exactlyOnceRepeatsAwaited++;
+        return RUNNING;
+      }
+      this.counters.exactlyOnceRepeatsAnswered++;
+      return { kind: "answered", answer: entry.answer };
+    }
+    if (id <= this.forgottenUpTo) {
+      this.counters.exactlyOnceRepeatsForgotten++;
+      return FORGOTTEN;
+    }
     this.makeRoom(0);
     this.entries.set(id, { answer: undefined, bytes: 0 });
     return NEW;
@@ -86,6 +101,7 @@ export class ProcessedAcks {
     const bytes = sizeOf(answer);
     if (bytes > this.limits.maxBytes) {
       this.forget(id, entry);
+      this.counters.exactlyOnceRecordsDroppedMaxBytes++;
       return false;
     }
     // Room first (this entry may be the oldest), then the answer.
@@ -102,7 +118,9 @@ export class ProcessedAcks {
   private makeRoom(extra: number): void {
     const { maxEmits, maxBytes } = this.limits;
     for (const [id, entry] of this.entries) {
-      if (this.entries.size < maxEmits && this.bytes + extra <= maxBytes) return;
+      if (this.entries.size >= maxEmits) this.counters.exactlyOnceRecordsDroppedMaxEmits++;
+      else if (this.bytes + extra > maxBytes) this.counters.exactlyOnceRecordsDroppedMaxBytes++;
+      else return;
       this.forget(id, entry);
     }
   }

@@ -166,6 +166,36 @@ export function toPrometheus(m: MetricsSnapshot): string {
     e.bufferedBytes.max,
   );
   out.family(
+    "volley_engine_close_hints_total",
+    "counter",
+    "Close hints given to clients just before their session closed, by reason.",
+    entries(e.closeHints, "reason"),
+  );
+  out.single(
+    "volley_engine_owed_close_hints_total",
+    "counter",
+    "Close hints kept for the next poll of a polling session closed while no poll was waiting.",
+    e.owedCloseHints.owed,
+  );
+  out.single(
+    "volley_engine_owed_close_hints_delivered_total",
+    "counter",
+    "Owed close hints answered on a later poll of their session.",
+    e.owedCloseHints.delivered,
+  );
+  out.single(
+    "volley_engine_owed_close_hints_expired_total",
+    "counter",
+    "Owed close hints forgotten undelivered after owedCloseHints.ttl.",
+    e.owedCloseHints.expired,
+  );
+  out.single(
+    "volley_engine_owed_close_hints_evicted_total",
+    "counter",
+    "Owed close hints forgotten undelivered to stay within owedCloseHints.max.",
+    e.owedCloseHints.evicted,
+  );
+  out.family(
     "volley_connect_refusals_total",
     "counter",
     "Namespace CONNECTs refused: by a middleware, or for the namespace (unknown, over maxChildNamespaces).",
@@ -220,6 +250,7 @@ export function toPrometheus(m: MetricsSnapshot): string {
     "Sockets restored by connection-state recovery.",
     m.recovery.successes,
   );
+  exactlyOnceFamilies(out, m.exactlyOnce);
   out.family(
     "volley_disconnects_total",
     "counter",
@@ -240,6 +271,51 @@ export function toPrometheus(m: MetricsSnapshot): string {
   );
   clusterFamilies(out, m);
   return out.text();
+}
+
+function exactlyOnceFamilies(out: Exposition, x: MetricsSnapshot["exactlyOnce"]): void {
+  out.single(
+    "volley_exactly_once_repeats_answered_total",
+    "counter",
+    "Exactly-once: client emits repeated after their handler answered, answered from the record (not run again).",
+    x.repeatsAnswered,
+  );
+  out.single(
+    "volley_exactly_once_repeats_awaited_total",
+    "counter",
+    "Exactly-once: client emits repeated while their handler still ran, answered when it answers (not run again).",
+    x.repeatsAwaited,
+  );
+  out.single(
+    "volley_exactly_once_repeats_forgotten_total",
+    "counter",
+    "Exactly-once: client emits repeated after a bound dropped their record, dropped unanswered.",
+    x.repeatsForgotten,
+  );
+  out.single(
+    "volley_exactly_once_emits_resent_total",
+    "counter",
+    "Exactly-once: server emits still unacknowledged, written again to a recovered connection.",
+    x.emitsResent,
+  );
+  out.single(
+    "volley_exactly_once_emits_untracked_total",
+    "counter",
+    "Exactly-once: server emits with an ack sent at most once, maxEmits being already pending.",
+    x.emitsUntracked,
+  );
+  out.family(
+    "volley_exactly_once_records_dropped_total",
+    "counter",
+    "Exactly-once: records of client emits dropped, oldest first, by the bound that forced it.",
+    entries(x.recordsDropped, "bound"),
+  );
+  out.single(
+    "volley_exactly_once_sessions_expired_total",
+    "counter",
+    "Exactly-once: sessions whose client did not come back within maxDisconnectionDuration.",
+    x.sessionsExpired,
+  );
 }
 
 function clusterFamilies(out: Exposition, m: MetricsSnapshot): void {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type { Packet } from "@volley/protocol";
 import { describe, test } from "node:test";
 import { ExactlyOnceSessions, type ExactlyOnceSocket } from "../src/exactly-once-session.js";
+import { ServerCounters } from "../src/metrics.js";
 import { ProcessedAcks, resolveExactlyOnce, sizeOf } from "../src/processed-acks.js";
 import { positive } from "../src/server-options.js";
 import { ManualClock } from "../../engine/test/manual-clock.js";
@@ -26,7 +27,7 @@ class FakeSocket implements ExactlyOnceSocket {
 
 /** Sessions on a manual clock (the recovery clock stopped at 0) and session `pid` attached to a fake socket. */
 function attachedSession(pid: string) {
-  const sessions = new ExactlyOnceSessions(limits, new ManualClock(), 60_000, () => 0);
+  const sessions = new ExactlyOnceSessions(limits, new ManualClock(), 60_000, () => 0, new ServerCounters());
   const { session } = sessions.open(pid, false);
   const socket = new FakeSocket();
   session.attach(socket);
@@ -35,7 +36,7 @@ function attachedSession(pid: string) {
 
 describe("ProcessedAcks", () => {
   test("new, then running until answered, then answered with the same answer", () => {
-    const acks = new ProcessedAcks(limits);
+    const acks = new ProcessedAcks(limits, new ServerCounters());
     assert.deepEqual(acks.arrive(7), { kind: "new" });
     assert.deepEqual(acks.arrive(7), { kind: "running" });
     assert.equal(acks.answered(7, ["ok", 1]), true);
@@ -46,7 +47,7 @@ describe("ProcessedAcks", () => {
   });
 
   test("maxEmits: the oldest entries go; their ids are then taken as processed, never as new", () => {
-    const acks = new ProcessedAcks({ maxEmits: 10, maxBytes: 1 << 20 });
+    const acks = new ProcessedAcks({ maxEmits: 10, maxBytes: 1 << 20 }, new ServerCounters());
     for (let id = 0; id < 25; id++) {
       assert.equal(acks.arrive(id).kind, "new");
       acks.answered(id, [id]);
@@ -59,7 +60,7 @@ describe("ProcessedAcks", () => {
   });
 
   test("maxBytes: answers kept within the bound, oldest dropped first; one too large is not kept", () => {
-    const acks = new ProcessedAcks({ maxEmits: 1000, maxBytes: 100 });
+    const acks = new ProcessedAcks({ maxEmits: 1000, maxBytes: 100 }, new ServerCounters());
     const answer = ["x".repeat(30)]; // 34 bytes as JSON: two fit in 100
     for (let id = 0; id < 5; id++) {
       acks.arrive(id);
@@ -76,7 +77,7 @@ describe("ProcessedAcks", () => {
   });
 
   test("running entries count against maxEmits: a handler that never answers cannot grow the record", () => {
-    const acks = new ProcessedAcks({ maxEmits: 100, maxBytes: 1000 });
+    const acks = new ProcessedAcks({ maxEmits: 100, maxBytes: 1000 }, new ServerCounters());
     for (let id = 0; id < 10_000; id++) acks.arrive(id);
     assert.equal(acks.size, 100);
     assert.equal(acks.answered(0, ["late"]), false, "forgotten: not kept, the caller still sends it");
@@ -108,7 +109,7 @@ describe("ExactlyOnceSession", () => {
 
   test("server emits wait for their answer and are sent again, in order, to the next socket", () => {
     const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => clock.now());
+    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => clock.now(), new ServerCounters());
     const first = new FakeSocket();
     const { session, continued } = sessions.open("pid", false);
     assert.equal(continued, true);
@@ -139,7 +140,7 @@ describe("ExactlyOnceSession", () => {
 
   test("a timeout answers with an error once, and the emit is no longer sent again", () => {
     const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => clock.now());
+    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => clock.now(), new ServerCounters());
     const { session } = sessions.open("pid", false);
     const socket = new FakeSocket();
     session.attach(socket);
@@ -157,7 +158,13 @@ describe("ExactlyOnceSession", () => {
 
   test("maxEmits pending server emits: one more is refused (sent the ordinary way by the caller)", () => {
     const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions({ maxEmits: 3, maxBytes: 1000 }, clock, 60_000, () => 0);
+    const sessions = new ExactlyOnceSessions(
+      { maxEmits: 3, maxBytes: 1000 },
+      clock,
+      60_000,
+      () => 0,
+      new ServerCounters(),
+    );
     const { session } = sessions.open("pid", false);
     for (let id = 0; id < 3; id++)
       assert.equal(
@@ -192,7 +199,7 @@ describe("ExactlyOnceSessions", () => {
   test("a session waits maxDisconnectionDuration on the recovery clock, then ends", () => {
     let now = 0;
     const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => now);
+    const sessions = new ExactlyOnceSessions(limits, clock, 60_000, () => now, new ServerCounters());
     const { session } = sessions.open("a", false);
     const socket = new FakeSocket();
     session.attach(socket);
@@ -226,7 +233,7 @@ describe("ExactlyOnceSessions", () => {
   test("many sessions: expiry walks only the expired ones", () => {
     let now = 0;
     const clock = new ManualClock();
-    const sessions = new ExactlyOnceSessions(limits, clock, 1000, () => now);
+    const sessions = new ExactlyOnceSessions(limits, clock, 1000, () => now, new ServerCounters());
     for (let i = 0; i < 10_000; i++) {
       const { session } = sessions.open(`p${i}`, false);
       const socket = new FakeSocket();
