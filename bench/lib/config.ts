@@ -42,7 +42,15 @@ export interface Config {
   source: boolean;
   /** Upper bound for one whole suite, ms: rows past it are skipped, never the process left hanging. */
   suiteBudgetMs: number;
+  /**
+   * The third side of the three-server suites: `ws`, the floor on node:http + `ws` (ws-floor); `net`, the
+   * floor's polling on node:net with a hand-written HTTP/1.1 (net-floor; polling rows only).
+   */
+  floor: FloorChoice;
 }
+
+export const FLOORS = ["ws", "net"] as const;
+export type FloorChoice = (typeof FLOORS)[number];
 
 export class UsageError extends Error {
   readonly code = "USAGE";
@@ -58,7 +66,9 @@ const USAGE = `usage: node --conditions=volley-source --import tsx bench/run.ts 
   --aa                 reference vs itself (noise check)
   --render             only rewrite results/*.md (and the README) from results/*.json
   --profile            CPU-profile each server child's measured window into bench/results/profiles/
-  --source             load Volley's TypeScript sources (tsx) instead of the built packages (npm run build)`;
+  --source             load Volley's TypeScript sources (tsx) instead of the built packages (npm run build)
+  --floor <ws|net>     third side of the three-server suites: ws = node:http + ws (default), net = node:net
+                       with a hand-written HTTP/1.1, long-polling only (the polling suite)`;
 
 function positiveInt(name: string, value: string | undefined): number {
   const n = Number(value);
@@ -81,6 +91,7 @@ export function parseArgs(argv: string[]): Config | "help" {
     render: false,
     source: false,
     suiteBudgetMs: quick ? 120_000 : 1_800_000,
+    floor: "ws",
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -125,6 +136,13 @@ export function parseArgs(argv: string[]): Config | "help" {
       case "--filter":
         config.filter = argv[++i];
         break;
+      case "--floor": {
+        const floor = argv[++i] ?? "";
+        if (!(FLOORS as readonly string[]).includes(floor))
+          throw new UsageError(`--floor needs one of ${FLOORS.join(", ")}, got '${floor}'\n${USAGE}`);
+        config.floor = floor as FloorChoice;
+        break;
+      }
       default:
         throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
     }

@@ -33,6 +33,11 @@ function spread(values: number[]): string {
   return fmt((50 * (Math.max(...values) - Math.min(...values))) / m, 0);
 }
 
+/** The third column's name: the floor on bare ws, or the polling floor on node:net (`--floor net`). */
+function floorLabel(impl: string): string {
+  return impl === "net-floor" ? "node:net floor" : "bare ws";
+}
+
 function runsNote(row: TrioRowResult): string {
   const n = row.sides.map((s) => s.samples.length).join("/");
   return row.sides.some((s) => s.errors.length > 0) ? `${n} ⚠` : n;
@@ -46,9 +51,9 @@ export function trioTable(rows: TrioRowResult[]): string {
     "measure",
     a.impl,
     b.impl,
-    `bare ws (${c.impl})`,
+    `${floorLabel(c.impl)} (${c.impl})`,
     `÷ ${b.impl}`,
-    "÷ bare ws",
+    `÷ ${floorLabel(c.impl)}`,
     "budget",
     "",
     "spread %",

@@ -2,8 +2,10 @@
 // Socket.IO client — the open packet, the heartbeat, messages on the websocket and polling transports, and
 // the polling → websocket upgrade. No limits, options or error answers beyond what the bench's clients need:
 // it is the cost a library cannot go below, not a server for real traffic.
+// The HTTP side is typed by the little it uses, so a server other than node:http can feed it the same
+// calls (net-polling-floor.ts: polling on a hand-written HTTP/1.1 over node:net).
 import { randomBytes } from "node:crypto";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 
@@ -14,6 +16,28 @@ const PING_INTERVAL = 25_000;
 const PING_TIMEOUT = 20_000;
 const MAX_PAYLOAD = 1_000_000;
 
+/** What the engine reads of a polling request: node:http's `IncomingMessage`, or the net floor's own. */
+export interface FloorRequest {
+  readonly url?: string;
+  readonly method?: string;
+  on(event: "data", listener: (chunk: Buffer) => void): unknown;
+  on(event: "end", listener: () => void): unknown;
+  destroy(): unknown;
+}
+
+/** What the engine calls on a polling response: node:http's `ServerResponse`, or the net floor's own. */
+export interface FloorResponse {
+  writeHead(status: number, headers?: { "content-type": string }): { end(body?: string): unknown };
+  end(body?: string): unknown;
+  on(event: "close", listener: () => void): unknown;
+}
+
+/** The server the engine listens on: node:http's, or the net floor's (which never emits `upgrade`). */
+export interface FloorHttpServer {
+  on(event: "request", listener: (req: FloorRequest, res: FloorResponse) => void): unknown;
+  on(event: "upgrade", listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
+}
+
 /** One Engine.IO session, on polling (until upgraded) or websocket. */
 export class FloorSession {
   /** Set once the session is on the websocket transport (directly or after the upgrade). */
@@ -22,7 +46,7 @@ export class FloorSession {
   app: unknown;
   alive = true;
   private queue: string[] = [];
-  private poll: ServerResponse | undefined;
+  private poll: FloorResponse | undefined;
 
   constructor(
     readonly sid: string,
@@ -49,7 +73,7 @@ export class FloorSession {
   }
 
   /** A long-poll GET: answered at once when packets wait, else held until one comes. */
-  holdPoll(res: ServerResponse): void {
+  holdPoll(res: FloorResponse): void {
     if (this.poll) {
       res.writeHead(400).end();
       this.engine.closeSession(this);
@@ -98,10 +122,12 @@ export class FloorEngine {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
 
+  /** `upgrades`: what the polling handshake offers (the net floor serves no websocket: `[]`). */
   constructor(
-    server: Server,
+    server: FloorHttpServer,
     private readonly handlers: FloorHandlers,
     deflate: boolean | { serverNoContextTakeover: true },
+    private readonly upgrades: string[] = ["websocket"],
   ) {
     this.sendOptions = { compress: deflate !== false };
     this.wss = new WebSocketServer({
@@ -135,7 +161,7 @@ export class FloorEngine {
     return session;
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+  private onRequest(req: FloorRequest, res: FloorResponse): void {
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname !== PATH || url.searchParams.get("transport") !== "polling") {
       res.writeHead(400).end();
@@ -145,7 +171,7 @@ export class FloorEngine {
     if (sid === null) {
       const session = this.newSession();
       res.writeHead(200, { "content-type": "text/plain; charset=UTF-8" });
-      res.end(this.openPacket(session.sid, ["websocket"]));
+      res.end(this.openPacket(session.sid, this.upgrades));
       this.handlers.open(session);
       return;
     }

@@ -6,6 +6,7 @@ import { writeHeapSnapshot } from "node:v8";
 import { serveIpc } from "../lib/ipc.js";
 import { fullGc } from "./full-gc.js";
 import type { ClusterOptions } from "./cluster.js";
+import { startNetPollingFloor } from "./net-polling-floor.js";
 import { startProfile, stopProfile } from "./profiler.js";
 import { startSocketIoReference } from "./socketio-reference.js";
 import { StallProbe, type StallReport } from "./stall-probe.js";
@@ -23,6 +24,7 @@ const STARTERS: Record<Impl, StartServer> = {
   volley: startVolleyServer,
   "ws-floor": startWsFloor,
   "volley-observed": startVolleyObserved,
+  "net-floor": startNetPollingFloor,
 };
 
 /** CPU and counters over the window since the last `mark`. */

@@ -57,5 +57,14 @@ export type StartServer = (
 /** The libraries the bench knows; `volley-*` import the workspace sources. */
 /** `ws-floor`: the Socket.IO app on bare `ws` with a hand-written minimum of the protocols (the floor). */
 /** `volley-observed`: `volley` as a production app runs it — metrics served, a debug logger installed, off. */
-export const IMPLS = ["ws", "volley-ws", "socket.io", "volley", "ws-floor", "volley-observed"] as const;
+/** `net-floor`: the floor's app and protocols serving long-polling on node:net with its own HTTP/1.1. */
+export const IMPLS = [
+  "ws",
+  "volley-ws",
+  "socket.io",
+  "volley",
+  "ws-floor",
+  "volley-observed",
+  "net-floor",
+] as const;
 export type Impl = (typeof IMPLS)[number];

@@ -67,9 +67,10 @@ export interface HandshakeRow extends RowBase {
 
 export type TrioRow = ScaleRow | FlowRow | HandshakeRow;
 
-/** [Volley, socket.io, floor]; with --aa [socket.io, socket.io, floor]. */
-export function trioImpls(aa: boolean): [Impl, Impl, Impl] {
-  return aa ? ["socket.io", "socket.io", "ws-floor"] : ["volley", "socket.io", "ws-floor"];
+/** [Volley, socket.io, floor]; with --aa [socket.io, socket.io, floor]; the floor as `--floor` picks it. */
+export function trioImpls(config: Pick<Config, "aa" | "floor">): [Impl, Impl, Impl] {
+  const floor: Impl = config.floor === "net" ? "net-floor" : "ws-floor";
+  return config.aa ? ["socket.io", "socket.io", floor] : ["volley", "socket.io", floor];
 }
 
 const HALF = { ratio: 0.5, label: "≤ ½" };

@@ -40,7 +40,7 @@ function medians(samples: TrioSample[]): TrioSample {
 }
 
 async function runRow(env: Env, row: TrioRow, deadline: number): Promise<TrioRowResult> {
-  const sides = trioImpls(env.config.aa).map(
+  const sides = trioImpls(env.config).map(
     (impl): TrioSide => ({ impl, samples: [], errors: [], median: {} }),
   ) as [TrioSide, TrioSide, TrioSide];
   const children = new TrioChildren(env, row);
