@@ -113,8 +113,9 @@ describe("socket.io compat: failures", () => {
 
       // The socket.io node reconnects by itself and subscribes again (ioredis autoResubscribe): a
       // PING queued after its SUBSCRIBEs answers once they are confirmed. Listen before the restart:
-      // on a busy machine its retry can reconnect before start() has seen the server answer.
-      const sioReady = once(sio.sub, "ready");
+      // on a busy machine its retry can reconnect before start() has seen the server answer. Not with
+      // `events.once`: it rejects on the "error" each failed retry emits while redis-server starts.
+      const sioReady = new Promise<void>((resolve) => sio.sub.once("ready", () => resolve()));
       await redis.start();
       await guard(sioReady, "socket.io node reconnected");
       await sio.sub.ping();
