@@ -1,13 +1,15 @@
 // Session forwarding between two in-process servers on real Redis, spoken to with raw Engine.IO
 // requests so each request goes exactly where the test says: relayed polling and upgrades, the loop
-// guard, unknown and dead owners, the owner's body limit, X-Forwarded-For, leaving the directory.
+// guard, unknown and dead owners, the owner's body limit, X-Forwarded-For, leaving the directory, and a
+// close hint owed to a polling client reaching it through the other server.
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { Server, type Socket } from "volley";
+import { Server, type ServerOptions, type Socket } from "volley";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 import { WebSocket } from "ws";
 import {
   createAdapter,
@@ -30,7 +32,7 @@ interface TestNode {
   close(): Promise<void>;
 }
 
-async function startNode(key: string, maxHttpBufferSize?: number): Promise<TestNode> {
+async function startNode(key: string, options: Partial<ServerOptions> = {}): Promise<TestNode> {
   const pub = new Redis(redis.port, "127.0.0.1");
   const sub = pub.duplicate();
   const http = createServer();
@@ -38,7 +40,7 @@ async function startNode(key: string, maxHttpBufferSize?: number): Promise<TestN
   const io = new Server(http, {
     adapter: createAdapter(pub, sub, { key }),
     sessionRouter: forwarding,
-    ...(maxHttpBufferSize === undefined ? {} : { maxHttpBufferSize }),
+    ...options,
   });
   const seen: IncomingHttpHeaders[] = [];
   io.engine.on("headers", (_headers, req) => seen.push(req.headers));
@@ -100,8 +102,8 @@ describe("session forwarding between two servers", () => {
   let b: TestNode;
 
   before(async () => {
-    a = await startNode(key, 10_000);
-    b = await startNode(key, 10_000);
+    a = await startNode(key, { maxHttpBufferSize: 10_000 });
+    b = await startNode(key, { maxHttpBufferSize: 10_000 });
   });
 
   after(async () => {
@@ -275,5 +277,50 @@ describe("session forwarding options", () => {
       /option sessionRouter must have generateId\(\), forwardRequest\(\) and forwardUpgrade\(\) functions/,
     );
     pub.disconnect();
+  });
+});
+
+// A polling session closed on its owner while no poll waited owes its client the close hint (engine
+// owed-close-hints.ts); without sticky sessions the client's next poll lands on the other server, which
+// relays it to the owner, and the owner answers it from that record. The owner runs on a manual clock, so
+// `closeTimeout` passes when the test says so.
+describe("owed close hints across servers (no sticky sessions)", () => {
+  const key = uniqueKey();
+  const clock = new ManualClock();
+  const closeTimeout = 1000;
+  let owner: TestNode;
+  let other: TestNode;
+
+  before(async () => {
+    owner = await startNode(key, {
+      clock,
+      closeTimeout,
+      eventRateLimit: { rate: 1, burst: 1, reconnectAfter: 1500 },
+    });
+    other = await startNode(key);
+  });
+
+  after(async () => {
+    await Promise.all([owner?.close(), other?.close()]);
+  });
+
+  it("the next poll, relayed by the other server, gets the owner's hint and the close packet once", async () => {
+    const sid = await openSession(owner.url);
+    const session = owner.io.engine.sessions.get(sid)!;
+    const gone = once(session, "close");
+    // Three events at once against a burst of 1: the owner closes the session with a hint, no poll waiting.
+    assert.equal(await post(owner.url, sid, ['42["a"]', '42["b"]', '42["c"]'].join("\x1e")), "ok");
+    clock.advance(closeTimeout);
+    await gone;
+    assert.equal(owner.io.engine.sessions.has(sid), false);
+
+    const before = other.forwarding.stats().forwardedRequests;
+    assert.equal(
+      await poll(other.url, sid),
+      '6{"reason":"event rate exceeded","message":"incoming events exceed eventRateLimit (1/s, burst 1)","reconnectAfter":1500}\x1e1',
+    );
+    assert.equal(other.forwarding.stats().forwardedRequests - before, 1, "relayed to the owner");
+    // Owed once: the poll after it is refused as any unknown session's.
+    assert.equal(await poll(other.url, sid), UNKNOWN_SID);
   });
 });
