@@ -147,6 +147,10 @@ export function parseArgs(argv: string[]): Config | "help" {
         throw new UsageError(`unknown option '${arg}'\n${USAGE}`);
     }
   }
+  // The node:net floor serves polling only: the other three-server suites' rows would all fail on it.
+  if (config.floor === "net" && !config.suites.every((s) => s === "polling")) {
+    throw new UsageError(`--floor net serves the polling suite only: add --only polling\n${USAGE}`);
+  }
   return config;
 }
 
