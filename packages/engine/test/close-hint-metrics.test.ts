@@ -4,16 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { sendHint } from "@volley/engine";
-import {
-  closed,
-  nextSession,
-  poll,
-  pollingHandshake,
-  pollingSession,
-  RS,
-  startEngine,
-  webSocketSession,
-} from "./helpers.js";
+import { closed, oweCloseHints, poll, pollingSession, RS, startEngine, webSocketSession } from "./helpers.js";
 import { ManualClock } from "./manual-clock.js";
 
 const CLOSE_TIMEOUT = 1000;
@@ -79,16 +70,7 @@ describe("owed close hints", () => {
     });
     try {
       // Three polling sessions closed with a hint and no poll waiting: the third owe evicts the first.
-      const sids: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const connection = nextSession(f.engine);
-        sids.push((await pollingHandshake(f)).sid);
-        const session = await connection;
-        const gone = closed(session);
-        sendHint(session, { reason: "server shutting down" });
-        session.shutdown("server shutting down");
-        await gone;
-      }
+      const sids = await oweCloseHints(f, Array(3).fill("server shutting down"));
       assert.deepEqual(f.engine.metrics().closeHints, { "server shutting down": 3 });
       assert.deepEqual(f.engine.metrics().owedCloseHints, { ...NOTHING_OWED, owed: 3, evicted: 1 });
 

@@ -2,7 +2,7 @@
 import { once } from "node:events";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { EngineServer, type EngineServerOptions, type EngineSocket } from "@volley/engine";
+import { EngineServer, type EngineServerOptions, type EngineSocket, sendHint } from "@volley/engine";
 
 export interface Fixture {
   engine: EngineServer;
@@ -121,6 +121,23 @@ export async function waitingPoll(
   const answer = poll(fixture, sid);
   while (!session.transport.writable) await new Promise((r) => setImmediate(r));
   return { answer };
+}
+
+/**
+ * Opens one polling session per reason and shuts each down with a close hint of that reason while no poll
+ * of it waits (`shutdown` does not wait for a poll): each then owes its client the hint. Their sids, in order.
+ */
+export async function oweCloseHints(fixture: Fixture, reasons: readonly string[]): Promise<string[]> {
+  const sids: string[] = [];
+  for (const reason of reasons) {
+    const { sid, session } = await pollingSession(fixture);
+    sids.push(sid);
+    const gone = closed(session);
+    sendHint(session, { reason });
+    session.shutdown("server shutting down");
+    await gone;
+  }
+  return sids;
 }
 
 /** Resolves with the close reason of a session. */

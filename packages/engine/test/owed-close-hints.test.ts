@@ -19,10 +19,10 @@ import { EngineCounters } from "../src/metrics.js";
 import { OwedCloseHints } from "../src/owed-close-hints.js";
 import {
   closed,
+  oweCloseHints,
   type Fixture,
   nextSession,
   poll,
-  pollingHandshake,
   post,
   RS,
   rawRequest,
@@ -185,16 +185,7 @@ describe("engine: a poll after the session closed with its hint undelivered", ()
       owedCloseHints: { max: 2, ttl: 60_000 },
     });
     try {
-      const sids: string[] = [];
-      for (let i = 0; i < 3; i++) {
-        const connection = nextSession(f.engine);
-        sids.push((await pollingHandshake(f)).sid);
-        const session = await connection;
-        const gone = closed(session);
-        sendHint(session, { reason: `r${i}` });
-        session.shutdown("server shutting down"); // no wait for a poll: closed at once
-        await gone;
-      }
+      const sids = await oweCloseHints(f, ["r0", "r1", "r2"]);
       const answers = await Promise.all(sids.map((sid) => poll(f, sid)));
       assert.deepEqual(
         answers.map((a) => a.body),
