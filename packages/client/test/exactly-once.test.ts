@@ -14,6 +14,7 @@ import { type ClientError, io } from "@volley/client";
 import { exactlyOnce } from "@volley/client/exactly-once";
 import { cleanup, connect, connected, next, startSocketIo, WebSocketImpl } from "./helpers.js";
 import { startTcpProxy } from "./tcp-proxy.js";
+import { ManualClock } from "../../engine/test/manual-clock.js";
 
 after(cleanup);
 
@@ -215,32 +216,10 @@ describe("exactly-once across network cuts", () => {
 });
 
 describe("retries (ackTimeout + retries, as socket.io-client)", () => {
-  /** Client timers that move only when the test says so. */
-  function manualTimers() {
-    let now = 0;
-    const pending = new Set<{ at: number; fn: () => void }>();
-    return {
-      setTimeout(fn: () => void, ms: number) {
-        const entry = { at: now + ms, fn };
-        pending.add(entry);
-        return entry;
-      },
-      clearTimeout(handle: unknown) {
-        pending.delete(handle as { at: number; fn: () => void });
-      },
-      now: () => now,
-      advance(ms: number) {
-        now += ms;
-        for (const entry of [...pending].sort((a, b) => a.at - b.at))
-          if (entry.at <= now && pending.delete(entry)) entry.fn();
-      },
-    };
-  }
-
   test("a retry keeps its ack id: a slow handler runs once and its answer arrives once", async () => {
     const volley = await startVolley();
     try {
-      const timers = manualTimers();
+      const timers = new ManualClock();
       let calls = 0;
       let release!: () => void;
       const handled = new Promise<void>((resolve) => {

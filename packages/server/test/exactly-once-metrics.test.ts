@@ -198,7 +198,7 @@ describe("exactly-once counters", () => {
 
   test("the Volley client's retries while its handler runs: awaited, run once", async () => {
     const h = await testServer.setup({ connectionStateRecovery: { maxDisconnectionDuration: 60_000 } });
-    const timers = manualTimers();
+    const timers = new ManualClock();
     let runs = 0;
     const started = deferred<() => void>();
     const frames: string[] = [];
@@ -267,25 +267,3 @@ describe("close hint families", () => {
 });
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-
-/** Client timers that move only when the test says so (the client's `timers` option). */
-function manualTimers() {
-  let now = 0;
-  const pending = new Set<{ at: number; fn: () => void }>();
-  return {
-    setTimeout(fn: () => void, ms: number) {
-      const entry = { at: now + ms, fn };
-      pending.add(entry);
-      return entry;
-    },
-    clearTimeout(handle: unknown) {
-      pending.delete(handle as { at: number; fn: () => void });
-    },
-    now: () => now,
-    advance(ms: number) {
-      now += ms;
-      for (const entry of [...pending].sort((a, b) => a.at - b.at))
-        if (entry.at <= now && pending.delete(entry)) entry.fn();
-    },
-  };
-}
