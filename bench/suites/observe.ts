@@ -3,7 +3,6 @@
 // installed but off) — on echo+ack, io.emit to 1,000 and a handshake storm. Budget: CPU observed ÷ plain
 // ≤ 1.05×.
 import type { Config } from "../lib/config.js";
-import { median } from "../lib/stats.js";
 import { METRICS_PATH } from "../server/volley-observed.js";
 import type { Impl, ScrapeStats } from "../server/types.js";
 import { BenchError } from "../lib/ipc.js";
@@ -16,6 +15,7 @@ import {
   measureHandshake,
   type RunObserver,
   TrioChildren,
+  sampleMedians,
   type TrioSample,
 } from "./trio-measure.js";
 import type { FlowRow, HandshakeRow, Measure } from "./trio-rows.js";
@@ -125,14 +125,6 @@ export function scrapeShare(sample: TrioSample): number {
   return (100 * (sample.scrapeUs ?? Number.NaN)) / perSecond;
 }
 
-function medians(samples: TrioSample[]): TrioSample {
-  const out: TrioSample = {};
-  for (const key of new Set(samples.flatMap((s) => Object.keys(s)))) {
-    out[key] = median(samples.map((s) => s[key] ?? Number.NaN));
-  }
-  return out;
-}
-
 async function runRow(env: Env, row: ObserveRow, deadline: number): Promise<ObserveRowResult> {
   const sides = observeImpls(env.config.aa).map(
     (impl): TrioSide => ({ impl, samples: [], errors: [], median: {} }),
@@ -170,7 +162,7 @@ async function runRow(env: Env, row: ObserveRow, deadline: number): Promise<Obse
   } finally {
     await children.stopAll();
   }
-  for (const side of sides) side.median = medians(side.samples);
+  for (const side of sides) side.median = sampleMedians(side.samples);
   return {
     name: row.name,
     kind: row.kind,

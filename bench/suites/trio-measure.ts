@@ -1,6 +1,7 @@
 // One run of a three-server row against one library: the server child, the load child(ren), the figures.
 import { mkdirSync } from "node:fs";
 import { BenchError, Child } from "../lib/ipc.js";
+import { median } from "../lib/stats.js";
 import type { FanoutResult } from "../load/fanout.js";
 import type { EchoResult } from "../load/echo.js";
 import type { HandshakeResult } from "../load/handshake.js";
@@ -11,6 +12,15 @@ import type { FlowRow, HandshakeRow, ScaleRow, TrioRow } from "./trio-rows.js";
 
 /** The figures of one run, keyed as the row's measures. */
 export type TrioSample = Record<string, number>;
+
+/** The median of each figure over `samples` (NaN where a run lacks it: a failed measure stays visible). */
+export function sampleMedians(samples: TrioSample[]): TrioSample {
+  const out: TrioSample = {};
+  for (const key of new Set(samples.flatMap((s) => Object.keys(s)))) {
+    out[key] = median(samples.map((s) => s[key] ?? Number.NaN));
+  }
+  return out;
+}
 
 /**
  * Something watching a run from outside the server (the observe suite's metrics scraper): started once

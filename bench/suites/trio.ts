@@ -1,6 +1,3 @@
-// Alternating runs of the three-server rows: Volley, socket.io, floor, Volley, socket.io, floor, … so drift
-// of the machine hits all three alike; medians per side, ratios Volley ÷ socket.io and Volley ÷ floor.
-import { median } from "../lib/stats.js";
 import type { Impl } from "../server/types.js";
 import { runEachRow } from "./alternate.js";
 import type { Env } from "./measure.js";
@@ -9,6 +6,7 @@ import {
   measureHandshake,
   measureScale,
   TrioChildren,
+  sampleMedians,
   type TrioSample,
 } from "./trio-measure.js";
 import { type Measure, type TrioRow, trioImpls } from "./trio-rows.js";
@@ -30,14 +28,6 @@ export interface TrioRowResult {
 }
 
 const MAX_FAILURES = 2;
-
-function medians(samples: TrioSample[]): TrioSample {
-  const out: TrioSample = {};
-  for (const key of new Set(samples.flatMap((s) => Object.keys(s)))) {
-    out[key] = median(samples.map((s) => s[key] ?? Number.NaN));
-  }
-  return out;
-}
 
 async function runRow(env: Env, row: TrioRow, deadline: number): Promise<TrioRowResult> {
   const sides = trioImpls(env.config).map(
@@ -71,7 +61,7 @@ async function runRow(env: Env, row: TrioRow, deadline: number): Promise<TrioRow
   } finally {
     await children.stopAll();
   }
-  for (const side of sides) side.median = medians(side.samples);
+  for (const side of sides) side.median = sampleMedians(side.samples);
   return { name: row.name, kind: row.kind, clients: row.clients, measures: row.measures, sides };
 }
 
